@@ -1,0 +1,35 @@
+/** Layering rules: the core stands alone, integrations build on it, the CLI sits on top. */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "Circular imports hide the architecture and break partial loading.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "core-stands-alone",
+      severity: "error",
+      comment: "src/core imports nothing outside src/core but Node's built-ins.",
+      from: { path: "^src/core/" },
+      to: {
+        pathNot: ["^src/core/", "^node:", "^(events|timers|perf_hooks|crypto|util|async_hooks)$"],
+        dependencyTypesNot: ["core"],
+      },
+    },
+    {
+      name: "integrations-below-cli",
+      severity: "error",
+      comment: "Nothing but the CLI imports the CLI.",
+      from: { pathNot: "^src/cli/" },
+      to: { path: "^src/cli/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    exclude: { path: "(^dist/|node_modules)" },
+  },
+};

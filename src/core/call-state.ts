@@ -1,0 +1,119 @@
+import type { QueueEntry } from "./queue.js";
+import type { ResolvedRetryPolicy } from "./retry.js";
+import type { ToolContext } from "./tool.js";
+import type { ToolEntry } from "./tool-entry.js";
+
+/** Where a call is in its life. */
+export const CallPhase = {
+  Queued: 0,
+  Running: 1,
+  Backoff: 2,
+  Done: 3,
+} as const;
+
+/** One of {@link CallPhase}'s values. */
+export type CallPhase = (typeof CallPhase)[keyof typeof CallPhase];
+
+/** The batch a call belongs to, as the call needs it. */
+export interface CallOwner {
+  readonly id: string;
+  /** Batch deadline (epoch ms) or `Infinity`. */
+  readonly deadlineAt: number;
+}
+
+/** One call of a batch, from validation to its outcome. Internal; never handed to user code. */
+export class CallState implements QueueEntry {
+  queueSlot = -1;
+  phase: CallPhase = CallPhase.Queued;
+  attempt = 0;
+  /** Epoch ms of the first attempt's start (0 before). */
+  startedAt = 0;
+  /** Epoch ms when it last entered the queue. */
+  queuedAt = 0;
+  /** Epoch ms when the current attempt started. */
+  attemptStartedAt = 0;
+  /** The running attempt's context. */
+  ctx: AttemptContext | undefined = undefined;
+  /** Backoff timer handle. */
+  timer: unknown = undefined;
+  // Links in the timeout wheel, while an attempt with a finite timeout runs.
+  expiresAt = 0;
+  prev: CallState | undefined = undefined;
+  next: CallState | undefined = undefined;
+
+  constructor(
+    readonly batch: CallOwner,
+    readonly index: number,
+    readonly id: string,
+    readonly tool: ToolEntry,
+    readonly args: unknown,
+    readonly priority: number,
+    readonly expectedMs: number,
+    readonly seq: number,
+    readonly timeoutMs: number,
+    readonly retry: ResolvedRetryPolicy | null,
+  ) {}
+
+  get lane(): object {
+    return this.tool.lane;
+  }
+}
+
+/**
+ * A running attempt's {@link ToolContext}. The AbortController is made only when the tool reads
+ * `signal`: most tools that finish fast never do, and a controller costs more than the call.
+ */
+export class AttemptContext implements ToolContext {
+  readonly #call: CallState;
+  readonly attempt: number;
+  readonly deadline: number;
+  #controller: AbortController | undefined = undefined;
+  #reason: unknown = undefined;
+  #aborted = false;
+  #abortedAt = 0;
+
+  constructor(call: CallState, attempt: number, deadline: number) {
+    this.#call = call;
+    this.attempt = attempt;
+    this.deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get callId(): string {
+    return this.#call.id;
+  }
+
+  get batchId(): string {
+    return this.#call.batch.id;
+  }
+
+  get idempotencyKey(): string {
+    return `${this.#call.batch.id}:${this.#call.id}`;
+  }
+
+  /** Aborts the attempt's signal (now, or when the tool first reads it). */
+  static abort(ctx: AttemptContext, reason: unknown, now: number): void {
+    if (ctx.#aborted) return;
+    ctx.#aborted = true;
+    ctx.#abortedAt = now;
+    ctx.#reason = reason;
+    ctx.#controller?.abort(reason);
+  }
+
+  /** The reason the attempt was aborted with, if it was. */
+  static reasonOf(ctx: AttemptContext): unknown {
+    return ctx.#reason;
+  }
+
+  /** When the attempt was aborted (epoch ms; 0 if it was not). */
+  static abortedAt(ctx: AttemptContext): number {
+    return ctx.#abortedAt;
+  }
+}

@@ -1,0 +1,15 @@
+import { VolleyError, hasVolleyName, type VolleyErrorOptions } from "./volley-error.js";
+
+/** A call refused before it ran: back-pressure, a limit, an open circuit, a closed executor. */
+export class RejectedError extends VolleyError {
+  override name = "RejectedError";
+
+  constructor(message: string, options?: VolleyErrorOptions) {
+    super("rejected", message, options);
+  }
+}
+
+/** True for a {@link RejectedError}. */
+export function isRejectedError(error: unknown): error is RejectedError {
+  return hasVolleyName(error, "RejectedError");
+}

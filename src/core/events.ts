@@ -1,0 +1,146 @@
+import type { ErrorKind, Outcome, OutcomeError, ReportCounts } from "./outcome.js";
+
+/** `batch:started`: emitted synchronously inside `execute()`, in the caller's async context. */
+export interface BatchStartedEvent {
+  readonly batchId: string;
+  /** Calls in the batch. */
+  readonly size: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** The batch deadline (epoch ms), or `Infinity`. */
+  readonly deadline: number;
+}
+
+/** `call:queued`: a valid call entered the queue. */
+export interface CallQueuedEvent {
+  readonly batchId: string;
+  readonly callId: string;
+  readonly index: number;
+  readonly tool: string;
+  readonly priority: number;
+  /** Epoch ms. */
+  readonly queuedAt: number;
+}
+
+/** `call:started`: an attempt began. */
+export interface CallStartedEvent {
+  readonly batchId: string;
+  readonly callId: string;
+  readonly index: number;
+  readonly tool: string;
+  /** 1-based. */
+  readonly attempt: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** How long it waited in the queue before this attempt (ms). */
+  readonly queuedMs: number;
+}
+
+/** `call:retry`: an attempt failed and another will follow after `delayMs`. */
+export interface CallRetryEvent {
+  readonly batchId: string;
+  readonly callId: string;
+  readonly index: number;
+  readonly tool: string;
+  /** The attempt that failed (1-based). */
+  readonly attempt: number;
+  /** The wait before the next attempt (ms). */
+  readonly delayMs: number;
+  /** Why the attempt failed. */
+  readonly error: OutcomeError;
+}
+
+/** `call:finished`: the call's one outcome is decided. */
+export interface CallFinishedEvent {
+  readonly batchId: string;
+  readonly callId: string;
+  readonly index: number;
+  readonly tool: string;
+  readonly outcome: Outcome;
+}
+
+/**
+ * `call:abandoned`: an attempt that Volley had stopped waiting for (timeout, deadline, cancel)
+ * settled without honouring its abort signal: it returned a value (dropped) or failed for
+ * another reason. Counts tools that leak work past their limits.
+ */
+export interface CallAbandonedEvent {
+  readonly batchId: string;
+  readonly callId: string;
+  readonly index: number;
+  readonly tool: string;
+  readonly attempt: number;
+  /** Why Volley had stopped waiting. */
+  readonly reason: Extract<ErrorKind, "timeout" | "deadline" | "cancelled">;
+  /** How long after the abort the attempt settled (ms). */
+  readonly lateMs: number;
+}
+
+/** `batch:finished`: every outcome of the batch is delivered. */
+export interface BatchFinishedEvent {
+  readonly batchId: string;
+  readonly wallMs: number;
+  readonly counts: ReportCounts;
+}
+
+/** The executor's events, by name. Listeners run synchronously; one that throws never hurts a call. */
+export interface ExecutorEvents {
+  "batch:started": BatchStartedEvent;
+  "call:queued": CallQueuedEvent;
+  "call:started": CallStartedEvent;
+  "call:retry": CallRetryEvent;
+  "call:finished": CallFinishedEvent;
+  "call:abandoned": CallAbandonedEvent;
+  "batch:finished": BatchFinishedEvent;
+}
+
+/** The name of an executor event. */
+export type ExecutorEventName = keyof ExecutorEvents;
+
+/** A listener of one event. */
+export type Listener<E extends ExecutorEventName> = (event: ExecutorEvents[E]) => void;
+
+/**
+ * A small typed event hub. `has()` lets the hot path skip building payloads nobody reads.
+ * Listener arrays are copied on write, so a listener may unsubscribe while being called.
+ */
+export class EventHub {
+  #listeners: { [E in ExecutorEventName]?: Listener<E>[] } = {};
+  readonly #onError: (error: unknown, event: ExecutorEventName) => void;
+
+  constructor(onError: (error: unknown, event: ExecutorEventName) => void) {
+    this.#onError = onError;
+  }
+
+  /** True when `event` has a listener. */
+  has(event: ExecutorEventName): boolean {
+    return this.#listeners[event] !== undefined;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void {
+    const current = (this.#listeners[event] ?? []) as Listener<E>[];
+    (this.#listeners as Record<string, unknown>)[event] = [...current, listener];
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const list = (this.#listeners[event] ?? []) as Listener<E>[];
+      const next = list.filter((l) => l !== listener);
+      (this.#listeners as Record<string, unknown>)[event] = next.length > 0 ? next : undefined;
+    };
+  }
+
+  /** Calls every listener of `event`; a throwing one is reported, not propagated. */
+  emit<E extends ExecutorEventName>(event: E, payload: ExecutorEvents[E]): void {
+    const list = this.#listeners[event] as Listener<E>[] | undefined;
+    if (list === undefined) return;
+    for (const listener of list) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.#onError(error, event);
+      }
+    }
+  }
+}

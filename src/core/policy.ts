@@ -1,0 +1,46 @@
+import type { RetryPolicy } from "./retry.js";
+
+/**
+ * How a tool's calls are run. Set per tool, with the executor's values as defaults; a call may
+ * override `timeoutMs`, `retry` and `priority`.
+ */
+export interface Policy {
+  /**
+   * Longest one attempt may run (ms). On expiry the attempt's signal aborts and the call ends
+   * `timeout` (or is retried). `Infinity` turns it off.
+   * @default 120_000 (from the executor)
+   * @example timeoutMs: 2_000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * How failed attempts are retried; `false` or no policy means never.
+   * @default no retries
+   * @example retry: { maxAttempts: 3, initialInterval: 200 }
+   */
+  readonly retry?: RetryPolicy | false;
+  /**
+   * Most calls of this tool running at once, across all batches of the executor.
+   * @default Infinity (only the executor's global limit applies)
+   * @example concurrency: 4
+   */
+  readonly concurrency?: number;
+  /**
+   * Queued calls with a higher priority start first; equal priorities start in arrival order.
+   * @default 0
+   */
+  readonly priority?: number;
+  /**
+   * Expected duration of a call (ms). Among equal priorities, longer calls start first, which
+   * shortens a batch under a concurrency limit.
+   * @default 0 (unknown)
+   */
+  readonly expectedMs?: number;
+}
+
+/** Defaults of the executor, documented and overridable; `Infinity` turns either off. */
+export const EXECUTOR_DEFAULTS = Object.freeze({
+  /** Global limit of running calls. */
+  concurrency: 64,
+  /** Per-attempt timeout (ms). */
+  timeoutMs: 120_000,
+});

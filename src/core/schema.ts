@@ -1,0 +1,114 @@
+/**
+ * Argument schemas. Volley takes zod (v3 or v4) through its `safeParse`, and any Standard Schema
+ * (`~standard`), without importing either: the core stays free of dependencies.
+ */
+
+/** The part of the Standard Schema spec Volley uses (zod ≥ 3.24, valibot, arktype implement it). */
+export interface StandardSchemaLike<Input = unknown, Output = Input> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+interface StandardResult<Output> {
+  readonly value?: Output;
+  readonly issues?: ReadonlyArray<{
+    readonly message: string;
+    readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+  }>;
+}
+
+/** A zod-like schema: anything with `safeParse` (zod 3 and 4 both have it). */
+export interface SafeParseSchema<Output = unknown> {
+  safeParse(value: unknown):
+    | { success: true; data: Output }
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ message: string; path: ReadonlyArray<PropertyKey> }> };
+      };
+}
+
+/** What a tool's `schema` may be. */
+export type ArgsSchema = SafeParseSchema | StandardSchemaLike;
+
+/** The parsed argument type of a schema. */
+export type InferArgs<S> =
+  S extends StandardSchemaLike<unknown, infer O>
+    ? O
+    : S extends { _output: infer O }
+      ? O
+      : S extends SafeParseSchema<infer O>
+        ? O
+        : unknown;
+
+/** One problem with a call's arguments. */
+export interface ArgsIssue {
+  /** Where, as a dotted path (`filters.0.field`); empty for the arguments as a whole. */
+  readonly path: string;
+  /** What is wrong, in the schema library's words. */
+  readonly message: string;
+}
+
+/** The result of checking arguments: the parsed value, or the issues. */
+export type ArgsCheck =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly issues: ArgsIssue[] };
+
+/** A function that checks arguments; async only for async Standard Schemas. */
+export type ArgsValidator = (args: unknown) => ArgsCheck | Promise<ArgsCheck>;
+
+function pathOf(
+  path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined,
+): string {
+  if (!path || path.length === 0) return "";
+  return path.map((p) => String(typeof p === "object" && p !== null ? p.key : p)).join(".");
+}
+
+/** True for something Volley can use as a schema. */
+export function isArgsSchema(schema: unknown): schema is ArgsSchema {
+  return (
+    typeof schema === "object" &&
+    schema !== null &&
+    (typeof (schema as SafeParseSchema).safeParse === "function" ||
+      typeof (schema as StandardSchemaLike)["~standard"]?.validate === "function")
+  );
+}
+
+/** Makes the validator for a schema, or `null` when there is nothing to check against. */
+export function makeValidator(schema: unknown): ArgsValidator | null {
+  if (typeof schema !== "object" || schema === null) return null;
+  if (typeof (schema as SafeParseSchema).safeParse === "function") {
+    const zodLike = schema as SafeParseSchema;
+    return (args) => {
+      const result = zodLike.safeParse(args);
+      if (result.success) return { ok: true, value: result.data };
+      return {
+        ok: false,
+        issues: result.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })),
+      };
+    };
+  }
+  const standard = (schema as StandardSchemaLike)["~standard"];
+  if (standard && typeof standard.validate === "function") {
+    const fromResult = (result: StandardResult<unknown>): ArgsCheck =>
+      result.issues
+        ? {
+            ok: false,
+            issues: result.issues.map((i) => ({ path: pathOf(i.path), message: i.message })),
+          }
+        : { ok: true, value: result.value };
+    return (args) => {
+      const result = standard.validate(args);
+      return result instanceof Promise ? result.then(fromResult) : fromResult(result);
+    };
+  }
+  return null;
+}
+
+/** Formats issues for an outcome message: `query: Expected string, received number`. */
+export function formatIssues(issues: readonly ArgsIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+}

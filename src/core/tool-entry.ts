@@ -1,0 +1,118 @@
+import type { Backend } from "./backend.js";
+import type { Policy } from "./policy.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from "./retry.js";
+import { makeValidator, type ArgsValidator } from "./schema.js";
+import { isLangChainTool, isVolleyTool, type AnyTool, type ToolContext } from "./tool.js";
+import { describeValue } from "./validate-options.js";
+
+/** Calls of tools without a limit of their own share this lane: it is always open. */
+export const OPEN_LANE: object = Object.freeze({ lane: "open" });
+
+/** The executor's defaults that a tool inherits. */
+export interface ToolDefaults {
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy | false | undefined;
+  readonly priority: number;
+}
+
+/** A registered tool, with its policy resolved once and its live counters. */
+export class ToolEntry {
+  readonly name: string;
+  readonly validate: ArgsValidator | null;
+  readonly invoke: (args: unknown, ctx: ToolContext) => unknown;
+  readonly timeoutMs: number;
+  readonly retry: ResolvedRetryPolicy | null;
+  readonly concurrency: number;
+  readonly priority: number;
+  readonly expectedMs: number;
+  readonly lane: object;
+  /** Where attempts run: `"inline"` or a backend's isolation name. */
+  readonly isolation: string;
+  queued = 0;
+  running = 0;
+  finished = 0;
+  ok = 0;
+  failed = 0;
+
+  constructor(
+    tool: AnyTool,
+    defaults: ToolDefaults,
+    backends: ReadonlyMap<string, Backend>,
+    backend: Backend | undefined,
+  ) {
+    const policy: Policy = isVolleyTool(tool) ? tool : {};
+    this.name = tool.name;
+    this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
+    this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);
+    this.concurrency = policy.concurrency ?? Number.POSITIVE_INFINITY;
+    this.priority = policy.priority ?? defaults.priority;
+    this.expectedMs = policy.expectedMs ?? 0;
+    this.lane = Number.isFinite(this.concurrency) ? this : OPEN_LANE;
+    this.validate = makeValidator(tool.schema);
+    const isolation = isVolleyTool(tool) ? (tool.isolation ?? "inline") : "inline";
+    this.isolation = isolation;
+    const remote = backend ?? (isolation === "inline" ? undefined : backends.get(isolation));
+    if (isolation !== "inline" && remote === undefined) {
+      throw new TypeError(
+        `Tool "${tool.name}" has isolation "${isolation}", but the executor has no backend for it: pass backends: { ${JSON.stringify(isolation)}: … } to createExecutor (threadBackend() from "volley/threads" for "worker")`,
+      );
+    }
+    if (remote !== undefined) {
+      const name = tool.name;
+      const module = isVolleyTool(tool) ? tool.module : undefined;
+      this.invoke = (args, ctx) =>
+        remote.run(
+          {
+            tool: name,
+            module,
+            args,
+            callId: ctx.callId,
+            batchId: ctx.batchId,
+            attempt: ctx.attempt,
+            deadline: ctx.deadline,
+            idempotencyKey: ctx.idempotencyKey,
+          },
+          ctx.signal,
+        );
+    } else if (isVolleyTool(tool)) {
+      const run = tool.run as (args: unknown, ctx: ToolContext) => unknown;
+      this.invoke = run;
+    } else if (isLangChainTool(tool)) {
+      const lc = tool as unknown as {
+        invoke(input: unknown, config: { signal: AbortSignal }): Promise<unknown>;
+      };
+      this.invoke = (args, ctx) => lc.invoke(args, { signal: ctx.signal });
+    } else {
+      throw new TypeError(
+        `Expected a tool made by defineTool() or a @langchain/core tool, got ${describeValue(tool)}`,
+      );
+    }
+  }
+}
+
+/** Reads the executor's `tools` option into entries, refusing duplicates and non-tools. */
+export function registerTools(
+  tools: readonly unknown[],
+  defaults: ToolDefaults,
+  backends: ReadonlyMap<string, Backend>,
+  backend: Backend | undefined,
+): Map<string, ToolEntry> {
+  if (!Array.isArray(tools)) {
+    throw new TypeError(`Expected tools to be an array of tools, got ${describeValue(tools)}`);
+  }
+  const entries = new Map<string, ToolEntry>();
+  tools.forEach((tool, i) => {
+    if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
+      throw new TypeError(
+        `Expected tools[${i}] to be a tool made by defineTool() or a @langchain/core tool, got ${describeValue(tool)}`,
+      );
+    }
+    if (entries.has(tool.name)) {
+      throw new TypeError(
+        `Two tools are named "${tool.name}" (tools[${i}] repeats an earlier name): tool names must be unique`,
+      );
+    }
+    entries.set(tool.name, new ToolEntry(tool as AnyTool, defaults, backends, backend));
+  });
+  return entries;
+}

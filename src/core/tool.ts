@@ -1,0 +1,178 @@
+import type { Policy } from "./policy.js";
+import { resolveRetryPolicy } from "./retry.js";
+import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
+import {
+  assertCount,
+  assertDuration,
+  assertFiniteNumber,
+  describeValue,
+  optional,
+} from "./validate-options.js";
+
+/** What a running tool is given besides its arguments. */
+export interface ToolContext {
+  /** Aborts when the attempt times out, the batch deadline passes or the caller cancels. */
+  readonly signal: AbortSignal;
+  /** The call's id. */
+  readonly callId: string;
+  /** The batch's id. */
+  readonly batchId: string;
+  /** This attempt, 1-based. */
+  readonly attempt: number;
+  /** When this attempt must be done: the earlier of its timeout and the batch deadline (epoch ms, or `Infinity`). */
+  readonly deadline: number;
+  /** Stable across retries and resumes of the same call: pass it to downstream APIs that dedupe. */
+  readonly idempotencyKey: string;
+}
+
+/** The definition given to {@link defineTool}. */
+export interface ToolDefinition<Name extends string, S, Result> extends Policy {
+  /** Unique within an executor; what calls name. */
+  readonly name: Name;
+  /** What the tool does, for the model. */
+  readonly description: string;
+  /** The arguments' schema: zod (v3 or v4) or any Standard Schema. */
+  readonly schema: S;
+  /** Does the work. Honour `ctx.signal`: it aborts on timeout, deadline and cancel. */
+  readonly run: (args: InferArgs<S>, ctx: ToolContext) => Result | Promise<Result>;
+  /**
+   * Where attempts run: `"inline"` (this event loop) or the name of a backend given to the
+   * executor, such as `"worker"` from `volley/threads`.
+   * @default "inline"
+   */
+  readonly isolation?: string;
+  /**
+   * The URL of the tools module that exports this tool (`import.meta.url`), so that a worker
+   * thread or a remote worker can load it by name.
+   */
+  readonly module?: string;
+}
+
+/** A tool made by {@link defineTool}. */
+export interface Tool<
+  Name extends string = string,
+  Args = unknown,
+  Result = unknown,
+> extends Policy {
+  readonly name: Name;
+  readonly description: string;
+  readonly schema: ArgsSchema;
+  readonly run: (args: Args, ctx: ToolContext) => Result | Promise<Result>;
+  readonly isolation?: string;
+  readonly module?: string;
+  /** Brand: marks a Volley tool. */
+  readonly [TOOL_BRAND]: true;
+}
+
+/** Marks tools made by {@link defineTool}, across copies of the library. */
+export const TOOL_BRAND: unique symbol = Symbol.for("volley.tool") as never;
+
+/**
+ * The part of a `@langchain/core` tool Volley uses: a `tool()` or `StructuredTool` is accepted
+ * as it is. Its schema is checked by Volley, and it is invoked with the attempt's signal.
+ */
+export interface LangChainToolLike {
+  readonly name: string;
+  readonly description: string;
+  readonly schema?: unknown;
+  readonly lc_namespace: readonly string[];
+  // LangChain types `invoke` in ways we must not depend on; this is the shape we call.
+  invoke(input: never, config?: never): Promise<unknown>;
+}
+
+/** Anything an executor accepts as a tool. */
+export type AnyTool = Tool<string, never, unknown> | LangChainToolLike;
+
+/** The name of a tool, as a literal type where known. */
+export type ToolName<T> = T extends { readonly name: infer N extends string } ? N : string;
+
+/** The result type of a tool. */
+export type ToolResult<T> = T extends Tool<string, never, infer R> ? Awaited<R> : unknown;
+
+/** True for a tool made by {@link defineTool}. */
+export function isVolleyTool(value: unknown): value is Tool<string, never, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[TOOL_BRAND] === true
+  );
+}
+
+/** True for a `@langchain/core` tool (a `StructuredTool`, `DynamicTool`, or `tool()`). */
+export function isLangChainTool(value: unknown): value is LangChainToolLike {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as LangChainToolLike).invoke === "function" &&
+    typeof (value as LangChainToolLike).name === "string" &&
+    Array.isArray((value as LangChainToolLike).lc_namespace)
+  );
+}
+
+/** Checks the policy fields shared by tools and executors. */
+export function assertPolicy(where: string, policy: Policy): void {
+  optional(policy.timeoutMs, (v) => assertDuration(`${where}.timeoutMs`, v, { min: 1 }));
+  optional(policy.concurrency, (v) => assertCount(`${where}.concurrency`, v));
+  optional(policy.priority, (v) => assertFiniteNumber(`${where}.priority`, v));
+  optional(policy.expectedMs, (v) =>
+    assertDuration(`${where}.expectedMs`, v, { allowInfinity: false }),
+  );
+  resolveRetryPolicy(policy.retry, `${where}.retry`);
+}
+
+/**
+ * Defines a tool. The argument type is inferred from the schema, the result type from `run`.
+ * @throws TypeError when a field is missing or out of range, naming it.
+ * @example
+ * const search = defineTool({
+ *   name: "search",
+ *   description: "Search the web",
+ *   schema: z.object({ query: z.string() }),
+ *   timeoutMs: 2_000,
+ *   run: async ({ query }, { signal }) => fetchResults(query, { signal }),
+ * });
+ */
+export function defineTool<const Name extends string, S extends ArgsSchema, Result>(
+  definition: ToolDefinition<Name, S, Result>,
+): Tool<Name, InferArgs<S>, Awaited<Result>> {
+  if (typeof definition !== "object" || definition === null) {
+    throw new TypeError(`Expected a tool definition object, got ${describeValue(definition)}`);
+  }
+  const { name } = definition;
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`Expected tool name to be a non-empty string, got ${describeValue(name)}`);
+  }
+  const where = `tool "${name}"`;
+  if (typeof definition.description !== "string") {
+    throw new TypeError(
+      `Expected ${where}.description to be a string, got ${describeValue(definition.description)}`,
+    );
+  }
+  if (!isArgsSchema(definition.schema)) {
+    throw new TypeError(
+      `Expected ${where}.schema to be a zod schema or a Standard Schema, got ${describeValue(definition.schema)}`,
+    );
+  }
+  if (typeof definition.run !== "function") {
+    throw new TypeError(
+      `Expected ${where}.run to be a function, got ${describeValue(definition.run)}`,
+    );
+  }
+  optional(definition.isolation, (v) => {
+    if (typeof v !== "string" || v.length === 0) {
+      throw new TypeError(
+        `Expected ${where}.isolation to be a backend name such as "worker", got ${describeValue(v)}`,
+      );
+    }
+  });
+  optional(definition.module, (v) => {
+    if (typeof v !== "string")
+      throw new TypeError(`Expected ${where}.module to be a URL string, got ${describeValue(v)}`);
+  });
+  assertPolicy(where, definition);
+  return Object.freeze({ ...definition, [TOOL_BRAND]: true as const }) as unknown as Tool<
+    Name,
+    InferArgs<S>,
+    Awaited<Result>
+  >;
+}
