@@ -7,6 +7,7 @@ import type { Outcome, Report } from "./outcome.js";
 /** A batch as the executor tracks it; the object `execute()` returns. Internal. */
 export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwner {
   readonly sink: BatchSink<O>;
+  readonly size: number;
   /** Unfinished calls by index; a slot empties when its call ends, so memory follows the work left. */
   readonly calls: Array<CallState | undefined>;
   /** Outcomes not yet delivered. */
@@ -15,17 +16,32 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   endReason: VolleyError | undefined = undefined;
   deadlineTimer: unknown = undefined;
   signal: AbortSignal | undefined = undefined;
+  // Admission: calls are read from `input` in order. With `collect: false` only `window` calls
+  // are admitted at a time, so a batch of a million calls holds a window's state, not a million.
+  input: readonly unknown[];
+  nextIndex = 0;
+  /** Calls admitted and not yet ended. */
+  live = 0;
+  window = Number.POSITIVE_INFINITY;
+  admitting = false;
+  seen: Set<string> | undefined;
+  prior: Map<string, Outcome> | undefined = undefined;
+  defaultPriority: number | undefined = undefined;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 
   constructor(
     readonly id: string,
-    readonly size: number,
+    input: readonly unknown[],
     readonly startedAt: number,
     readonly deadlineAt: number,
     collect: boolean,
     private readonly onCancel: (run: BatchRun<O>, reason: unknown) => void,
   ) {
+    const size = input.length;
+    this.input = input;
+    this.size = size;
+    this.seen = size > 1 ? new Set<string>() : undefined;
     this.sink = new BatchSink<O>(size, collect);
     this.calls = new Array<CallState | undefined>(size);
     this.pending = size;

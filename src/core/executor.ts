@@ -281,12 +281,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     const now = this.#clock.now();
     const run = new BatchRun(
       batchId ?? crypto.randomUUID(),
-      list.length,
+      list,
       now,
       now + deadlineMs,
       collect,
       (r, reason) => this.#endBatch(r, new CancelledError(reason)),
     );
+    run.defaultPriority = priority;
+    if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
     this.#batches.add(run);
     if (this.#events.has("batch:started")) {
       this.#events.emit("batch:started", {
@@ -316,7 +318,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         }, deadlineMs);
       }
     }
-    const defaultPriority = priority;
     if (this.#journal !== undefined && run.endReason === undefined) {
       const journal = this.#journal;
       let loading: ReturnType<Journal["load"]>;
@@ -326,15 +327,19 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         loading = Promise.reject(error);
       }
       Promise.resolve(loading).then(
-        (prior) =>
-          this.#admit(run, list, defaultPriority, new Map([...prior].map((o) => [o.id, o]))),
+        (prior) => {
+          run.prior = new Map([...prior].map((o) => [o.id, o]));
+          this.#admit(run);
+        },
         (error) => {
           warn(`Journal could not load batch "${run.id}"; running every call`, error);
-          this.#admit(run, list, defaultPriority, undefined);
+          this.#admit(run);
         },
       );
     } else {
-      this.#admit(run, list, defaultPriority, undefined);
+      // Admit on the next microtask: the caller can start iterating before the first outcome
+      // (a synchronous tool finishes at once), which matters with `collect: false`.
+      queueMicrotask(() => this.#admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
   }
@@ -387,123 +392,123 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   // ─── admission ────────────────────────────────────────────────────────────
 
-  #admit(
-    run: BatchRun,
-    list: readonly unknown[],
-    defaultPriority: number | undefined,
-    prior: Map<string, Outcome> | undefined,
-  ): void {
-    const seen = list.length > 1 ? new Set<string>() : undefined;
-    for (let index = 0; index < list.length; index++) {
-      const call = normalizeCall(list[index], index);
-      const { id, name } = call;
-      if (call.problem !== NO_PROBLEM) {
-        this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
-        continue;
-      }
-      if (seen !== undefined) {
-        if (seen.has(id)) {
-          this.#finishEarly(
-            run,
-            index,
-            id,
-            name,
-            "invalid_call",
-            `Call ${index} repeats the id "${id}" of an earlier call in the batch`,
-          );
-          continue;
-        }
-        seen.add(id);
-      }
-      const replay = prior?.get(id);
-      if (replay !== undefined) {
-        this.#publish(run, { ...replay, index, replayed: true });
-        continue;
-      }
-      if (run.endReason !== undefined) {
-        this.#finishEarly(run, index, id, name, run.endReason.kind, run.endReason.message);
-        continue;
-      }
-      const tool = this.#tools.get(name);
-      if (tool === undefined) {
-        this.#finishEarly(
-          run,
-          index,
-          id,
-          name,
-          "unknown_tool",
-          `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`,
-        );
-        continue;
-      }
-      const input = call.input;
-      let retry = tool.retry;
-      let timeoutMs = tool.timeoutMs;
-      let priority =
-        defaultPriority !== undefined && tool.priority === 0 ? defaultPriority : tool.priority;
-      let expectedMs = tool.expectedMs;
-      if (
-        input.retry !== undefined ||
-        input.timeoutMs !== undefined ||
-        input.priority !== undefined ||
-        input.expectedMs !== undefined
+  /** Admits the batch's calls in order, up to its window of live calls. */
+  #admit(run: BatchRun): void {
+    if (run.admitting) return;
+    run.admitting = true;
+    try {
+      const list = run.input;
+      while (
+        run.nextIndex < list.length &&
+        (run.live < run.window || run.endReason !== undefined)
       ) {
-        try {
-          if (input.retry !== undefined)
-            retry = resolveRetryPolicy(input.retry, `call "${id}" retry`);
-          optional(input.timeoutMs, (v) => assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }));
-          optional(input.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
-          optional(input.expectedMs, (v) =>
-            assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
-          );
-        } catch (error) {
-          this.#finishEarly(run, index, id, name, "invalid_call", (error as Error).message);
-          continue;
-        }
-        timeoutMs = input.timeoutMs ?? timeoutMs;
-        priority = input.priority ?? priority;
-        expectedMs = input.expectedMs ?? expectedMs;
+        const index = run.nextIndex++;
+        this.#admitOne(run, list[index], index);
       }
-      const validate = tool.validate;
-      if (validate === null) {
-        this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
-        continue;
+      // Let go of the caller's array once every call is read.
+      if (run.nextIndex === list.length) {
+        run.input = [];
+        run.nextIndex = 0;
+        run.seen = undefined;
       }
-      let check: ArgsCheck | Promise<ArgsCheck>;
-      try {
-        check = validate(call.args);
-      } catch (error) {
-        check = {
-          ok: false,
-          issues: [
-            {
-              path: "",
-              message: `the schema threw: ${(error as Error)?.message ?? String(error)}`,
-            },
-          ],
-        };
-      }
-      if (check instanceof Promise) {
-        check.then(
-          (c) => this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry),
-          (error: unknown) =>
-            this.#afterCheck(
-              run,
-              index,
-              id,
-              tool,
-              { ok: false, issues: [{ path: "", message: `the schema threw: ${String(error)}` }] },
-              priority,
-              expectedMs,
-              timeoutMs,
-              retry,
-            ),
-        );
-      } else {
-        this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
-      }
+    } finally {
+      run.admitting = false;
     }
     this.#drain();
+  }
+
+  #admitOne(run: BatchRun, input: unknown, index: number): void {
+    const call = normalizeCall(input, index);
+    const { id, name } = call;
+    if (call.problem !== NO_PROBLEM) {
+      this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
+      return;
+    }
+    const seen = run.seen;
+    if (seen !== undefined) {
+      if (seen.has(id)) {
+        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
+        this.#finishEarly(run, index, id, name, "invalid_call", message);
+        return;
+      }
+      seen.add(id);
+    }
+    const replay = run.prior?.get(id);
+    if (replay !== undefined) {
+      this.#publish(run, { ...replay, index, replayed: true });
+      return;
+    }
+    const ended = run.endReason;
+    if (ended !== undefined) {
+      this.#finishEarly(run, index, id, name, ended.kind, ended.message, { name: ended.name });
+      return;
+    }
+    const tool = this.#tools.get(name);
+    if (tool === undefined) {
+      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
+      this.#finishEarly(run, index, id, name, "unknown_tool", message);
+      return;
+    }
+    const overrides = call.input;
+    let retry = tool.retry;
+    let timeoutMs = tool.timeoutMs;
+    let priority =
+      run.defaultPriority !== undefined && tool.priority === 0
+        ? run.defaultPriority
+        : tool.priority;
+    let expectedMs = tool.expectedMs;
+    if (
+      overrides.retry !== undefined ||
+      overrides.timeoutMs !== undefined ||
+      overrides.priority !== undefined ||
+      overrides.expectedMs !== undefined
+    ) {
+      try {
+        if (overrides.retry !== undefined) {
+          retry = resolveRetryPolicy(overrides.retry, `call "${id}" retry`);
+        }
+        optional(overrides.timeoutMs, (v) =>
+          assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }),
+        );
+        optional(overrides.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
+        optional(overrides.expectedMs, (v) =>
+          assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
+        );
+      } catch (error) {
+        this.#finishEarly(run, index, id, name, "invalid_call", errorText(error));
+        return;
+      }
+      timeoutMs = overrides.timeoutMs ?? timeoutMs;
+      priority = overrides.priority ?? priority;
+      expectedMs = overrides.expectedMs ?? expectedMs;
+    }
+    run.live++;
+    const validate = tool.validate;
+    if (validate === null) {
+      this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
+      return;
+    }
+    let check: ArgsCheck | Promise<ArgsCheck>;
+    try {
+      check = validate(call.args);
+    } catch (error) {
+      check = schemaThrew(error);
+    }
+    if (check instanceof Promise) {
+      // An async Standard Schema: the call joins the queue when its check is done.
+      check.then(
+        (c) => {
+          this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry);
+          this.#drain();
+        },
+        (error: unknown) => {
+          const failed = schemaThrew(error);
+          this.#afterCheck(run, index, id, tool, failed, priority, expectedMs, timeoutMs, retry);
+        },
+      );
+    } else {
+      this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
+    }
   }
 
   #afterCheck(
@@ -521,6 +526,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
       return;
     }
+    run.live--;
     this.#finishEarly(
       run,
       index,
@@ -546,7 +552,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     retry: ResolvedRetryPolicy | null,
   ): void {
     if (run.endReason !== undefined) {
-      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message);
+      run.live--;
+      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message, {
+        name: run.endReason.name,
+      });
       return;
     }
     const call = new CallState(
@@ -820,7 +829,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#finished++;
     const run = call.batch as BatchRun;
     run.calls[call.index] = undefined;
+    run.live--;
     this.#deliver(run, outcome);
+    if (run.nextIndex < run.input.length) this.#admit(run);
   }
 
   /** A call that ends before it could be queued: malformed, unknown tool, bad args, batch ended. */
@@ -940,7 +951,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       }
       this.#finishError(call, error);
     }
-    this.#drain();
+    // Calls not yet admitted end with the same reason.
+    this.#admit(run);
   }
 
   #isIdle(): boolean {
@@ -1004,6 +1016,14 @@ function assertBackend(where: string, backend: unknown): void {
       `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
     );
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function schemaThrew(error: unknown): ArgsCheck {
+  return { ok: false, issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }] };
 }
 
 function warn(message: string, error: unknown): void {
