@@ -1,7 +1,7 @@
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
-import { normalizeCall, type ToolCall } from "./call.js";
+import { normalizeCall, type CallOverrides, type ToolCall } from "./call.js";
 import { AttemptContext, CallPhase, CallState } from "./call-state.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -188,8 +188,6 @@ export function createExecutor<const T extends readonly AnyTool[]>(
 ): Executor<T> {
   return new VolleyExecutor<T>(options);
 }
-
-const NO_PROBLEM = undefined;
 
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #tools: Map<string, ToolEntry>;
@@ -418,12 +416,23 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   #admitOne(run: BatchRun, input: unknown, index: number): void {
-    const call = normalizeCall(input, index);
-    const { id, name } = call;
-    if (call.problem !== NO_PROBLEM) {
-      this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
+    // Read the call in place; only a malformed one pays for normalizeCall's description.
+    const raw = (typeof input === "object" && input !== null ? input : undefined) as
+      | (Partial<CallOverrides> & {
+          id?: unknown;
+          name?: unknown;
+          tool_name?: unknown;
+          args?: unknown;
+        })
+      | undefined;
+    const id = raw?.id;
+    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
+    if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
+      const call = normalizeCall(input, index);
+      this.#finishEarly(run, index, call.id, call.name, "invalid_call", call.problem!);
       return;
     }
+    const overrides = raw!;
     const seen = run.seen;
     if (seen !== undefined) {
       if (seen.has(id)) {
@@ -449,7 +458,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       this.#finishEarly(run, index, id, name, "unknown_tool", message);
       return;
     }
-    const overrides = call.input;
     let retry = tool.retry;
     let timeoutMs = tool.timeoutMs;
     let priority =
@@ -485,12 +493,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     run.live++;
     const validate = tool.validate;
     if (validate === null) {
-      this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
+      this.#accept(run, index, id, tool, overrides.args, priority, expectedMs, timeoutMs, retry);
       return;
     }
     let check: ArgsCheck | Promise<ArgsCheck>;
     try {
-      check = validate(call.args);
+      check = validate(overrides.args);
     } catch (error) {
       check = schemaThrew(error);
     }
@@ -522,8 +530,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
   ): void {
-    if (check.ok) {
-      this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
+    if (check.success) {
+      this.#accept(run, index, id, tool, check.data, priority, expectedMs, timeoutMs, retry);
       return;
     }
     run.live--;
@@ -588,12 +596,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     lane === OPEN_LANE || (lane as ToolEntry).running < (lane as ToolEntry).concurrency;
 
   #enqueue(call: CallState): void {
-    const now = this.#clock.now();
     call.phase = CallPhase.Queued;
-    call.queuedAt = now;
     call.tool.queued++;
     this.#queue.push(call);
+    // The queue time is only reported in events: skip the clock read when nobody listens.
+    if (this.#events.has("call:started")) call.queuedAt = this.#clock.now();
     if (this.#events.has("call:queued")) {
+      const now = this.#clock.now();
+      call.queuedAt = now;
       this.#events.emit("call:queued", {
         batchId: call.batch.id,
         callId: call.id,
@@ -1023,7 +1033,10 @@ function errorText(error: unknown): string {
 }
 
 function schemaThrew(error: unknown): ArgsCheck {
-  return { ok: false, issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }] };
+  return {
+    success: false,
+    issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }],
+  };
 }
 
 function warn(message: string, error: unknown): void {
