@@ -71,11 +71,15 @@ export function attachLogger(
     maxItems,
     maxDepth,
   });
+  // Skips building lines the logger would drop; read per event, as pino's level may change.
+  const enabled = (level: "debug" | "info" | "warn"): boolean =>
+    logger.isLevelEnabled === undefined || logger.isLevelEnabled(level);
   const text = (s: string): string =>
     s.length <= maxStringLength ? s : `${s.slice(0, maxStringLength)}…`;
 
   const unsubscribe = [
     executor.on("batch:started", (e) => {
+      if (!enabled("debug")) return;
       logger.debug(
         {
           event: "batch:started",
@@ -87,6 +91,7 @@ export function attachLogger(
       );
     }),
     executor.on("call:started", (e) => {
+      if (!enabled("info")) return;
       const line: Record<string, unknown> = {
         event: "call:started",
         batchId: e.batchId,
@@ -100,6 +105,7 @@ export function attachLogger(
       logger.info(line, `call started: ${e.tool} ${e.callId} (attempt ${e.attempt})`);
     }),
     executor.on("call:retry", (e) => {
+      if (!enabled("warn")) return;
       logger.warn(
         {
           event: "call:retry",
@@ -115,6 +121,7 @@ export function attachLogger(
       );
     }),
     executor.on("call:abandoned", (e) => {
+      if (!enabled("warn")) return;
       logger.warn(
         {
           event: "call:abandoned",
@@ -130,6 +137,7 @@ export function attachLogger(
     }),
     executor.on("call:finished", (e) => {
       const o = e.outcome;
+      if (!enabled(o.status === "ok" ? "info" : "warn")) return;
       const line: Record<string, unknown> = {
         event: "call:finished",
         batchId: e.batchId,
@@ -154,6 +162,7 @@ export function attachLogger(
       }
     }),
     executor.on("batch:finished", (e) => {
+      if (!enabled("info")) return;
       const { total, ok, error, byKind } = e.counts;
       logger.info(
         {

@@ -6,6 +6,8 @@ export interface LogSink {
   debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  /** When present (pino has it), lines of a disabled level are not even built. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Options of {@link attachLogger}. */

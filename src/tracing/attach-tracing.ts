@@ -15,6 +15,14 @@ export type TracingTarget = Pick<Executor, "on">;
 
 /** What {@link attachTracing} returns. */
 export interface TracingHandle extends Disposable {
+  /**
+   * The context of a running call's span, for a tool to parent its own spans under it (a tool
+   * runs in the context that happened to start it, not in its span's). Falls back to the
+   * active context once the call has finished or when it is unknown.
+   * @example
+   * run: (args, ctx) => context.with(tracing.contextOf(ctx), () => fetchWithSpans(args))
+   */
+  contextOf(call: { readonly batchId: string; readonly callId: string }): Context;
   /** Stops tracing this executor's events; spans already open are ended. Idempotent. */
   detach(): void;
 }
@@ -185,7 +193,11 @@ export function attachTracing(executor: TracingTarget, tracer?: Tracer): Tracing
     batches.clear();
     orphans.clear();
   };
-  return { detach, [Symbol.dispose]: detach };
+  const contextOf = ({ batchId, callId }: { batchId: string; callId: string }): Context => {
+    const span = batches.get(batchId)?.calls.get(callId) ?? orphans.get(`${batchId}\0${callId}`);
+    return span === undefined ? context.active() : trace.setSpan(context.active(), span);
+  };
+  return { contextOf, detach, [Symbol.dispose]: detach };
 }
 
 function describe(value: unknown): string {

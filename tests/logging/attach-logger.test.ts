@@ -224,3 +224,19 @@ describe("attachLogger", () => {
     expect(DEFAULT_REDACT_PATTERN.test("X-Api-Key")).toBe(true);
   });
 });
+
+describe("attachLogger levels", () => {
+  it("follows the logger's level, even when it changes later", async () => {
+    const { logger, lines } = capture("warn");
+    const executor = createExecutor({ tools: allTools });
+    attachLogger(executor, logger);
+    await executor.execute([
+      { id: "a", name: "echo", args: {} },
+      { id: "b", name: "boom", args: {} },
+    ]);
+    expect(lines.map((l) => [l["event"], l["callId"]])).toEqual([["call:finished", "b"]]);
+    logger.level = "info";
+    await executor.execute([{ id: "c", name: "echo", args: {} }]);
+    expect(lines.filter((l) => l["callId"] === "c")).toHaveLength(2);
+  });
+});

@@ -7,7 +7,8 @@ import {
   type ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createExecutor } from "../../src/index.js";
+import { z } from "zod";
+import { createExecutor, defineTool } from "../../src/index.js";
 import { attachTracing, BATCH_SPAN_NAME } from "../../src/tracing/index.js";
 import { allTools, echo, sleep } from "../metrics/tools.js";
 
@@ -168,6 +169,26 @@ describe("attachTracing", () => {
     } finally {
       trace.disable();
     }
+  });
+
+  it("gives a tool its call span's context for its own spans", async () => {
+    const holder: { handle?: ReturnType<typeof attachTracing> } = {};
+    const inner = defineTool({
+      name: "inner",
+      description: "Makes a span of its own",
+      schema: z.object({}),
+      run: (_args, ctx) =>
+        context.with(holder.handle!.contextOf(ctx), () =>
+          tracer.startActiveSpan("http get", (s) => s.end()),
+        ),
+    });
+    const executor = createExecutor({ tools: [inner] });
+    const handle = attachTracing(executor, tracer);
+    holder.handle = handle;
+    await executor.execute([{ id: "i", name: "inner", args: {} }]);
+    const call = named("execute_tool inner")[0]!;
+    expect(parentId(named("http get")[0]!)).toBe(call.spanContext().spanId);
+    expect(handle.contextOf({ batchId: "gone", callId: "i" })).toBe(context.active());
   });
 
   it("rejects a bad executor or tracer with a TypeError", () => {
