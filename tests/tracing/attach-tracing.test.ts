@@ -191,6 +191,23 @@ describe("attachTracing", () => {
     expect(handle.contextOf({ batchId: "gone", callId: "i" })).toBe(context.active());
   });
 
+  it("traces the calls of a batch that started before it was attached", async () => {
+    const executor = createExecutor({ tools: allTools, concurrency: 1 });
+    const batch = executor.execute([
+      { id: "first", name: "echo", args: { ms: 30 } },
+      { id: "f", name: "flaky", args: {} },
+    ]);
+    const handle = attachTracing(executor, tracer);
+    await batch;
+    expect(named(BATCH_SPAN_NAME)).toHaveLength(0);
+    const flaky = named("execute_tool flaky");
+    expect(flaky).toHaveLength(1);
+    expect(flaky[0]!.events.map((e) => e.name)).toEqual(["volley.retry", "volley.attempt"]);
+    // "first" had started before: it gets a span at its finish, like a call that never ran.
+    expect(named("execute_tool echo")).toHaveLength(1);
+    handle.detach();
+  });
+
   it("rejects a bad executor or tracer with a TypeError", () => {
     expect(() => attachTracing({} as never)).toThrow(TypeError);
     expect(() => attachTracing(createExecutor({ tools: [echo] }), {} as never)).toThrow(/Tracer/);
