@@ -162,6 +162,16 @@ describe("attachMetrics", () => {
     expect(await valueOf(registry, METRIC_NAMES.calls, { executor: "x" })).toBe(1);
   });
 
+  it("registers afresh after registry.clear()", async () => {
+    const registry = new Registry();
+    const executor = createExecutor({ tools: [echo] });
+    attachMetrics(executor, { registry }).detach();
+    registry.clear();
+    attachMetrics(executor, { registry });
+    await executor.execute([{ id: "a", name: "echo", args: {} }]);
+    expect(await valueOf(registry, METRIC_NAMES.calls, { tool: "echo" })).toBe(1);
+  });
+
   it("uses the global registry by default", async () => {
     const { register } = await import("prom-client");
     const executor = createExecutor({ tools: [echo] });
