@@ -71,8 +71,8 @@ async function loadPage(): Promise<Map<string, Asset>> {
 async function metricsFor(
   executor: DashboardSource,
   option: ResolvedDashboardOptions["metrics"],
-): Promise<{ registry?: MetricsRegistry; problem?: string; detach?: () => void }> {
-  if (option === false) return { problem: "Metrics are turned off (metrics: false)" };
+): Promise<{ registry?: MetricsRegistry; problem?: [number, string]; detach?: () => void }> {
+  if (option === false) return { problem: [404, "Metrics are turned off (metrics: false)"] };
   if (option !== true) return { registry: option };
   try {
     // Loaded only when wanted: prom-client is an optional peer dependency.
@@ -84,7 +84,10 @@ async function metricsFor(
     return { registry: handle.registry, detach: () => handle.detach() };
   } catch (error) {
     return {
-      problem: `Metrics need prom-client: npm install prom-client (${(error as Error).message})`,
+      problem: [
+        501,
+        `Metrics need prom-client: npm install prom-client (${(error as Error).message})`,
+      ],
     };
   }
 }
@@ -182,7 +185,7 @@ async function start(
       case "/snapshot.json":
         return send(res, 200, "application/json", JSON.stringify(state.snapshot()));
       case "/metrics":
-        if (!metrics.registry) return text(res, 501, metrics.problem ?? "No metrics");
+        if (!metrics.registry) return text(res, ...(metrics.problem ?? [404, "No metrics"]));
         return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       default:
         return text(res, 404, `Not found: ${url.pathname}`);

@@ -55,17 +55,13 @@ export const demoCalls: ToolCall[] = [
   { id: "error_1", name: "slow_tool", args: { query: "fail" } },
 ];
 
-const flakyAttempts = new Map<string, number>();
-
-/** Fails the first attempt of each query, then succeeds: a retry that recovers. */
+/** Fails the first attempt of each call, then succeeds: a retry that recovers. */
 export const flakyTool = defineTool({
   name: "flaky_api",
   description: "An API that fails once per query",
   schema: query,
   retry: { maxAttempts: 3, initialInterval: 150, jitter: false },
-  run: async ({ query }, { signal }) => {
-    const attempt = (flakyAttempts.get(query) ?? 0) + 1;
-    flakyAttempts.set(query, attempt);
+  run: async ({ query }, { signal, attempt }) => {
     await sleep(250, signal);
     if (attempt === 1) throw new Error("503 Service Unavailable");
     return `API result for: ${query}`;

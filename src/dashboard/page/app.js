@@ -114,8 +114,9 @@ function clock(epochMs) {
   return new Date(epochMs).toLocaleTimeString([], { hour12: false });
 }
 
+const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
 function pct(part, whole) {
-  return whole === 0 ? "–" : `${((100 * part) / whole).toFixed(part === whole ? 0 : 1)}%`;
+  return whole === 0 ? "–" : percent.format(part / whole);
 }
 
 /** A step of 1, 2 or 5 × 10ⁿ that cuts `span` into at most `most` parts. */
@@ -358,9 +359,7 @@ function renderTools() {
         "td",
         { class: "rate", title: `${t.failed} of ${t.calls} failed` },
         h("span", { class: "meter" }, h("span", { style: { width: `${100 * t.errorRate}%` } })),
-        t.calls
-          ? `${(100 * t.errorRate).toFixed(t.errorRate > 0 && t.errorRate < 0.1 ? 1 : 0)}%`
-          : "–",
+        pct(t.failed, t.calls),
       ),
       h("td", { class: t.retries ? "warn" : "" }, count.format(t.retries)),
       h(
