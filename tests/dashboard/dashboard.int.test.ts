@@ -52,46 +52,40 @@ describe.skipIf(!available && !CI)("the dashboard in Chromium (apt-get install c
         await page.screenshot({ path: join(shots, `running-${colorScheme}.png`), fullPage: true });
         await batch;
 
-        await page.locator(`${row("error_1")}[data-status=error]`).waitFor({ timeout: 5_000 });
-        const rows = page.locator("#timeline .row.call");
-        const seen: Record<string, string | null> = {};
-        for (let i = 0; i < (await rows.count()); i++) {
-          const callId = (await rows.nth(i).getAttribute("data-call-id")) ?? "";
-          seen[callId] = await rows.nth(i).getAttribute("data-look");
-        }
-        expect(seen).toEqual({
-          fast_1: "ok",
-          slow_1: "ok",
-          fast_2: "ok",
-          error_1: "error",
-        });
-        expect(await page.locator(row("error_1")).getAttribute("data-status")).toBe("error");
-        expect(await page.locator(`${row("error_1")} .label`).getAttribute("title")).toContain(
-          "tool_error: Simulated failure",
+        // Settled: the batch is marked finished and nothing runs.
+        await page.locator("#timeline .batch-head .chip.error").waitFor({ timeout: 5_000 });
+        await page.locator("#inflight .empty").waitFor({ timeout: 5_000 });
+        // Read every row at once: the page redraws panels whole, so handles go stale.
+        const rows = await page.locator("#timeline .row.call").evaluateAll((els) =>
+          els.map((el) => ({
+            id: el.getAttribute("data-call-id"),
+            status: el.getAttribute("data-status"),
+            look: el.getAttribute("data-look"),
+            title: el.querySelector(".label")?.getAttribute("title") ?? "",
+            width: el.querySelector(".bar")?.getBoundingClientRect().width ?? 0,
+          })),
         );
+        const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+        expect(Object.fromEntries(rows.map((r) => [r.id, `${r.status}/${r.look}`]))).toEqual({
+          fast_1: "ok/ok",
+          slow_1: "ok/ok",
+          fast_2: "ok/ok",
+          error_1: "error/error",
+        });
+        expect(byId["error_1"]!.title).toContain("tool_error: Simulated failure");
 
         // The timeline draws: every call has a bar, and a slow bar is ~10× a fast one.
-        const width = async (id: string) =>
-          (
-            await page
-              .locator(`${row(id)} .bar`)
-              .first()
-              .boundingBox()
-          )?.width ?? 0;
-        const [fast, slow] = [await width("fast_1"), await width("slow_1")];
+        const [fast, slow] = [byId["fast_1"]!.width, byId["slow_1"]!.width];
         expect(fast).toBeGreaterThan(1);
         expect(slow / fast).toBeGreaterThan(4);
         expect(slow / fast).toBeLessThan(20);
         expect(await page.locator("#timeline .axis .tick").count()).toBeGreaterThan(2);
 
-        // Per-tool latency and error rates.
-        const slowTool = await page
-          .locator("#tools tbody tr", { hasText: "slow_tool" })
-          .innerText();
-        expect(slowTool).toContain("50%");
-        expect(slowTool).toMatch(/1\.\d\d s/);
-        expect(await page.locator("#cards").innerText()).toMatch(/FAILED\s+\d+/i);
-        expect(await page.locator("#inflight").textContent()).toContain("Nothing running");
+        // Per-tool latency and error rates, and the totals.
+        await expect
+          .poll(() => page.locator("#tools tbody tr", { hasText: "slow_tool" }).innerText())
+          .toMatch(/1\.\d\d s[\s\S]*50%/);
+        await expect.poll(() => page.locator("#cards").innerText()).toMatch(/FAILED\s+1\b/i);
 
         const file = join(shots, `done-${colorScheme}.png`);
         await page.screenshot({ path: file, fullPage: true });

@@ -37,7 +37,7 @@ function lookOf({ status, kind }) {
 }
 
 const state = {
-  /** @type {Map<string, {record: any, calls: Map<string, any>}>} newest last */
+  /** Newest last. `drawn` caches a finished batch's element. */
   batches: new Map(),
   totals: null,
   tools: [],
@@ -64,16 +64,22 @@ function apply(update) {
   });
   for (const record of update.batches) {
     const known = state.batches.get(record.id);
-    if (known && known.record.startedAt === record.startedAt) known.record = record;
-    else {
+    if (known && known.record.startedAt === record.startedAt) {
+      known.record = record;
+      known.version++;
+    } else {
       state.batches.delete(record.id); // a resumed batch starts afresh
-      state.batches.set(record.id, { record, calls: new Map() });
+      state.batches.set(record.id, { record, calls: new Map(), version: 0, drawn: null });
     }
   }
   while (state.batches.size > state.limits.batches) {
     state.batches.delete(state.batches.keys().next().value);
   }
-  for (const call of update.calls) state.batches.get(call.batchId)?.calls.set(call.id, call);
+  for (const call of update.calls) {
+    const batch = state.batches.get(call.batchId);
+    batch?.calls.set(call.id, call);
+    if (batch) batch.version++;
+  }
   for (const incident of update.incidents) {
     if (incident.seq > state.lastSeq) state.incidents.push(incident);
   }
@@ -98,6 +104,15 @@ function h(tag, props = {}, ...children) {
 }
 
 const $ = (id) => document.getElementById(id);
+
+/** Makes `nodes` the children of `parent`, leaving those already in place untouched. */
+function setChildren(parent, nodes) {
+  const keep = new Set(nodes);
+  for (const child of [...parent.children]) if (!keep.has(child)) child.remove();
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
+  });
+}
 const count = new Intl.NumberFormat();
 
 function ms(value) {
@@ -230,33 +245,42 @@ function renderTimeline(now) {
   );
   const grid = { backgroundSize: `${(100 * step) / span}% 100%` };
 
-  const blocks = batches.map(({ record: b, calls }) => {
-    const running = b.endedAt === null;
-    const head = h(
-      "div",
-      { class: "batch-head" },
-      h("span", { class: "batch-id", title: b.id }, b.id.slice(0, 8)),
-      h(
-        "span",
-        { class: `chip ${running ? "running" : b.failed ? "error" : "ok"}` },
-        running ? "running" : b.failed ? `${b.failed} failed` : "all ok",
-      ),
-      h(
-        "span",
-        { class: "muted" },
-        `${count.format(b.size)} call${b.size === 1 ? "" : "s"} · ` +
-          `${ms((b.endedAt ?? now) - b.startedAt)} · started ${clock(b.startedAt)}`,
-      ),
-    );
-    const rows = [...calls.values()]
-      .sort((a, b) => a.index - b.index)
-      .map((call) => callRow(call, b.startedAt, now, x, grid));
-    const more = b.hidden
-      ? h("p", { class: "more" }, `+ ${count.format(b.hidden)} more calls, counted but not drawn`)
-      : null;
-    return h("div", { class: "batch" }, head, rows, more);
+  const blocks = batches.map((batch) => {
+    // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
+    const key = `${batch.version}/${span}`;
+    if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
+    const node = batchBlock(batch, now, x, grid);
+    batch.drawn = { key, node };
+    return node;
   });
-  $("timeline").replaceChildren(axis, ...blocks);
+  setChildren($("timeline"), [axis, ...blocks]);
+}
+
+function batchBlock({ record: b, calls }, now, x, grid) {
+  const running = b.endedAt === null;
+  const head = h(
+    "div",
+    { class: "batch-head" },
+    h("span", { class: "batch-id", title: b.id }, b.id.slice(0, 8)),
+    h(
+      "span",
+      { class: `chip ${running ? "running" : b.failed ? "error" : "ok"}` },
+      running ? "running" : b.failed ? `${b.failed} failed` : "all ok",
+    ),
+    h(
+      "span",
+      { class: "muted" },
+      `${count.format(b.size)} call${b.size === 1 ? "" : "s"} · ` +
+        `${ms((b.endedAt ?? now) - b.startedAt)} · started ${clock(b.startedAt)}`,
+    ),
+  );
+  const rows = [...calls.values()]
+    .sort((a, b) => a.index - b.index)
+    .map((call) => callRow(call, b.startedAt, now, x, grid));
+  const more = b.hidden
+    ? h("p", { class: "more" }, `+ ${count.format(b.hidden)} more calls, counted but not drawn`)
+    : null;
+  return h("div", { class: "batch" }, head, rows, more);
 }
 
 function callRow(call, origin, now, x, grid) {
