@@ -178,6 +178,7 @@ function card(label, value, sub, look) {
 function renderCards() {
   const t = state.totals;
   if (!t) return;
+  document.title = t.running ? `(${t.running} running) Volley dashboard` : "Volley dashboard";
   $("cards").replaceChildren(
     card(
       "Running",
@@ -452,7 +453,12 @@ function connect() {
   });
   events.addEventListener("error", () => {
     conn.dataset.state = "down";
-    label.textContent = "Reconnecting…";
+    // EventSource retries by itself after a network error, but gives up on an HTTP error (a
+    // restarted server with a new token, say): then start over, less eagerly.
+    if (events.readyState === EventSource.CLOSED) {
+      label.textContent = "Disconnected · retrying";
+      setTimeout(connect, 5_000);
+    } else label.textContent = "Reconnecting…";
   });
   for (const name of ["snapshot", "update"]) {
     events.addEventListener(name, (e) => apply(JSON.parse(e.data)));
