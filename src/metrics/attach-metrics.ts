@@ -1,6 +1,6 @@
 import { register as globalRegistry } from "prom-client";
 import type { Executor } from "../core/index.js";
-import { DEFAULT_DURATION_BUCKETS } from "./metric-names.js";
+import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
 
@@ -66,6 +66,9 @@ export function attachMetrics(
     );
   }
 
+  // A model may name tools that do not exist: label those alike, so that made-up names cannot
+  // grow the number of series without bound.
+  const known = new Set(Object.keys(executor.stats().tools));
   const set = metricSetOf(registry, executorName !== undefined, buckets);
   for (const source of set.sources) {
     if (source.executor === executor) {
@@ -84,7 +87,8 @@ export function attachMetrics(
   const batchDuration = set.batchDuration.labels(extra);
 
   const unsubscribe = [
-    executor.on("call:finished", ({ tool, outcome }) => {
+    executor.on("call:finished", ({ tool: name, outcome }) => {
+      const tool = known.has(name) ? name : UNKNOWN_TOOL;
       const status = outcome.status;
       const kind = status === "ok" ? "none" : outcome.error.kind;
       const key = `${tool}\0${status}\0${kind}`;

@@ -37,7 +37,12 @@ export function metricSetOf(
   labelled: boolean,
   buckets: readonly number[],
 ): MetricSet {
-  const existing = sets.get(registry);
+  let existing = sets.get(registry);
+  // After registry.clear() the set is stale: make a fresh one.
+  if (existing !== undefined && registry.getSingleMetric(METRIC_NAMES.calls) !== existing.calls) {
+    sets.delete(registry);
+    existing = undefined;
+  }
   if (existing !== undefined) {
     if (existing.labelled !== labelled) {
       throw new TypeError(
