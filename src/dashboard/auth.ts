@@ -77,7 +77,8 @@ export function authorize(
     clean.searchParams.delete("token");
     return {
       kind: "login",
-      location: clean.pathname + clean.search,
+      // One leading slash, always: "//host" would send the browser to another site.
+      location: `/${clean.pathname.replace(/^\/+/, "")}${clean.search}`,
       cookie: `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
     };
   }

@@ -31,7 +31,10 @@ const MAX_IN_FLIGHT_SHOWN = 50;
 const MAX_RETRIED_SHOWN = 10;
 /** Long messages and ids are cut: the page shows a line, and memory stays bounded. */
 const MAX_TEXT = 300;
-/** Calls naming a tool the executor does not have are counted together (as volley/metrics does), so a model inventing names cannot grow the table. */
+/**
+ * Calls naming a tool the executor does not have are counted together (as volley/metrics does),
+ * so a model inventing names cannot grow the table.
+ */
 const UNKNOWN_TOOL = "(unknown)";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -183,6 +183,11 @@ describe("the dashboard with a token", () => {
       headers: { Cookie: pair },
     });
     expect(events.status).toBe(200);
+    // A path that normalises to "//host" must not become an open redirect.
+    for (const path of ["/.//evil.example/", "//evil.example/", "/\\evil.example/"]) {
+      const sneaky = await request(dashboard.url, { path: `${path}?token=${TOKEN}` });
+      expect(sneaky.headers.location, path).toMatch(/^\/(?!\/)/);
+    }
     const forged = await request(dashboard.url, {
       headers: { Cookie: `volley_dashboard_token_${dashboard.port}=x` },
     });
