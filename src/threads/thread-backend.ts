@@ -67,7 +67,12 @@ export class ThreadBackend implements Backend {
   readonly name = "threads";
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
-  readonly #preload: readonly string[];
+  /**
+   * Every tools module seen so far, preloaded by each thread as it starts. Piscina hands the
+   * same `workerData` to each new thread, so a thread started to replace a killed one loads the
+   * modules used before it, rather than making its first attempt wait.
+   */
+  readonly #modules: string[];
   readonly #pools = new Map<string, Pool>();
   #shared: Pool | undefined;
   #closed = false;
@@ -105,7 +110,7 @@ export class ThreadBackend implements Backend {
         `Expected preload to be an array of tools module paths or URLs, got ${describeValue(preload)}`,
       );
     }
-    this.#preload = preload.map((m: unknown, i) => {
+    this.#modules = preload.map((m: unknown, i) => {
       try {
         return toolsModuleUrl(m as string | URL);
       } catch (error) {
@@ -141,6 +146,7 @@ export class ThreadBackend implements Backend {
         ),
       );
     }
+    if (!this.#modules.includes(module)) this.#modules.push(module);
     const pool = this.#poolFor(tool);
     const task: WorkerTask = {
       module,
@@ -226,7 +232,7 @@ export class ThreadBackend implements Backend {
       // tool's attempt.
       atomics: "disabled",
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      workerData: { fromSource: FROM_SOURCE, preload: this.#preload } satisfies WorkerSetup,
+      workerData: { fromSource: FROM_SOURCE, preload: this.#modules } satisfies WorkerSetup,
       ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
     });
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
