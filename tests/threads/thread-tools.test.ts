@@ -127,6 +127,32 @@ describe("threadBackend options", () => {
         new AbortController().signal,
       ),
     ).rejects.toMatchObject({ name: "RejectedError", kind: "rejected" });
-    await sleepMs(1);
+  });
+
+  it("ends an attempt `rejected` when the backend is closed under it", async () => {
+    const backend = threadBackend({ threads: 1 });
+    const running = backend.run(
+      {
+        tool: "sleep",
+        module: fixture("cpu-tools.ts").href,
+        args: { ms: 10_000 },
+        callId: "c",
+        batchId: "b",
+        attempt: 1,
+        deadline: Infinity,
+        idempotencyKey: "k",
+      },
+      new AbortController().signal,
+    );
+    const settled = running.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await sleepMs(300);
+    await backend.close();
+    expect(await settled).toMatchObject({
+      name: "RejectedError",
+      message: 'The thread backend was closed while tool "sleep" ran (call "c")',
+    });
   });
 });
