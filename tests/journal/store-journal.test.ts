@@ -1,4 +1,4 @@
-import { InMemoryStore } from "@langchain/langgraph";
+import { InMemoryStore, type Operation } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createExecutor, defineTool, type Outcome } from "../../src/index.js";
@@ -45,10 +45,10 @@ describe("StoreJournal", () => {
     const store = new InMemoryStore();
     let batchCalls = 0;
     const batch = store.batch.bind(store);
-    store.batch = ((ops: Parameters<typeof batch>[0]) => {
+    store.batch = ((ops: Operation[]) => {
       batchCalls++;
       return batch(ops);
-    }) as typeof store.batch;
+    }) as unknown as typeof store.batch;
     const journal = new StoreJournal(store, { namespace: ["app", "outcomes"], pageSize: 300 });
     await Promise.all(
       Array.from({ length: 2_000 }, (_, i) => journal.record("big", ok(`c${i}`, i, i))),
