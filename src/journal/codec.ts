@@ -1,4 +1,4 @@
-import type { Outcome } from "../core/index.js";
+import { ERROR_KINDS, type ErrorKind, type Outcome } from "../core/index.js";
 
 /**
  * Encodes an outcome as JSON text. A value that JSON cannot carry (a `BigInt`, a cycle) fails
@@ -84,4 +84,34 @@ export function describe(value: unknown): string {
   if (typeof value === "object")
     return `an object (${value.constructor?.name ?? "null prototype"})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Error kinds that describe the run rather than the call: the caller aborted, the batch's time
+ * ran out, a limit refused the call. A journal does not record them, so that resuming the batch
+ * runs those calls again instead of replaying "cancelled".
+ */
+export const TRANSIENT_KINDS: readonly ErrorKind[] = Object.freeze([
+  "cancelled",
+  "deadline",
+  "rejected",
+]);
+
+/** Checks the `transientKinds` option and returns it as a set. */
+export function checkTransientKinds(value: unknown): ReadonlySet<ErrorKind> {
+  if (value === undefined) return new Set(TRANSIENT_KINDS);
+  if (
+    !Array.isArray(value) ||
+    !value.every((k) => (ERROR_KINDS as readonly unknown[]).includes(k))
+  ) {
+    throw new TypeError(
+      `Expected transientKinds to be an array of error kinds (${ERROR_KINDS.join(", ")}), got ${describe(value)}`,
+    );
+  }
+  return new Set(value as ErrorKind[]);
+}
+
+/** True when the outcome is of a transient kind and is therefore not journaled. */
+export function isTransient(outcome: Outcome, kinds: ReadonlySet<ErrorKind>): boolean {
+  return outcome.status === "error" && kinds.has(outcome.error.kind);
 }

@@ -1,12 +1,14 @@
 import type pg from "pg";
-import type { Journal, Outcome } from "../core/index.js";
+import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import {
   checkBatchId,
+  checkTransientKinds,
   checkIdentifier,
   checkPositiveInteger,
   decodeOutcome,
   describe,
   encodeOutcome,
+  isTransient,
   warnSkipped,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
@@ -22,6 +24,12 @@ export interface PostgresQueryable {
 
 /** Options of {@link PostgresJournal}. */
 export interface PostgresJournalOptions {
+  /**
+   * Error kinds that describe the run rather than the call, and are not recorded: resuming the
+   * batch runs those calls again. `[]` records every outcome.
+   * @default ["cancelled", "deadline", "rejected"]
+   */
+  readonly transientKinds?: readonly ErrorKind[];
   /**
    * A `pg.Pool` (or connected `pg.Client`) to use. The journal does not end it. Give either
    * `pool` or `connectionString`.
@@ -63,6 +71,7 @@ export class PostgresJournal implements Journal {
   readonly #pool: PostgresQueryable;
   readonly #ownedPool: pg.Pool | undefined;
   readonly #committer: GroupCommitter;
+  readonly #transient: ReadonlySet<ErrorKind>;
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -76,6 +85,7 @@ export class PostgresJournal implements Journal {
     }
     this.table = checkIdentifier("table", opts.table ?? "volley_journal");
     const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
+    this.#transient = checkTransientKinds(opts.transientKinds);
     if (opts.pool !== undefined) {
       if (typeof opts.pool !== "object" || typeof opts.pool?.query !== "function") {
         throw new TypeError(
@@ -169,6 +179,7 @@ export class PostgresJournal implements Journal {
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
+    if (isTransient(outcome, this.#transient)) return Promise.resolve();
     let text: string;
     try {
       text = encodeOutcome(batchId, outcome);

@@ -1,12 +1,14 @@
 import type Database from "better-sqlite3";
-import type { Journal, Outcome } from "../core/index.js";
+import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import {
   checkBatchId,
+  checkTransientKinds,
   checkIdentifier,
   checkPositiveInteger,
   decodeOutcome,
   describe,
   encodeOutcome,
+  isTransient,
   warnSkipped,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
@@ -14,6 +16,12 @@ import { requirePeer } from "./optional-require.js";
 
 /** Options of {@link SqliteJournal}. */
 export interface SqliteJournalOptions {
+  /**
+   * Error kinds that describe the run rather than the call, and are not recorded: resuming the
+   * batch runs those calls again. `[]` records every outcome.
+   * @default ["cancelled", "deadline", "rejected"]
+   */
+  readonly transientKinds?: readonly ErrorKind[];
   /**
    * The database file (created if missing), or `":memory:"`. Give either `path` or `database`.
    * @example "volley-journal.db"
@@ -69,6 +77,7 @@ export class SqliteJournal implements Journal {
   readonly table: string;
   readonly #ownsDatabase: boolean;
   readonly #committer: GroupCommitter;
+  readonly #transient: ReadonlySet<ErrorKind>;
   readonly #select: Database.Statement<[string], { outcome: string }>;
   readonly #remove: Database.Statement<[string]>;
   #closed = false;
@@ -83,6 +92,7 @@ export class SqliteJournal implements Journal {
     }
     const table = checkIdentifier("table", opts.table ?? "volley_journal");
     const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
+    this.#transient = checkTransientKinds(opts.transientKinds);
     const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
     if (typeof busyTimeoutMs !== "number" || !(busyTimeoutMs >= 0)) {
       throw new TypeError(
@@ -175,6 +185,7 @@ export class SqliteJournal implements Journal {
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
+    if (isTransient(outcome, this.#transient)) return Promise.resolve();
     let text: string;
     try {
       text = encodeOutcome(batchId, outcome);

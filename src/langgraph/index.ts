@@ -20,3 +20,5 @@ export type { VolleyToolNodeOptions, ToolErrorHandler, ToolCallFailure } from ".
 export { graphBatchId } from "./batch-id.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
+export { StoreJournal } from "./store-journal.js";
+export type { StoreJournalOptions } from "./store-journal.js";

@@ -1,17 +1,25 @@
 import type { BaseStore, PutOperation } from "@langchain/langgraph";
-import type { Journal, Outcome } from "../core/index.js";
+import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import {
   checkBatchId,
+  checkTransientKinds,
   checkPositiveInteger,
   decodeOutcome,
   describe,
   encodeOutcome,
+  isTransient,
   warnSkipped,
 } from "../journal/codec.js";
 import { GroupCommitter, type JournalWriteStats } from "../journal/group-commit.js";
 
 /** Options of {@link StoreJournal}. */
 export interface StoreJournalOptions {
+  /**
+   * Error kinds that describe the run rather than the call, and are not recorded: resuming the
+   * batch runs those calls again. `[]` records every outcome.
+   * @default ["cancelled", "deadline", "rejected"]
+   */
+  readonly transientKinds?: readonly ErrorKind[];
   /**
    * The namespace under which each batch gets a namespace of its own (`[...namespace, batchId]`,
    * the batch id escaped, since store labels may not contain `.` or `:`).
@@ -50,6 +58,7 @@ export class StoreJournal implements Journal {
   readonly namespace: readonly string[];
   readonly #pageSize: number;
   readonly #committer: GroupCommitter;
+  readonly #transient: ReadonlySet<ErrorKind>;
 
   constructor(store: BaseStore, options: StoreJournalOptions = {}) {
     if (
@@ -74,6 +83,7 @@ export class StoreJournal implements Journal {
     }
     this.store = store;
     this.namespace = Object.freeze([...namespace]);
+    this.#transient = checkTransientKinds(options.transientKinds);
     this.#pageSize = checkPositiveInteger("pageSize", options.pageSize ?? 1000);
     this.#committer = new GroupCommitter(
       async (rows) => {
@@ -129,6 +139,7 @@ export class StoreJournal implements Journal {
    */
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
+    if (isTransient(outcome, this.#transient)) return Promise.resolve();
     let text: string;
     try {
       text = encodeOutcome(batchId, outcome);

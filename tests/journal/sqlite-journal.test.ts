@@ -117,6 +117,78 @@ describe("SqliteJournal", () => {
     db.close();
   });
 
+  it("does not record transient kinds (cancelled, deadline, rejected) unless told to", async () => {
+    const cancelled: Outcome = {
+      id: "c",
+      index: 0,
+      name: "echo",
+      status: "error",
+      error: { kind: "cancelled", message: "The caller aborted" },
+      startedAt: 1,
+      durationMs: 1,
+      attempts: 1,
+    };
+    const timedOut: Outcome = {
+      ...cancelled,
+      id: "t",
+      error: { kind: "timeout", message: "slow" },
+    };
+    const journal = new SqliteJournal(file);
+    await Promise.all([journal.record("b", cancelled), journal.record("b", timedOut)]);
+    expect(journal.load("b").map((o) => o.id)).toEqual(["t"]);
+    await journal.close();
+    const everything = new SqliteJournal({ path: file, transientKinds: [] });
+    await everything.record("b", cancelled);
+    expect(everything.load("b").map((o) => o.id)).toEqual(["t", "c"]);
+    await everything.close();
+    expect(() => new SqliteJournal({ path: file, transientKinds: ["nope" as "timeout"] })).toThrow(
+      /Expected transientKinds to be an array of error kinds/,
+    );
+  });
+
+  it("resumes a cancelled batch by running the cancelled calls again", async () => {
+    const runs: string[] = [];
+    const wait = defineTool({
+      name: "wait",
+      description: "waits",
+      schema: z.object({ ms: z.number() }),
+      run: async ({ ms }, { callId, signal }) => {
+        runs.push(callId);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        });
+        return callId;
+      },
+    });
+    const journal = new SqliteJournal(file);
+    const executor = createExecutor({ tools: [wait], journal });
+    const controller = new AbortController();
+    const first = executor.execute(
+      [
+        { id: "quick", name: "wait", args: { ms: 1 } },
+        { id: "slow", name: "wait", args: { ms: 10_000 } },
+      ],
+      { batchId: "stop-and-go", signal: controller.signal },
+    );
+    for await (const outcome of first) if (outcome.id === "quick") controller.abort();
+    expect((await first).errors["slow"]?.kind).toBe("cancelled");
+    const second = await executor.execute(
+      [
+        { id: "quick", name: "wait", args: { ms: 1 } },
+        { id: "slow", name: "wait", args: { ms: 1 } },
+      ],
+      { batchId: "stop-and-go" },
+    );
+    expect(second.results).toEqual({ quick: "quick", slow: "slow" });
+    expect(runs).toEqual(["quick", "slow", "slow"]);
+    await executor.close();
+    await journal.close();
+  });
+
   it("rejects bad options with a TypeError naming the option", () => {
     expect(() => new SqliteJournal("")).toThrow(TypeError);
     expect(() => new SqliteJournal({ path: file, table: "x; drop" })).toThrow(
