@@ -1,8 +1,15 @@
-import { InMemoryStore, type Operation } from "@langchain/langgraph";
+import {
+  END,
+  InMemoryStore,
+  MemorySaver,
+  START,
+  StateGraph,
+  type Operation,
+} from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createExecutor, defineTool, type Outcome } from "../../src/index.js";
-import { StoreJournal } from "../../src/langgraph/store-journal.js";
+import { ParallelToolState, StoreJournal, parallelToolNode } from "../../src/langgraph/index.js";
 
 function ok(id: string, value: unknown, index = 0): Outcome {
   return { id, index, name: "echo", status: "ok", value, startedAt: 1, durationMs: 2, attempts: 1 };
@@ -79,6 +86,51 @@ describe("StoreJournal", () => {
     const report = await second.execute(calls, { batchId: "b1" });
     expect(runs).toEqual(["a", "b", "c"]);
     expect(report.outcomes.map((o) => o.replayed ?? false)).toEqual([true, false, false]);
+  });
+
+  it("journals into the graph's own store and resumes a thread with invoke(null, config)", async () => {
+    const runs: string[] = [];
+    let hang = true;
+    const work = defineTool({
+      name: "work",
+      description: "works",
+      schema: z.object({ item: z.string(), slow: z.boolean() }),
+      run: async ({ item, slow }, { signal }) => {
+        runs.push(item);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, slow && hang ? 60_000 : 1);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        });
+        return item.toUpperCase();
+      },
+    });
+    const store = new InMemoryStore();
+    const executor = createExecutor({ tools: [work], journal: new StoreJournal(store) });
+    const graph = new StateGraph(ParallelToolState)
+      .addNode("tools", parallelToolNode(executor))
+      .addEdge(START, "tools")
+      .addEdge("tools", END)
+      .compile({ checkpointer: new MemorySaver(), store });
+    const controller = new AbortController();
+    const off = executor.on("call:finished", () => controller.abort());
+    const config = { configurable: { thread_id: "t.1:x" } };
+    const calls = ["a", "b", "c"].map((item, i) => ({
+      id: item,
+      name: "work",
+      args: { item, slow: i > 0 },
+    }));
+    await expect(
+      graph.invoke({ pending_tools: calls }, { ...config, signal: controller.signal }),
+    ).rejects.toThrow();
+    off();
+    expect(await store.listNamespaces({ prefix: ["volley", "journal"] })).toHaveLength(1);
+    hang = false;
+    const state = await graph.invoke(null, config);
+    expect(state.results).toEqual({ a: "A", b: "B", c: "C" });
+    expect(runs.sort()).toEqual(["a", "b", "b", "c", "c"]);
   });
 
   it("rejects a bad store or namespace with a TypeError", () => {
