@@ -18,5 +18,7 @@ export type {
 export { VolleyToolNode } from "./tool-node.js";
 export type { VolleyToolNodeOptions, ToolErrorHandler, ToolCallFailure } from "./tool-node.js";
 export { graphBatchId } from "./batch-id.js";
+export { runTutorialGraph } from "./demo-graph.js";
+export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";

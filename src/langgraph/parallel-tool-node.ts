@@ -96,8 +96,9 @@ export function parallelToolNode(
   }
   return async (state, config = {}) => {
     const pending = state?.pending_tools ?? [];
-    const results: Record<string, unknown> = {};
-    const errors: Record<string, ToolErrorEntry> = {};
+    // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
+    const results: Record<string, unknown> = Object.create(null);
+    const errors: Record<string, ToolErrorEntry> = Object.create(null);
     if (!Array.isArray(pending)) {
       errors["pending_tools"] = {
         kind: "invalid_call",
