@@ -22,9 +22,8 @@ import {
 } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
-import { abortReason, minDefined } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
-import { runLimits } from "./run-config.js";
+import { abortReason, runLimits } from "./run-config.js";
 import { answerOf, errorAnswer, type ToolAnswer } from "./tool-messages.js";
 
 /**
@@ -183,7 +182,7 @@ export class VolleyToolNode extends ToolNode {
         : await runCalls(this.executor, calls, {
             batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
             signal: limits.signal,
-            deadlineMs: minDefined(this.#deadlineMs, limits.deadlineMs),
+            deadlineMs: this.#deadlineMs,
             priority: this.#priority,
             maxConcurrency: limits.maxConcurrency,
             invoke,
