@@ -24,21 +24,12 @@ import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import { runCalls } from "./run-calls.js";
 import { abortReason, runLimits } from "./run-config.js";
-import { answerOf, errorAnswer, type ToolAnswer } from "./tool-messages.js";
-
-/**
- * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
- * Return `undefined` to throw the error out of the node instead.
- * @param error What the tool threw; for limits (timeout, deadline, cancel) and bad calls, an
- *   `Error` whose `name` is the error's class and whose `kind` is the outcome's kind.
- * @param call The call as the model made it.
- * @param outcome The call's error outcome.
- */
-export type ToolErrorHandler = (
-  error: Error,
-  call: LangChainToolCall,
-  outcome: ErrorOutcome,
-) => ToolMessage | string | undefined;
+import {
+  answerFailure,
+  answerOf,
+  type ToolAnswer,
+  type ToolErrorHandler,
+} from "./tool-messages.js";
 
 /** Options of {@link VolleyToolNode}. */
 export interface VolleyToolNodeOptions {
@@ -73,11 +64,6 @@ export interface VolleyToolNodeOptions {
         calls: readonly LangChainToolCall[],
         messageId: string | undefined,
       ) => string | undefined);
-}
-
-/** An error that names the kind of the failed outcome it stands for. */
-export interface ToolCallFailure extends Error {
-  readonly kind: ErrorOutcome["error"]["kind"];
 }
 
 interface SendInput {
@@ -237,17 +223,7 @@ export class VolleyToolNode extends ToolNode {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
     if (outcome.status === "ok") return answerOf(outcome.value, id, name);
-    const handle = this.#handle;
-    if (handle === true) return errorAnswer(outcome.error, id, name);
-    const error = thrown instanceof Error ? thrown : failureOf(outcome);
-    if (handle === false) throw error;
-    const answer = handle(error, call ?? { id, name, args: {} }, outcome);
-    if (answer === undefined) throw error;
-    if (typeof answer === "string") {
-      return new ToolMessage({ status: "error", name, content: answer, tool_call_id: id });
-    }
-    answer.status ??= "error";
-    return answer;
+    return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 
   #answerInvalid(call: InvalidToolCall): ToolMessage {
@@ -264,7 +240,7 @@ export class VolleyToolNode extends ToolNode {
       durationMs: 0,
       attempts: 0,
     };
-    return this.#answer(outcome, { id, name, args: {} }, undefined) as ToolMessage;
+    return answerFailure(this.#handle, outcome, { id, name, args: {} }, undefined);
   }
 }
 
@@ -274,15 +250,6 @@ function defaultBatchId(
   messageId: string | undefined,
 ): string | undefined {
   return graphBatchId(config, calls, { messageId });
-}
-
-/** An `Error` standing for a failed outcome that has no thrown error of its own. */
-function failureOf(outcome: ErrorOutcome): ToolCallFailure {
-  const error = new Error(outcome.error.message) as Error & { kind: string };
-  const name = outcome.error.data?.["name"];
-  error.name = typeof name === "string" ? name : "ToolCallFailure";
-  error.kind = outcome.error.kind;
-  return error as ToolCallFailure;
 }
 
 function isSendInput(input: unknown): input is SendInput {
