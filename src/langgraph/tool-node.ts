@@ -10,7 +10,7 @@ import {
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import {
-  NonRetryableError,
+  CancelledError,
   isLangChainTool,
   isVolleyTool,
   type AnyTool,
@@ -150,12 +150,11 @@ export class VolleyToolNode extends ToolNode {
       }
       return Promise.resolve(pending).catch((error: unknown) => {
         if (isGraphBubbleUp(error)) {
-          // An interrupt or a parent command is not a failure: never retry it, and hand it to
-          // LangGraph once the batch is done.
+          // An interrupt or a parent command is not a failure: it ends the call "cancelled"
+          // (never retried, never journaled, so a resume runs it again with the resume value),
+          // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
-          throw new NonRetryableError(`Call "${attempt.id}" interrupted the graph`, {
-            cause: error,
-          });
+          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
         }
         thrown.set(attempt.id, error);
         throw error;

@@ -13,7 +13,7 @@ import {
 import { createReactAgent, toolsCondition } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createExecutor, defineTool } from "../../src/core/index.js";
+import { MemoryJournal, createExecutor, defineTool } from "../../src/core/index.js";
 import { VolleyToolNode } from "../../src/langgraph/index.js";
 import { Probe, lookupTool } from "./probe.js";
 import { ScriptedChatModel, threeTurns } from "./scripted-model.js";
@@ -215,7 +215,10 @@ describe("VolleyToolNode answers", () => {
     expect(toolMessages(out.messages).map((m) => m.content)).toEqual(["mood is happy"]);
   });
 
-  it("lets interrupt() through, and resumes the thread", async () => {
+  it.each([
+    ["without a journal", false],
+    ["with a journal", true],
+  ])("lets interrupt() through, and resumes the thread (%s)", async (_label, journaled) => {
     const probe = new Probe();
     const approve = tool(
       async ({ action }) => {
@@ -235,12 +238,20 @@ describe("VolleyToolNode answers", () => {
     ]);
     const graph = new StateGraph(MessagesAnnotation)
       .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-      .addNode("tools", new VolleyToolNode([approve, lookupTool(probe, 5)]))
+      .addNode(
+        "tools",
+        new VolleyToolNode(
+          createExecutor({
+            tools: [approve, lookupTool(probe, 5)],
+            ...(journaled ? { journal: new MemoryJournal() } : {}),
+          }),
+        ),
+      )
       .addEdge(START, "agent")
       .addConditionalEdges("agent", toolsCondition, ["tools", END])
       .addEdge("tools", "agent")
       .compile({ checkpointer: new MemorySaver() });
-    const config = { configurable: { thread_id: "interrupt-1" } };
+    const config = { configurable: { thread_id: `interrupt-${String(journaled)}` } };
     const first = await graph.invoke({ messages: [new HumanMessage("go")] }, config);
     const pause = (first as { __interrupt__?: Array<{ value: unknown }> }).__interrupt__;
     expect(pause?.[0]?.value).toEqual({ question: "may I deploy?" });
@@ -250,5 +261,7 @@ describe("VolleyToolNode answers", () => {
       ["q", "deploy: yes"],
       ["l", "found docs"],
     ]);
+    // With a journal, the call that finished before the interrupt is not run again.
+    expect(probe.runs.get("docs")).toBe(journaled ? 1 : 2);
   });
 });
