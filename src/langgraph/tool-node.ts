@@ -22,6 +22,7 @@ import {
 } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
@@ -53,6 +54,13 @@ export interface VolleyToolNodeOptions {
   readonly deadlineMs?: number;
   /** Priority of the step's calls that set none. @default the tools' own */
   readonly priority?: number;
+  /**
+   * Write each outcome to LangGraph's custom stream (`streamMode: "custom"`) as it finishes, as a
+   * `{ type: "volley:outcome", outcome }` chunk. Off by default, so that a graph's own custom
+   * stream is unchanged when it swaps `ToolNode` for this node.
+   * @default false
+   */
+  readonly stream?: boolean;
   /**
    * The batch id of a step, the key a journal resumes it by. `false`: a random id each time.
    * @default graphBatchId(config, calls, { messageId }): from the thread, the node and the AIMessage
@@ -90,6 +98,7 @@ export class VolleyToolNode extends ToolNode {
   readonly #deadlineMs: number | undefined;
   readonly #priority: number | undefined;
   readonly #batchId: NonNullable<VolleyToolNodeOptions["batchId"]>;
+  readonly #stream: boolean;
 
   /**
    * @param toolsOrExecutor An executor from `createExecutor()`, or the tools to make one from
@@ -129,6 +138,7 @@ export class VolleyToolNode extends ToolNode {
     this.#deadlineMs = deadlineMs;
     this.#priority = options.priority;
     this.#batchId = batchId;
+    this.#stream = options.stream === true;
   }
 
   protected override async run(
@@ -161,6 +171,7 @@ export class VolleyToolNode extends ToolNode {
       });
     };
     const limits = runLimits(config);
+    const writer = this.#stream ? config.writer : undefined;
     const outcomes =
       calls.length === 0
         ? []
@@ -171,6 +182,11 @@ export class VolleyToolNode extends ToolNode {
             priority: this.#priority,
             maxConcurrency: limits.maxConcurrency,
             invoke,
+            onOutcome:
+              typeof writer === "function"
+                ? (outcome) =>
+                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+                : undefined,
           });
     for (const outcome of outcomes) {
       const bubble = bubbled.get(outcome.id);

@@ -141,6 +141,35 @@ describe("VolleyToolNode answers", () => {
     expect(byId.get("garbled")!.name).toBe("lookup");
   });
 
+  it("streams outcomes to the custom stream only when asked", async () => {
+    const probe = new Probe();
+    const input = {
+      messages: [
+        aiWith([
+          { id: "a", name: "lookup", args: { query: "x" } },
+          { id: "b", name: "lookup", args: { query: "y" } },
+        ]),
+      ],
+    };
+    const chunks = async (node: VolleyToolNode) => {
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode("tools", node)
+        .addEdge(START, "tools")
+        .compile();
+      const seen: unknown[] = [];
+      for await (const chunk of await graph.stream(input, { streamMode: "custom" })) {
+        seen.push(chunk);
+      }
+      return seen as Array<{ type: string; outcome: { id: string } }>;
+    };
+    expect(await chunks(new VolleyToolNode([lookupTool(probe, 5)]))).toEqual([]);
+    const streamed = await chunks(new VolleyToolNode([lookupTool(probe, 5)], { stream: true }));
+    expect(streamed.map((c) => `${c.type}:${c.outcome.id}`).sort()).toEqual([
+      "volley:outcome:a",
+      "volley:outcome:b",
+    ]);
+  });
+
   it("passes the artifact of a content_and_artifact tool through", async () => {
     const chart = tool(async ({ n }) => [`chart of ${n}`, { points: [1, 2, n] }], {
       name: "chart",
