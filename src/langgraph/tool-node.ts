@@ -237,7 +237,8 @@ export class VolleyToolNode extends ToolNode {
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
-    if (outcome.status === "ok") return answerOf(outcome.value, id, name);
+    if (outcome.status === "ok")
+      return answerOf(outcome.value, id, name, outcome.replayed === true);
     return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 
