@@ -62,6 +62,20 @@ describe("VolleyToolNode in createReactAgent", () => {
     expect(probe.totalRuns).toBe(10);
   });
 
+  it('works with version: "v2", which sends each call to the node on its own', async () => {
+    const probe = new Probe();
+    const executor = createExecutor({ tools: [lookupTool(probe, 30)], concurrency: 2 });
+    const agent = createReactAgent({
+      llm: new ScriptedChatModel(threeTurns()),
+      tools: new VolleyToolNode(executor),
+      version: "v2",
+    });
+    const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+    expect(toolMessages(out.messages)).toHaveLength(10);
+    // One executor's limit holds across the separate tasks.
+    expect(probe.maxInFlight).toBe(2);
+  });
+
   it("answers in the model's call order, however the calls finish", async () => {
     const slowFirst = defineTool({
       name: "wait",
