@@ -2,7 +2,22 @@ import type { Batch } from "./batch.js";
 import { BatchSink } from "./batch.js";
 import type { CallOwner, CallState } from "./call-state.js";
 import type { VolleyError } from "./errors/volley-error.js";
+import type { PriorityClass } from "./fair-queue.js";
 import type { Outcome, Report } from "./outcome.js";
+
+/** Where a split batch is: the next chunk to admit, and the calls of the current one left. */
+export interface ChunkCursor {
+  readonly list: readonly unknown[];
+  readonly size: number;
+  next: number;
+  left: number;
+  readonly defaultPriority: number | undefined;
+  readonly prior: Map<string, Outcome> | undefined;
+  readonly seen: Set<string>;
+  /** Re-entrancy guard: a chunk that ends while being admitted sets `again`. */
+  admitting: boolean;
+  again: boolean;
+}
 
 /** A batch as the executor tracks it; the object `execute()` returns. Internal. */
 export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwner {
@@ -15,6 +30,12 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   endReason: VolleyError | undefined = undefined;
   deadlineTimer: unknown = undefined;
   signal: AbortSignal | undefined = undefined;
+  /** Fair sharing (set from `execute()`'s options). */
+  tenant: string | undefined = undefined;
+  weight: number | undefined = undefined;
+  priorityClass: PriorityClass | undefined = undefined;
+  /** With `overflow: "split"`: the chunks still to admit. */
+  chunks: ChunkCursor | undefined = undefined;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 
