@@ -130,8 +130,13 @@ export interface ToolStats {
   readonly failed: number;
   /** The tool's own limit (`Infinity` if none). */
   readonly concurrency: number;
-  /** The latency estimate used for ordering (ms): declared, or learned; 0 while unknown. */
+  /**
+   * The latency estimate calls are ordered by (ms): declared, or learned (rounded to a power of
+   * two); 0 while unknown.
+   */
   readonly expectedMs: number;
+  /** The learned moving average of successful attempts' durations (ms); 0 before the first. */
+  readonly latencyMs: number;
   /** Failed calls that `onTimeout`/`onError` recovered. */
   readonly recovered: number;
   /** The circuit breaker's state, for a tool with one. */
@@ -395,6 +400,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         failed: t.failed,
         concurrency: t.concurrency,
         expectedMs: t.expectedMs,
+        latencyMs: t.latencyEwmaMs,
         recovered: t.recovered,
         ...(t.breaker !== null && { circuit: t.breaker.snapshot() }),
         ...(t.bucket !== null && { tokens: t.bucket.tokens }),
@@ -673,7 +679,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message);
       return;
     }
-    if (this.#queue.size + this.#held >= this.#maxQueued) {
+    if (this.#queue.size + this.#held >= this.#maxQueued && this.#queueIsFull()) {
       this.#finishEarly(run, index, id, tool.name, "rejected", this.#queueFullMessage(id, tool));
       return;
     }
@@ -1188,6 +1194,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     } while (chunks.again);
     chunks.admitting = false;
     if (chunks.next >= chunks.list.length) run.chunks = undefined;
+  }
+
+  /** Full even after starting what can start now (a batch fills the queue before draining it). */
+  #queueIsFull(): boolean {
+    this.#drain();
+    return this.#queue.size + this.#held >= this.#maxQueued;
   }
 
   #queueFullMessage(id: string, tool: ToolEntry): string {

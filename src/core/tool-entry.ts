@@ -34,6 +34,7 @@ export class ToolEntry implements LatencyEstimate {
   /** Declared, or learned from observed durations when `learnsLatency`. */
   expectedMs: number;
   readonly learnsLatency: boolean;
+  latencyEwmaMs = 0;
   latencySamples = 0;
   readonly lane: object;
   // Batch-processing features (batching-policy.ts): null when off. The executor makes the
