@@ -1510,6 +1510,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     const ready = this.#sequencer.release(x.ticket!);
     x.ticket = undefined;
     for (const next of ready) {
+      // A call of a batch being ended stays held: #endBatch reaches it next and ends it.
+      if ((next.batch as BatchRun).endReason !== undefined) continue;
       this.#held--;
       this.#enqueue(next);
     }
