@@ -10,7 +10,7 @@ import {
 import type { CallExtras } from "./call-extras.js";
 import { CircuitBreaker, type CircuitSnapshot } from "./circuit-breaker.js";
 import { canonicalKey } from "./dedupe.js";
-import { FairQueue } from "./fair-queue.js";
+import { FairQueue, type TenantStats } from "./fair-queue.js";
 import { observeLatency } from "./latency-estimator.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { assertFallbacks, recoveryFor } from "./recovery.js";
@@ -165,6 +165,8 @@ export interface ExecutorStats {
   readonly batches: number;
   /** Calls held outside the queue: waiting for their sequential group or for a duplicate. */
   readonly held: number;
+  /** Per class and tenant, once a batch has set `tenant`, `weight` or `class`. */
+  readonly tenants?: TenantStats;
   /** The global limit. */
   readonly concurrency: number;
   /** Per tool, by name. */
@@ -417,6 +419,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       failed: this.#failed,
       batches: this.#batches.size,
       held: this.#held,
+      ...(this.#queue instanceof FairQueue && { tenants: this.#queue.tenants() }),
       concurrency: this.#concurrency,
       tools,
     };
@@ -1220,10 +1223,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         return;
       }
     }
-    const x: CallExtras = call.x ?? (call.x = {});
     if (dedupe && tool.dedupe !== null) {
       const key = canonicalKey(call.args);
       if (key !== undefined) {
+        const x: CallExtras = (call.x ??= {});
         const cached = tool.dedupe.cached(key, this.#clock.now());
         if (cached !== undefined) {
           this.#endDeduped(call, cached);
@@ -1247,7 +1250,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       if (group !== undefined) locks.push(this.#sequencer.group(group));
       if (tool.exclusive !== null) locks.push(tool.exclusive);
       const ticket = new SequenceTicket(call, locks);
-      x.ticket = ticket;
+      (call.x ??= {}).ticket = ticket;
       if (!this.#sequencer.acquire(ticket)) {
         call.phase = CallPhase.Held;
         this.#held++;

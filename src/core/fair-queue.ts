@@ -34,6 +34,17 @@ export function assertFairnessOptions(options: {
   }
 }
 
+/** One tenant's live counters within a class. */
+export interface TenantCounters {
+  readonly queued: number;
+  /** Attempts running now. */
+  readonly running: number;
+  readonly weight: number;
+}
+
+/** Tenants with calls queued or running, by class, then by tenant (`""`: the default tenant). */
+export type TenantStats = Readonly<Record<PriorityClass, Readonly<Record<string, TenantCounters>>>>;
+
 /** What the fair queue reads from an entry besides the core fields. */
 export interface FairEntry extends QueueEntry {
   /** The tenant whose batch the call belongs to. @default "" (the shared default tenant) */
@@ -76,16 +87,10 @@ export class FairQueue<T extends FairEntry = FairEntry> implements QueueDiscipli
   }
 
   /** Tenants with calls queued or running, per class. */
-  tenants(): Record<
-    PriorityClass,
-    Record<string, { queued: number; running: number; weight: number }>
-  > {
-    const out = {} as Record<
-      PriorityClass,
-      Record<string, { queued: number; running: number; weight: number }>
-    >;
+  tenants(): TenantStats {
+    const out = {} as Record<PriorityClass, Record<string, TenantCounters>>;
     for (const [cls, flows] of this.#classes) {
-      const entry: Record<string, { queued: number; running: number; weight: number }> = {};
+      const entry: Record<string, TenantCounters> = {};
       for (const [tenant, flow] of flows)
         entry[tenant] = { queued: flow.queue.size, running: flow.running, weight: flow.weight };
       out[cls] = entry;

@@ -44,7 +44,7 @@ export type { RetryPolicy, RetryContext, ResolvedRetryPolicy } from "./retry.js"
 export { PriorityQueue, startsBefore } from "./queue.js";
 export type { QueueDiscipline, QueueEntry } from "./queue.js";
 export { FairQueue, PRIORITY_CLASSES } from "./fair-queue.js";
-export type { PriorityClass, FairEntry } from "./fair-queue.js";
+export type { PriorityClass, FairEntry, TenantStats, TenantCounters } from "./fair-queue.js";
 export type { BatchLimitOptions, FairnessOptions } from "./batching-options.js";
 export type { BatchingPolicy } from "./batching-policy.js";
 export { TokenBucket } from "./rate-limiter.js";

@@ -83,6 +83,10 @@ describe("fair sharing across tenants", () => {
     void executor.execute(calls("h"), { tenant: "heavy", weight: 2, collect: false });
     void executor.execute(calls("l"), { tenant: "light", weight: 1, collect: false });
     await vi.advanceTimersByTimeAsync(500);
+    expect(executor.stats().tenants?.interactive).toMatchObject({
+      heavy: { running: 4, weight: 2 },
+      light: { running: 2, weight: 1 },
+    });
     const ratio = started["heavy"]! / started["light"]!;
     expect(ratio).toBeGreaterThan(1.8);
     expect(ratio).toBeLessThan(2.2);
