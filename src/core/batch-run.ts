@@ -34,6 +34,8 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   tenant: string | undefined = undefined;
   weight: number | undefined = undefined;
   priorityClass: PriorityClass | undefined = undefined;
+  /** Sequential groups of the calls that name one, by index. */
+  groups: Map<number, string> | undefined = undefined;
   /** With `overflow: "split"`: the chunks still to admit. */
   chunks: ChunkCursor | undefined = undefined;
   readonly #report: Promise<Report<O>>;

@@ -540,24 +540,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
           this.#finishEarly(run, index, id, name, "invalid_call", (error as Error).message);
           continue;
         }
+        if (group !== undefined) (run.groups ??= new Map()).set(index, group);
         timeoutMs = input.timeoutMs ?? timeoutMs;
         priority = input.priority ?? priority;
         expectedMs = input.expectedMs ?? expectedMs;
       }
       const validate = tool.validate;
       if (validate === null) {
-        this.#accept(
-          run,
-          index,
-          id,
-          tool,
-          call.args,
-          priority,
-          expectedMs,
-          timeoutMs,
-          retry,
-          group,
-        );
+        this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
         continue;
       }
       let check: ArgsCheck | Promise<ArgsCheck>;
@@ -575,52 +565,23 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         };
       }
       if (check instanceof Promise) {
-        check
-          .then(
-            (c) =>
-              this.#afterCheck(
-                run,
-                index,
-                id,
-                tool,
-                c,
-                priority,
-                expectedMs,
-                timeoutMs,
-                retry,
-                group,
-              ),
-            (error: unknown) =>
-              this.#afterCheck(
-                run,
-                index,
-                id,
-                tool,
-                {
-                  ok: false,
-                  issues: [{ path: "", message: `the schema threw: ${String(error)}` }],
-                },
-                priority,
-                expectedMs,
-                timeoutMs,
-                retry,
-                group,
-              ),
-          )
-          .then(() => this.#drain());
-      } else {
-        this.#afterCheck(
-          run,
-          index,
-          id,
-          tool,
-          check,
-          priority,
-          expectedMs,
-          timeoutMs,
-          retry,
-          group,
+        check.then(
+          (c) => this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry),
+          (error: unknown) =>
+            this.#afterCheck(
+              run,
+              index,
+              id,
+              tool,
+              { ok: false, issues: [{ path: "", message: `the schema threw: ${String(error)}` }] },
+              priority,
+              expectedMs,
+              timeoutMs,
+              retry,
+            ),
         );
+      } else {
+        this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
       }
     }
     this.#drain();
@@ -636,21 +597,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     expectedMs: number,
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
-    group: string | undefined,
   ): void {
     if (check.ok) {
-      this.#accept(
-        run,
-        index,
-        id,
-        tool,
-        check.value,
-        priority,
-        expectedMs,
-        timeoutMs,
-        retry,
-        group,
-      );
+      this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
       return;
     }
     this.#finishEarly(
@@ -676,7 +625,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     expectedMs: number,
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
-    group: string | undefined,
   ): void {
     if (run.endReason !== undefined) {
       this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message);
@@ -699,6 +647,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       retry,
     );
     run.calls[index] = call;
+    const group = run.groups?.get(index);
     if (group !== undefined || tool.special) this.#place(call, group, true);
     else this.#enqueue(call);
   }
