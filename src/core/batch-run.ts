@@ -5,23 +5,10 @@ import type { VolleyError } from "./errors/volley-error.js";
 import type { PriorityClass } from "./fair-queue.js";
 import type { Outcome, Report } from "./outcome.js";
 
-/** Where a split batch is: the next chunk to admit, and the calls of the current one left. */
-export interface ChunkCursor {
-  readonly list: readonly unknown[];
-  readonly size: number;
-  next: number;
-  left: number;
-  readonly defaultPriority: number | undefined;
-  readonly prior: Map<string, Outcome> | undefined;
-  readonly seen: Set<string>;
-  /** Re-entrancy guard: a chunk that ends while being admitted sets `again`. */
-  admitting: boolean;
-  again: boolean;
-}
-
 /** A batch as the executor tracks it; the object `execute()` returns. Internal. */
 export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwner {
   readonly sink: BatchSink<O>;
+  readonly size: number;
   /** Unfinished calls by index; a slot empties when its call ends, so memory follows the work left. */
   readonly calls: Array<CallState | undefined>;
   /** Outcomes not yet delivered. */
@@ -30,25 +17,40 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   endReason: VolleyError | undefined = undefined;
   deadlineTimer: unknown = undefined;
   signal: AbortSignal | undefined = undefined;
+  // Admission: calls are read from `input` in order. With `collect: false` only `window` calls
+  // are admitted at a time, so a batch of a million calls holds a window's state, not a million.
+  input: readonly unknown[];
+  nextIndex = 0;
+  /** Calls admitted and not yet ended. */
+  live = 0;
+  window = Number.POSITIVE_INFINITY;
+  admitting = false;
+  seen: Set<string> | undefined;
+  prior: Map<string, Outcome> | undefined = undefined;
+  defaultPriority: number | undefined = undefined;
   /** Fair sharing (set from `execute()`'s options). */
   tenant: string | undefined = undefined;
   weight: number | undefined = undefined;
   priorityClass: PriorityClass | undefined = undefined;
   /** Sequential groups of the calls that name one, by index. */
   groups: Map<number, string> | undefined = undefined;
-  /** With `overflow: "split"`: the chunks still to admit. */
-  chunks: ChunkCursor | undefined = undefined;
+  /** Calls from this index on end `rejected` (the batch is over `maxBatchSize`). */
+  rejectFrom = Number.POSITIVE_INFINITY;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 
   constructor(
     readonly id: string,
-    readonly size: number,
+    input: readonly unknown[],
     readonly startedAt: number,
     readonly deadlineAt: number,
     collect: boolean,
     private readonly onCancel: (run: BatchRun<O>, reason: unknown) => void,
   ) {
+    const size = input.length;
+    this.input = input;
+    this.size = size;
+    this.seen = size > 1 ? new Set<string>() : undefined;
     this.sink = new BatchSink<O>(size, collect);
     this.calls = new Array<CallState | undefined>(size);
     this.pending = size;

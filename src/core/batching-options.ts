@@ -5,7 +5,8 @@ import { assertCount, describeValue, optional } from "./validate-options.js";
 export interface BatchLimitOptions {
   /**
    * Most calls one batch may have. The calls beyond it end `rejected`, or, with
-   * `overflow: "split"`, run in chunks of this size, one chunk after the other.
+   * `overflow: "split"`, the batch runs in chunks: at most this many of its calls are admitted at
+   * a time, the next as each one ends.
    * @default Infinity
    * @example maxBatchSize: 100
    */

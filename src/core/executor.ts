@@ -1,6 +1,6 @@
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
-import { BatchRun, type ChunkCursor } from "./batch-run.js";
+import { BatchRun } from "./batch-run.js";
 import {
   assertBatchLimits,
   assertFairnessOptions,
@@ -331,12 +331,15 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     const now = this.#clock.now();
     const run = new BatchRun(
       batchId ?? crypto.randomUUID(),
-      list.length,
+      list,
       now,
       now + deadlineMs,
       collect,
       (r, reason) => this.#endBatch(r, new CancelledError(reason)),
     );
+    run.defaultPriority = priority;
+    if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
+    if (list.length > this.#maxBatchSize) this.#limitBatch(run);
     if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)
       this.#placeBatch(run, options);
     this.#batches.add(run);
@@ -368,7 +371,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         }, deadlineMs);
       }
     }
-    const defaultPriority = priority;
     if (this.#journal !== undefined && run.endReason === undefined) {
       const journal = this.#journal;
       let loading: ReturnType<Journal["load"]>;
@@ -378,15 +380,19 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         loading = Promise.reject(error);
       }
       Promise.resolve(loading).then(
-        (prior) =>
-          this.#admit(run, list, defaultPriority, new Map([...prior].map((o) => [o.id, o]))),
+        (prior) => {
+          run.prior = new Map([...prior].map((o) => [o.id, o]));
+          this.#admit(run);
+        },
         (error) => {
           warn(`Journal could not load batch "${run.id}"; running every call`, error);
-          this.#admit(run, list, defaultPriority, undefined);
+          this.#admit(run);
         },
       );
     } else {
-      this.#admit(run, list, defaultPriority, undefined);
+      // Admit on the next microtask: the caller can start iterating before the first outcome
+      // (a synchronous tool finishes at once), which matters with `collect: false`.
+      queueMicrotask(() => this.#admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
   }
@@ -446,145 +452,131 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   // ─── admission ────────────────────────────────────────────────────────────
 
-  #admit(
-    run: BatchRun,
-    list: readonly unknown[],
-    defaultPriority: number | undefined,
-    prior: Map<string, Outcome> | undefined,
-  ): void {
-    if (list.length > this.#maxBatchSize) this.#admitOversized(run, list, defaultPriority, prior);
-    else this.#admitRange(run, list, defaultPriority, prior, 0, list.length, undefined);
-  }
-
-  #admitRange(
-    run: BatchRun,
-    list: readonly unknown[],
-    defaultPriority: number | undefined,
-    prior: Map<string, Outcome> | undefined,
-    from: number,
-    to: number,
-    chunkSeen: Set<string> | undefined,
-  ): void {
-    const seen = chunkSeen ?? (list.length > 1 ? new Set<string>() : undefined);
-    for (let index = from; index < to; index++) {
-      const call = normalizeCall(list[index], index);
-      const { id, name } = call;
-      if (call.problem !== NO_PROBLEM) {
-        this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
-        continue;
-      }
-      if (seen !== undefined) {
-        if (seen.has(id)) {
-          this.#finishEarly(
-            run,
-            index,
-            id,
-            name,
-            "invalid_call",
-            `Call ${index} repeats the id "${id}" of an earlier call in the batch`,
-          );
-          continue;
-        }
-        seen.add(id);
-      }
-      const replay = prior?.get(id);
-      if (replay !== undefined) {
-        this.#publish(run, { ...replay, index, replayed: true });
-        continue;
-      }
-      if (run.endReason !== undefined) {
-        this.#finishEarly(run, index, id, name, run.endReason.kind, run.endReason.message);
-        continue;
-      }
-      const tool = this.#tools.get(name);
-      if (tool === undefined) {
-        this.#finishEarly(
-          run,
-          index,
-          id,
-          name,
-          "unknown_tool",
-          `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`,
-        );
-        continue;
-      }
-      const input = call.input;
-      let retry = tool.retry;
-      let timeoutMs = tool.timeoutMs;
-      let priority =
-        defaultPriority !== undefined && tool.priority === 0 ? defaultPriority : tool.priority;
-      let expectedMs = tool.expectedMs;
-      const group = input.group;
-      if (
-        input.retry !== undefined ||
-        input.timeoutMs !== undefined ||
-        input.priority !== undefined ||
-        input.expectedMs !== undefined ||
-        group !== undefined
+  /** Admits the batch's calls in order, up to its window of live calls. */
+  #admit(run: BatchRun): void {
+    if (run.admitting) return;
+    run.admitting = true;
+    try {
+      const list = run.input;
+      while (
+        run.nextIndex < list.length &&
+        (run.live < run.window || run.endReason !== undefined)
       ) {
-        try {
-          if (input.retry !== undefined)
-            retry = resolveRetryPolicy(input.retry, `call "${id}" retry`);
-          optional(input.timeoutMs, (v) => assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }));
-          optional(input.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
-          optional(input.expectedMs, (v) =>
-            assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
-          );
-          optional(group, (v) => {
-            if (typeof v !== "string" || v.length === 0)
-              throw new TypeError(
-                `Expected call "${id}" group to be a non-empty string, got ${describeValue(v)}`,
-              );
-          });
-        } catch (error) {
-          this.#finishEarly(run, index, id, name, "invalid_call", (error as Error).message);
-          continue;
-        }
-        if (group !== undefined) (run.groups ??= new Map()).set(index, group);
-        timeoutMs = input.timeoutMs ?? timeoutMs;
-        priority = input.priority ?? priority;
-        expectedMs = input.expectedMs ?? expectedMs;
+        const index = run.nextIndex++;
+        this.#admitOne(run, list[index], index);
       }
-      const validate = tool.validate;
-      if (validate === null) {
-        this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
-        continue;
+      // Let go of the caller's array once every call is read.
+      if (run.nextIndex === list.length) {
+        run.input = [];
+        run.nextIndex = 0;
+        run.seen = undefined;
       }
-      let check: ArgsCheck | Promise<ArgsCheck>;
-      try {
-        check = validate(call.args);
-      } catch (error) {
-        check = {
-          ok: false,
-          issues: [
-            {
-              path: "",
-              message: `the schema threw: ${(error as Error)?.message ?? String(error)}`,
-            },
-          ],
-        };
-      }
-      if (check instanceof Promise) {
-        check.then(
-          (c) => this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry),
-          (error: unknown) =>
-            this.#afterCheck(
-              run,
-              index,
-              id,
-              tool,
-              { ok: false, issues: [{ path: "", message: `the schema threw: ${String(error)}` }] },
-              priority,
-              expectedMs,
-              timeoutMs,
-              retry,
-            ),
-        );
-      } else {
-        this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
-      }
+    } finally {
+      run.admitting = false;
     }
     this.#drain();
+  }
+
+  #admitOne(run: BatchRun, input: unknown, index: number): void {
+    const call = normalizeCall(input, index);
+    const { id, name } = call;
+    if (index >= run.rejectFrom) {
+      this.#finishEarly(run, index, id, name, "rejected", this.#oversizedMessage(run, index));
+      return;
+    }
+    if (call.problem !== NO_PROBLEM) {
+      this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
+      return;
+    }
+    const seen = run.seen;
+    if (seen !== undefined) {
+      if (seen.has(id)) {
+        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
+        this.#finishEarly(run, index, id, name, "invalid_call", message);
+        return;
+      }
+      seen.add(id);
+    }
+    const replay = run.prior?.get(id);
+    if (replay !== undefined) {
+      this.#publish(run, { ...replay, index, replayed: true });
+      return;
+    }
+    const ended = run.endReason;
+    if (ended !== undefined) {
+      this.#finishEarly(run, index, id, name, ended.kind, ended.message, { name: ended.name });
+      return;
+    }
+    const tool = this.#tools.get(name);
+    if (tool === undefined) {
+      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
+      this.#finishEarly(run, index, id, name, "unknown_tool", message);
+      return;
+    }
+    const overrides = call.input;
+    let retry = tool.retry;
+    let timeoutMs = tool.timeoutMs;
+    let priority =
+      run.defaultPriority !== undefined && tool.priority === 0
+        ? run.defaultPriority
+        : tool.priority;
+    let expectedMs = tool.expectedMs;
+    const group = overrides.group;
+    if (
+      overrides.retry !== undefined ||
+      overrides.timeoutMs !== undefined ||
+      overrides.priority !== undefined ||
+      overrides.expectedMs !== undefined ||
+      group !== undefined
+    ) {
+      try {
+        if (overrides.retry !== undefined) {
+          retry = resolveRetryPolicy(overrides.retry, `call "${id}" retry`);
+        }
+        optional(overrides.timeoutMs, (v) =>
+          assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }),
+        );
+        optional(overrides.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
+        optional(overrides.expectedMs, (v) =>
+          assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
+        );
+        optional(group, (v) => assertGroup(id, v));
+      } catch (error) {
+        this.#finishEarly(run, index, id, name, "invalid_call", errorText(error));
+        return;
+      }
+      if (group !== undefined) (run.groups ??= new Map()).set(index, group);
+      timeoutMs = overrides.timeoutMs ?? timeoutMs;
+      priority = overrides.priority ?? priority;
+      expectedMs = overrides.expectedMs ?? expectedMs;
+    }
+    run.live++;
+    const validate = tool.validate;
+    if (validate === null) {
+      this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
+      return;
+    }
+    let check: ArgsCheck | Promise<ArgsCheck>;
+    try {
+      check = validate(call.args);
+    } catch (error) {
+      check = schemaThrew(error);
+    }
+    if (check instanceof Promise) {
+      // An async Standard Schema: the call joins the queue when its check is done.
+      check.then(
+        (c) => {
+          this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry);
+          this.#drain();
+        },
+        (error: unknown) => {
+          const failed = schemaThrew(error);
+          this.#afterCheck(run, index, id, tool, failed, priority, expectedMs, timeoutMs, retry);
+        },
+      );
+    } else {
+      this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
+    }
   }
 
   #afterCheck(
@@ -602,6 +594,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
       return;
     }
+    run.live--;
     this.#finishEarly(
       run,
       index,
@@ -627,10 +620,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     retry: ResolvedRetryPolicy | null,
   ): void {
     if (run.endReason !== undefined) {
-      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message);
+      run.live--;
+      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message, {
+        name: run.endReason.name,
+      });
       return;
     }
     if (this.#queue.size + this.#held >= this.#maxQueued && this.#queueIsFull()) {
+      run.live--;
       this.#finishEarly(run, index, id, tool.name, "rejected", this.#queueFullMessage(id, tool));
       return;
     }
@@ -922,8 +919,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#finished++;
     const run = call.batch as BatchRun;
     run.calls[call.index] = undefined;
+    run.live--;
     this.#deliver(run, outcome);
     if (call.x !== undefined) this.#afterEnd(call, outcome);
+    if (run.nextIndex < run.input.length) this.#admit(run);
   }
 
   /** A call that ends before it could be queued: malformed, unknown tool, bad args, batch ended. */
@@ -991,7 +990,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       });
     }
     if (--run.pending === 0) this.#complete(run);
-    else if (run.chunks !== undefined && --run.chunks.left === 0) this.#nextChunk(run);
   }
 
   #complete(run: BatchRun): void {
@@ -1047,7 +1045,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       }
       this.#finishError(call, error);
     }
-    this.#drain();
+    // Calls not yet admitted end with the same reason.
+    this.#admit(run);
   }
 
   // ─── batch processing: limits, fairness, rate limits, dedupe, groups, recovery, breakers ──
@@ -1089,63 +1088,17 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#queueRelease = (entry) => fair.release(entry);
   }
 
-  /** A batch larger than `maxBatchSize`: the rest is rejected, or admitted chunk by chunk. */
-  #admitOversized(
-    run: BatchRun,
-    list: readonly unknown[],
-    defaultPriority: number | undefined,
-    prior: Map<string, Outcome> | undefined,
-  ): void {
-    const size = this.#maxBatchSize;
-    if (this.#split) {
-      run.chunks = {
-        list,
-        size,
-        next: 0,
-        left: 0,
-        defaultPriority,
-        prior,
-        seen: new Set<string>(),
-        admitting: false,
-        again: false,
-      };
-      this.#nextChunk(run);
-      return;
-    }
-    this.#admitRange(run, list, defaultPriority, prior, 0, size, undefined);
-    for (let index = size; index < list.length; index++) {
-      const { id, name } = normalizeCall(list[index], index);
-      this.#finishEarly(
-        run,
-        index,
-        id,
-        name,
-        "rejected",
-        `Batch too large: ${list.length} calls, maxBatchSize ${size}; call ${index} is beyond it (pass overflow: "split" to run big batches in chunks)`,
-      );
-    }
+  /**
+   * A batch larger than `maxBatchSize`: with `overflow: "split"` at most that many of its calls
+   * are admitted at a time (the next as each ends); otherwise the calls beyond it are rejected.
+   */
+  #limitBatch(run: BatchRun): void {
+    if (this.#split) run.window = Math.min(run.window, this.#maxBatchSize);
+    else run.rejectFrom = this.#maxBatchSize;
   }
 
-  /** Admits a split batch's next chunk once the previous one has ended (a loop, not recursion). */
-  #nextChunk(run: BatchRun): void {
-    const chunks: ChunkCursor = run.chunks!;
-    if (chunks.admitting) {
-      chunks.again = true;
-      return;
-    }
-    chunks.admitting = true;
-    do {
-      chunks.again = false;
-      const from = chunks.next;
-      if (from >= chunks.list.length) break;
-      const to = Math.min(from + chunks.size, chunks.list.length);
-      chunks.next = to;
-      chunks.left = to - from;
-      const { list, defaultPriority, prior, seen } = chunks;
-      this.#admitRange(run, list, defaultPriority, prior, from, to, seen);
-    } while (chunks.again);
-    chunks.admitting = false;
-    if (chunks.next >= chunks.list.length) run.chunks = undefined;
+  #oversizedMessage(run: BatchRun, index: number): string {
+    return `Batch too large: ${run.size} calls, maxBatchSize ${this.#maxBatchSize}; call ${index} is beyond it (pass overflow: "split" to run big batches in chunks)`;
   }
 
   /** Full even after starting what can start now (a batch fills the queue before draining it). */
@@ -1566,6 +1519,21 @@ function assertBackend(where: string, backend: unknown): void {
       `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
     );
   }
+}
+
+function assertGroup(id: string, group: unknown): void {
+  if (typeof group !== "string" || group.length === 0)
+    throw new TypeError(
+      `Expected call "${id}" group to be a non-empty string, got ${describeValue(group)}`,
+    );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function schemaThrew(error: unknown): ArgsCheck {
+  return { ok: false, issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }] };
 }
 
 function warn(message: string, error: unknown): void {

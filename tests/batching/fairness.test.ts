@@ -23,7 +23,7 @@ describe("fair sharing across tenants", () => {
         name: "work",
         args: { ms: 5 + ((i * 7) % 16) },
       }));
-      void executor.execute(flood, { tenant: "A", collect: false }).then(() => (aDone = 1));
+      void executor.execute(flood, { tenant: "A" }).then(() => (aDone = 1));
       await vi.advanceTimersByTimeAsync(200);
     }
     const start = Date.now();
@@ -61,7 +61,7 @@ describe("fair sharing across tenants", () => {
       name: "work",
       args: { ms: 10 },
     }));
-    void executor.execute(flood, { collect: false });
+    void executor.execute(flood);
     await vi.advanceTimersByTimeAsync(100);
     const start = Date.now();
     let end = 0;
