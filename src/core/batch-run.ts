@@ -3,6 +3,7 @@ import { BatchSink } from "./batch.js";
 import type { CallOwner, CallState } from "./call-state.js";
 import type { VolleyError } from "./errors/volley-error.js";
 import type { AttemptInvoker } from "./attempt-invoker.js";
+import type { PriorityClass } from "./fair-queue.js";
 import type { Outcome, Report } from "./outcome.js";
 
 /** A batch as the executor tracks it; the object `execute()` returns. Internal. */
@@ -30,6 +31,14 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   defaultPriority: number | undefined = undefined;
   /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
   invoke: AttemptInvoker | undefined = undefined;
+  /** Fair sharing (set from `execute()`'s options). */
+  tenant: string | undefined = undefined;
+  weight: number | undefined = undefined;
+  priorityClass: PriorityClass | undefined = undefined;
+  /** Sequential groups of the calls that name one, by index. */
+  groups: Map<number, string> | undefined = undefined;
+  /** Calls from this index on end `rejected` (the batch is over `maxBatchSize`). */
+  rejectFrom = Number.POSITIVE_INFINITY;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 

@@ -31,6 +31,11 @@ export interface QueueDiscipline<T extends QueueEntry = QueueEntry> {
   pop(isLaneOpen: (lane: object) => boolean): T | undefined;
   /** Removes an entry that will not start (cancelled, deadline); returns whether it was queued. */
   remove(entry: T): boolean;
+  /**
+   * Optional: told once per popped entry when its attempt ends (or it was refused at the start),
+   * so that a discipline can count running work, as the fair queue does per tenant.
+   */
+  release?(entry: T): void;
 }
 
 /** True when `a` should start before `b` under the default order. */
