@@ -1,0 +1,131 @@
+import { createExecutor, type AnyTool, type Executor, type Report } from "../core/index.js";
+import { CliInputError } from "./cli-input-error.js";
+import { formatDuration, toJson } from "./format.js";
+import { loadCalls } from "./load-calls.js";
+import { loadTools } from "./load-tools.js";
+import { attachProgress, type ProgressStream } from "./progress.js";
+import { callsTable, toolSummaryTable } from "./table.js";
+
+/** Exit codes of `volley run`. */
+export const EXIT = Object.freeze({
+  /** Every call succeeded. */
+  ok: 0,
+  /** At least one call failed. */
+  failed: 1,
+  /** Bad input: a missing file, JSON that does not parse, a tools module without tools. */
+  badInput: 2,
+  /** Interrupted (Ctrl-C): the running calls were cancelled and their outcomes printed. */
+  interrupted: 130,
+});
+
+/** The options of `volley run`, as the command line gives them. */
+export interface RunCommandOptions {
+  /** Path of the tools module (`.js`, `.mjs` or `.ts`). */
+  readonly tools: string;
+  /** Path of the calls' JSON file, or `-` for standard input. */
+  readonly calls: string;
+  /** Print the report as JSON instead of tables. @default false */
+  readonly json?: boolean;
+  /** Most calls running at once. @default 64 */
+  readonly concurrency?: number;
+  /** Per-attempt timeout of every call that sets none itself (ms); overrides the tools' own. */
+  readonly timeout?: number;
+  /** The batch's time budget (ms). @default Infinity */
+  readonly deadline?: number;
+  /** Show progress on standard error. @default true */
+  readonly progress?: boolean;
+}
+
+/** The process around a command: its streams, directory, and the Ctrl-C signal. */
+export interface CliIo {
+  readonly stdout: ProgressStream;
+  readonly stderr: ProgressStream;
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** Aborts on Ctrl-C: the batch's unfinished calls end `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `volley run`: loads the tools module and the calls, executes the batch with progress on
+ * standard error, then prints the calls table and the per-tool summary (or the JSON report).
+ * @returns The exit code: 0 all ok, 1 any failed, 130 interrupted.
+ * @throws CliInputError on bad input (exit code 2).
+ */
+export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
+  const tools = await loadTools(options.tools, io.cwd);
+  const calls = withTimeout(
+    await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
+    options.timeout,
+  );
+  const executor = makeExecutor(tools, options);
+  const progress =
+    options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
+  let report: Report;
+  try {
+    report = await executor.execute(calls, {
+      signal: io.signal,
+      deadlineMs: options.deadline,
+    });
+  } finally {
+    progress?.stop();
+    // Tools that ignore their signal must not hold the command up: close without waiting.
+    executor.close({ cancel: true }).catch(() => undefined);
+  }
+  io.stdout.write(options.json ? `${toJson(report)}\n` : `${formatReport(report, io.stdout)}\n`);
+  if (io.signal?.aborted) {
+    const cancelled = report.counts.byKind.cancelled ?? 0;
+    io.stderr.write(
+      `Interrupted: ${cancelled} unfinished call${cancelled === 1 ? " was" : "s were"} cancelled\n`,
+    );
+    return EXIT.interrupted;
+  }
+  return report.counts.error > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The calls table, the per-tool summary and a one-line total. */
+export function formatReport(report: Report, stream?: ProgressStream): string {
+  const maxWidth =
+    stream?.isTTY === true && stream.columns ? stream.columns - 1 : Number.POSITIVE_INFINITY;
+  const { total, ok, error, byKind } = report.counts;
+  const kinds = Object.entries(byKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  return [
+    callsTable(report.outcomes, { maxWidth }),
+    "",
+    toolSummaryTable(report.outcomes, { maxWidth }),
+    "",
+    `${total} call${total === 1 ? "" : "s"} in ${formatDuration(report.wallMs)}: ${ok} ok, ${error} failed${kinds ? ` (${kinds})` : ""}`,
+  ].join("\n");
+}
+
+function makeExecutor(tools: AnyTool[], options: RunCommandOptions): Executor {
+  try {
+    return createExecutor({
+      tools,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  } catch (error) {
+    // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.
+    throw new CliInputError(
+      `The tools module ${options.tools} is unusable: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Gives every call without its own `timeoutMs` the command line's. */
+function withTimeout(calls: unknown[], timeoutMs: number | undefined): unknown[] {
+  if (timeoutMs === undefined) return calls;
+  return calls.map((call) =>
+    typeof call === "object" &&
+    call !== null &&
+    (call as { timeoutMs?: unknown }).timeoutMs === undefined
+      ? { ...call, timeoutMs }
+      : call,
+  );
+}
