@@ -14,7 +14,7 @@ process.on("SIGINT", () => {
   process.stderr.write(
     "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
   );
-  interrupt.abort(new Error("interrupted (Ctrl-C)"));
+  interrupt.abort("Ctrl-C");
 });
 
 let code: number;

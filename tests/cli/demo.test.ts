@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliRun } from "./run-cli.js";
+
+/** The lines of one labelled section, up to the next blank-line-separated heading. */
+function section(output: string, title: string): string {
+  const start = output.indexOf(`\n${title}\n`);
+  expect(start, `section "${title}"`).toBeGreaterThanOrEqual(0);
+  const next = output.indexOf("\n\nNext step", start + title.length + 2);
+  return output.slice(start, next === -1 ? undefined : next);
+}
+
+function seconds(text: string): number {
+  const match = /Executed \d+ tools in (\d+\.\d\d) seconds/.exec(text);
+  expect(match, text).not.toBeNull();
+  return Number(match![1]);
+}
+
+describe("volley demo (the reference demo)", () => {
+  let demo: CliRun;
+  beforeAll(async () => {
+    demo = await runCli(["demo"]);
+  }, 30_000);
+
+  it("exits 0 and prints nothing on stderr", () => {
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+  });
+
+  it("prints the tutorial's expected output: wall time of the slowest call, not the sum", () => {
+    const part = section(demo.stdout, "Parallel Execution Demo");
+    expect(part).toMatch(/^Executed 4 tools in 1\.\d\d seconds$/m);
+    const wall = seconds(part);
+    expect(wall).toBeGreaterThanOrEqual(1.0);
+    expect(wall).toBeLessThan(1.6);
+    const lines = part.split("\n");
+    const results = lines.indexOf("Successful Results:");
+    const errors = lines.indexOf("Errors:");
+    expect(results).toBeGreaterThan(0);
+    // In finishing order.
+    expect(lines.slice(results + 1, results + 4)).toEqual([
+      "fast_1: Fast result for: task 1",
+      "fast_2: Fast result for: task 3",
+      "slow_1: Slow result for: task 2",
+    ]);
+    expect(lines[errors + 1]).toBe("error_1: Error: Simulated failure");
+  });
+
+  it("shows a 500 ms timeout cancelling the slow calls", () => {
+    const part = section(demo.stdout, "Next step 1: timeouts");
+    const wall = seconds(part);
+    expect(wall).toBeGreaterThanOrEqual(0.5);
+    expect(wall).toBeLessThan(0.95);
+    expect(part).toMatch(/^fast_1 +ok +1 +\d+ ms +Fast result for: task 1$/m);
+    expect(part).toMatch(/^slow_1 +error +timeout +1 +\d+ ms +ToolTimeoutError: /m);
+    expect(part).toMatch(/^error_1 +error +timeout +1 +\d+ ms +ToolTimeoutError: /m);
+  });
+
+  it("shows a retry recovering the flaky tool, with its attempts", () => {
+    const part = section(demo.stdout, "Next step 2: retries");
+    expect(part).toContain(
+      "retry: flaky_1 attempt 1 failed (Error: Simulated flaky failure); attempt 2 in 100 ms",
+    );
+    expect(part).toMatch(/^flaky_1 +ok +2 +\d+ ms +Flaky result for: task 5 \(attempt 2\)$/m);
+    expect(part).toContain("flaky_1 recovered after 2 attempts");
+  });
+
+  it("shows the wall time growing under a concurrency limit of 2", () => {
+    const first = seconds(section(demo.stdout, "Parallel Execution Demo"));
+    const part = section(demo.stdout, "Next step 3: a concurrency limit");
+    const wall = seconds(part);
+    // fast_1 and slow_1 start; fast_2 then error_1 wait for fast slots: about 1.2 s.
+    expect(wall).toBeGreaterThanOrEqual(1.15);
+    expect(wall).toBeLessThan(2);
+    expect(wall).toBeGreaterThan(first);
+    expect(part).toMatch(/^error_1 +▕ +▒+▏ 0\.[12]\d–1\.[2-9]\d s {2}\(tool_error\)$/m);
+  });
+
+  it("takes well under the time of its sleeps run one after another", () => {
+    // 3.2 s of batches plus start-up; 5 s on a quiet machine, wide here for the shared cores.
+    expect(demo.ms).toBeLessThan(9_000);
+  });
+});
