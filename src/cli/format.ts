@@ -1,4 +1,4 @@
-import { formatOutcomeError, type Outcome } from "../core/index.js";
+import type { Outcome, OutcomeError } from "../core/index.js";
 
 /**
  * A duration for people: `850 ms`, `1.02 s`, `2 m 05 s`.
@@ -35,9 +35,18 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** What a call's outcome says, in one line: its value, or `Error: message` for a failure. */
+/**
+ * An outcome error's message, after the thrown error's class name when there was one
+ * (`Error: Simulated failure`, `ToolTimeoutError: …`); the kind is shown beside it elsewhere.
+ */
+export function errorText(error: OutcomeError): string {
+  const name = error.data?.["name"];
+  return typeof name === "string" && name !== "" ? `${name}: ${error.message}` : error.message;
+}
+
+/** What a call's outcome says, in one line: its value, or its error's message. */
 export function outcomeText(outcome: Outcome): string {
-  return outcome.status === "ok" ? describeValue(outcome.value) : formatOutcomeError(outcome.error);
+  return outcome.status === "ok" ? describeValue(outcome.value) : errorText(outcome.error);
 }
 
 /** A `JSON.stringify` replacer that keeps BigInt values (as strings) instead of throwing. */

@@ -1,5 +1,5 @@
-import { formatOutcomeError, type Executor, type ExecutorEvents } from "../core/index.js";
-import { formatDuration, shorten } from "./format.js";
+import type { Executor, ExecutorEvents } from "../core/index.js";
+import { errorText, formatDuration, shorten } from "./format.js";
 
 /** Where progress is written: `process.stderr`, or any object with `write` (tests use a fake). */
 export interface ProgressStream {
@@ -111,7 +111,8 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
 
   const unsubscribes = [
     executor.on("batch:started", (e: ExecutorEvents["batch:started"]) => {
-      startedAt ??= e.startedAt;
+      // Our own clock for elapsed time: the event's time base may differ from Date.now().
+      startedAt ??= Date.now();
       total += e.size;
       activeBatches++;
       if (live) {
@@ -127,7 +128,7 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
     }),
     executor.on("call:retry", (e) => {
       running.delete(key(e));
-      const line = `retry  ${e.callId}  ${e.tool}  attempt ${e.attempt} failed (${formatOutcomeError(e.error)}); next in ${formatDuration(e.delayMs)}`;
+      const line = `retry  ${e.callId}  ${e.tool}  attempt ${e.attempt} failed (${errorText(e.error)}); next in ${formatDuration(e.delayMs)}`;
       if (live) printAbove(`↻ ${line.slice(7)}`);
       else stream.write(`${line}\n`);
     }),
@@ -140,7 +141,7 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
         if (!live) stream.write(`ok     ${e.callId}  ${e.tool}${took}\n`);
       } else {
         failed++;
-        const why = `${outcome.error.kind}  ${shorten(formatOutcomeError(outcome.error), 200)}`;
+        const why = `${outcome.error.kind}  ${shorten(errorText(outcome.error), 200)}`;
         if (live) printAbove(`✗ ${e.callId}  ${e.tool || "-"}${took}  ${why}`);
         else stream.write(`error  ${e.callId}  ${e.tool || "-"}${took}  ${why}\n`);
       }
