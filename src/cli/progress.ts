@@ -98,7 +98,7 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
   };
 
   const draw = (): void => {
-    stream.write(CLEAR_LINE + renderBar(snapshot(), stream.columns ?? 80));
+    stream.write(CLEAR_LINE + renderBar(snapshot(), stream.columns || 80));
     barShown = true;
   };
   /** Writes a whole line above the bar, then puts the bar back. */

@@ -80,3 +80,28 @@ describe("volley demo (the reference demo)", () => {
     expect(demo.ms).toBeLessThan(9_000);
   });
 });
+
+describe("examples/tutorial-demo.ts", () => {
+  it("prints the tutorial's expected output", async () => {
+    const run = await runCli([], { script: "examples/tutorial-demo.ts" });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        [
+          "Parallel Execution Demo",
+          "=+",
+          "Executed 4 tools in 1\\.\\d\\d seconds",
+          "",
+          "Successful Results:",
+          "fast_1: Fast result for: task 1",
+          "fast_2: Fast result for: task 3",
+          "slow_1: Slow result for: task 2",
+          "",
+          "Errors:",
+          "error_1: Error: Simulated failure",
+        ].join("\\n"),
+      ),
+    );
+  });
+});

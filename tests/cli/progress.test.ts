@@ -177,6 +177,16 @@ describe("renderBar", () => {
     }
   });
 
+  it("assumes 80 columns when the terminal reports none", () => {
+    expect(renderBar(snapshot, 80)).toContain("▕");
+    const stream = fakeStream(true, 0);
+    const executor = createExecutor({ tools: [wait] });
+    const progress = attachProgress(executor, { stream });
+    void executor.execute([]);
+    progress.stop();
+    expect(stream.chunks[0]).toContain("0/0");
+  });
+
   it("fills the bar in proportion to the calls done", () => {
     const line = renderBar(snapshot, 120);
     expect(line).toBe(

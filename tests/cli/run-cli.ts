@@ -23,16 +23,22 @@ export interface RunCliOptions {
   readonly interruptWhen?: string;
   /** Kill the child after this long (ms). @default 20_000 */
   readonly killAfterMs?: number;
+  /** The script to run, from the repo root. @default "src/cli/bin.ts" */
+  readonly script?: string;
 }
 
 /** Runs `volley <args>` from the source, through tsx, as a child process in the repo root. */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", options.script ?? "src/cli/bin.ts", ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   let interrupted = false;
