@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isCliInputError } from "./cli-input-error.js";
 import { EXIT, runCommand, type CliIo, type RunCommandOptions } from "./run-command.js";
 
@@ -85,6 +85,14 @@ Examples:
     .option("--timeout <ms>", "per-attempt timeout of every call that sets none", parseMs)
     .option("--deadline <ms>", "time budget of the whole batch", parseMs)
     .option("--no-progress", "no progress bar or progress lines on stderr")
+    .addOption(
+      new Option(
+        "--isolation <mode>",
+        "where defineTool() tools run: inline, or worker (a pool of worker threads)",
+      )
+        .choices(["inline", "worker"])
+        .default("inline"),
+    )
     .addHelpText(
       "after",
       `

@@ -1,4 +1,11 @@
-import { createExecutor, type AnyTool, type Executor, type Report } from "../core/index.js";
+import { resolve } from "node:path";
+import {
+  createExecutor,
+  type AnyTool,
+  type Backend,
+  type Executor,
+  type Report,
+} from "../core/index.js";
 import { CliInputError } from "./cli-input-error.js";
 import { formatDuration, toJson } from "./format.js";
 import { loadCalls } from "./load-calls.js";
@@ -34,6 +41,12 @@ export interface RunCommandOptions {
   readonly deadline?: number;
   /** Show progress on standard error. @default true */
   readonly progress?: boolean;
+  /**
+   * Where the module's `defineTool()` tools run: this thread, or a pool of worker threads
+   * (`volley/threads`), killed for real on timeout and cancel.
+   * @default "inline"
+   */
+  readonly isolation?: "inline" | "worker";
 }
 
 /** The process around a command: its streams, directory, and the Ctrl-C signal. */
@@ -54,12 +67,21 @@ export interface CliIo {
  * @throws CliInputError on bad input (exit code 2).
  */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
-  const tools = await loadTools(options.tools, io.cwd);
+  const tools = await loadTools(options.tools, { cwd: io.cwd, isolation: options.isolation });
   const calls = withTimeout(
     await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
     options.timeout,
   );
-  const executor = makeExecutor(tools, options);
+  const backends =
+    options.isolation === "worker"
+      ? {
+          // Threads load the module as they start, not at their first call.
+          worker: (await import("../threads/thread-backend.js")).threadBackend({
+            preload: [resolve(io.cwd ?? process.cwd(), options.tools)],
+          }),
+        }
+      : undefined;
+  const executor = makeExecutor(tools, options, backends);
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   let report: Report;
@@ -101,10 +123,15 @@ export function formatReport(report: Report, stream?: ProgressStream): string {
   ].join("\n");
 }
 
-function makeExecutor(tools: AnyTool[], options: RunCommandOptions): Executor {
+function makeExecutor(
+  tools: AnyTool[],
+  options: RunCommandOptions,
+  backends: Record<string, Backend> | undefined,
+): Executor {
   try {
     return createExecutor({
       tools,
+      ...(backends === undefined ? {} : { backends }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     });
   } catch (error) {

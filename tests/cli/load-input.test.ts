@@ -2,13 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { defineTool } from "../../src/index.js";
 import { isCliInputError } from "../../src/cli/cli-input-error.js";
 import { loadCalls, parseCalls } from "../../src/cli/load-calls.js";
-import { loadTools, toolsOf } from "../../src/cli/load-tools.js";
+import { loadTools } from "../../src/cli/load-tools.js";
 
 const call = { id: "a", name: "t", args: { q: 1 } };
 
@@ -80,20 +77,17 @@ describe("loadCalls", () => {
   });
 });
 
-describe("tools modules", () => {
-  const a = defineTool({ name: "a", description: "", schema: z.object({}), run: () => 1 });
-  const b = tool(async () => 2, { name: "b", description: "", schema: z.object({}) });
-
-  it("takes the tools exported by name and those in a default array, each once", () => {
-    expect(toolsOf({ a, b, other: 1, helper: () => 0 })).toEqual([a, b]);
-    expect(toolsOf({ default: [a, b, "x"] })).toEqual([a, b]);
-    expect(toolsOf({ a, default: [a] })).toEqual([a]);
-    expect(toolsOf({ default: b })).toEqual([b]);
-    expect(toolsOf({ tools: [a] })).toEqual([]);
+describe("loadTools", () => {
+  it("loads .ts modules, resolving the path against the working directory", async () => {
+    const tools = await loadTools("tools.ts", { cwd: "examples" });
+    expect(tools.map((t) => t.name)).toEqual(["fast_tool", "slow_tool"]);
   });
 
-  it("loads .ts modules through tsx", async () => {
-    const tools = await loadTools("examples/tools.ts");
-    expect(tools.map((t) => t.name)).toEqual(["fast_tool", "slow_tool"]);
+  it("turns a module's problem into a CliInputError that names it", async () => {
+    const error = await loadTools("tests/cli/fixtures/no-tools.mjs").catch((e: unknown) => e);
+    expect(isCliInputError(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /no-tools\.mjs exports no tools \(exports: answer, helper\)/,
+    );
   });
 });

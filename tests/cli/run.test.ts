@@ -105,6 +105,37 @@ describe("volley run (child process)", () => {
     expect(b!.startedAt).toBeGreaterThanOrEqual(a!.startedAt + a!.durationMs - 5);
   });
 
+  it("runs tools in worker threads with --isolation worker, where a stuck tool is really stopped", async () => {
+    const run = await runCli(
+      [
+        "run",
+        "--tools",
+        TOOLS,
+        "--calls",
+        "-",
+        "--isolation",
+        "worker",
+        "--timeout",
+        "2500",
+        "--json",
+      ],
+      {
+        stdin: calls([
+          // Its own timeout, wide: a thread's first call waits for it to load the module.
+          { id: "a", name: "wait", args: { ms: 10, value: "from a thread" }, timeoutMs: 30_000 },
+          { id: "stuck", name: "hang", args: {} },
+        ]),
+      },
+    );
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      results: Record<string, unknown>;
+      errors: Record<string, { kind: string }>;
+    };
+    expect(report.results).toEqual({ a: "from a thread" });
+    expect(report.errors["stuck"]!.kind).toBe("timeout");
+  });
+
   it("prints plain progress lines on stderr when it is not a terminal, unless --no-progress", async () => {
     const stdin = calls([
       { id: "ok1", name: "wait", args: { ms: 5 } },
@@ -153,19 +184,19 @@ describe("volley run (child process)", () => {
         "a module that does not load",
         ["--tools", "tests/cli/fixtures/broken.mjs", "--calls", "-"],
         "[]",
-        /Cannot load the tools module .*broken\.mjs: .*does-not-exist/,
+        /Tools module .*broken\.mjs failed to load: .*does-not-exist/,
       ],
       [
         "a module without tools",
         ["--tools", "tests/cli/fixtures/no-tools.mjs", "--calls", "-"],
         "[]",
-        /exports no tools .*it exports: answer, helper/,
+        /no-tools\.mjs exports no tools \(exports: answer, helper\)/,
       ],
       [
         "two tools with one name",
         ["--tools", "tests/cli/fixtures/duplicate-tools.mjs", "--calls", "-"],
         "[]",
-        /duplicate-tools\.mjs is unusable: .*same/,
+        /duplicate-tools\.mjs exports two different tools named "same"/,
       ],
       [
         "a bad flag value",
