@@ -2,6 +2,7 @@ import type { Batch } from "./batch.js";
 import { BatchSink } from "./batch.js";
 import type { CallOwner, CallState } from "./call-state.js";
 import type { VolleyError } from "./errors/volley-error.js";
+import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Outcome, Report } from "./outcome.js";
 
 /** A batch as the executor tracks it; the object `execute()` returns. Internal. */
@@ -15,6 +16,8 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   endReason: VolleyError | undefined = undefined;
   deadlineTimer: unknown = undefined;
   signal: AbortSignal | undefined = undefined;
+  /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
+  invoke: AttemptInvoker | undefined = undefined;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 

@@ -1,3 +1,4 @@
+import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
@@ -103,6 +104,14 @@ export interface ExecuteOptions {
   readonly batchId?: string;
   /** Priority of this batch's calls that set none (the tool's own priority wins). */
   readonly priority?: number;
+  /**
+   * Runs each attempt of this batch in place of the tool's own function, still under the tool's
+   * policy: its slot, timeout signal, retries, journal and events. For integrations that must
+   * invoke the tool their own way (LangGraph's full tool call and config, or a LangChain
+   * middleware handler). `run` invokes the tool as the executor would have.
+   * @default the tool's own function
+   */
+  readonly invoke?: AttemptInvoker;
 }
 
 /** Live counters of one tool. */
@@ -161,6 +170,8 @@ export interface Executor<
 > extends AsyncDisposable {
   /** Names of the registered tools. */
   readonly toolNames: readonly string[];
+  /** The registered tools, as they were given (for integrations that must hand them on). */
+  readonly tools: T;
   /**
    * Runs a batch. Never throws for bad calls: each call ends in exactly one outcome.
    * @throws TypeError for a bad option (a programmer error).
@@ -193,6 +204,7 @@ const NO_PROBLEM = undefined;
 
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #tools: Map<string, ToolEntry>;
+  readonly #toolList: T;
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
@@ -246,6 +258,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       backends,
       options.backend,
     );
+    this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
     this.#events = new EventHub(options.onListenerError ?? warnListenerError);
@@ -262,6 +275,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     return [...this.#tools.keys()];
   }
 
+  get tools(): T {
+    return this.#toolList;
+  }
+
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void {
     if (typeof listener !== "function") {
       throw new TypeError(
@@ -276,7 +293,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     options: ExecuteOptions = {},
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);
-    const { signal, collect = true, batchId, priority } = checkExecuteOptions(options);
+    const { signal, collect = true, batchId, priority, invoke } = checkExecuteOptions(options);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     const run = new BatchRun(
@@ -287,6 +304,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       collect,
       (r, reason) => this.#endBatch(r, new CancelledError(reason)),
     );
+    run.invoke = invoke;
     this.#batches.add(run);
     if (this.#events.has("batch:started")) {
       this.#events.emit("batch:started", {
@@ -645,7 +663,13 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     }
     let result: unknown;
     try {
-      result = tool.invoke(call.args, ctx);
+      const invoke = (call.batch as BatchRun).invoke;
+      result =
+        invoke === undefined
+          ? tool.invoke(call.args, ctx)
+          : invoke({ id: call.id, name: tool.name, args: call.args }, ctx, () =>
+              tool.invoke(call.args, ctx),
+            );
     } catch (error) {
       this.#settle(call, ctx, false, error);
       return;
@@ -986,6 +1010,10 @@ function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
   optional(options.collect, (v) => {
     if (typeof v !== "boolean")
       throw new TypeError(`Expected collect to be a boolean, got ${describeValue(v)}`);
+  });
+  optional(options.invoke, (v) => {
+    if (typeof v !== "function")
+      throw new TypeError(`Expected invoke to be a function, got ${describeValue(v)}`);
   });
   optional(options.batchId, (v) => {
     if (typeof v !== "string" || v.length === 0)

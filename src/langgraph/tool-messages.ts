@@ -1,0 +1,117 @@
+import { ToolMessage } from "@langchain/core/messages";
+import { isCommand, type Command } from "@langchain/langgraph";
+import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { formatOutcomeError, type ErrorOutcome, type OutcomeError } from "../core/index.js";
+
+/**
+ * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
+ * Return `undefined` to throw the error instead.
+ * @param error What the tool threw; for limits (timeout, deadline, cancel) and bad calls, a
+ *   {@link ToolCallFailure} whose `name` is the error's class and whose `kind` is the outcome's.
+ * @param call The call as the model made it.
+ * @param outcome The call's error outcome.
+ */
+export type ToolErrorHandler = (
+  error: Error,
+  call: LangChainToolCall,
+  outcome: ErrorOutcome,
+) => ToolMessage | string | undefined;
+
+/** An error that stands for a failed outcome with no thrown error of its own. */
+export interface ToolCallFailure extends Error {
+  /** The outcome's error kind. */
+  readonly kind: ErrorOutcome["error"]["kind"];
+}
+
+/** What a call answers with: a tool message, or a `Command` a tool returned. */
+export type ToolAnswer = ToolMessage | Command;
+
+/**
+ * Turns a successful call's value into its answer. Tools invoked with the full tool call already
+ * return a `ToolMessage` (with its artifact) or a `Command`; a value read back from a durable
+ * journal may be a serialised `ToolMessage`; anything else becomes the message's content.
+ */
+export function answerOf(value: unknown, callId: string, name: string): ToolAnswer {
+  if (isCommand(value)) return value;
+  if (ToolMessage.isInstance(value)) {
+    if (!value.tool_call_id) value.tool_call_id = callId;
+    if (value.name === undefined) value.name = name;
+    return value;
+  }
+  const revived = reviveToolMessage(value);
+  if (revived !== undefined) return revived;
+  return new ToolMessage({
+    status: "success",
+    name,
+    content: typeof value === "string" ? value : stringify(value),
+    tool_call_id: callId,
+  });
+}
+
+/** The error answer the model sees, as LangGraph's `ToolNode` words it. */
+export function errorAnswer(error: OutcomeError, callId: string, name: string): ToolMessage {
+  return new ToolMessage({
+    status: "error",
+    name,
+    content: `${formatOutcomeError(error)}\n Please fix your mistakes.`,
+    tool_call_id: callId,
+  });
+}
+
+/**
+ * The answer to a failed call under a `handleToolErrors` setting: an error `ToolMessage`, or
+ * the error thrown (`false`, or a handler that returns `undefined`).
+ * @param thrown What the tool's last attempt threw, if it threw.
+ */
+export function answerFailure(
+  handle: boolean | ToolErrorHandler,
+  outcome: ErrorOutcome,
+  call: LangChainToolCall,
+  thrown: unknown,
+): ToolMessage {
+  const id = call.id ?? "";
+  if (handle === true) return errorAnswer(outcome.error, id, call.name);
+  const error = thrown instanceof Error ? thrown : failureOf(outcome);
+  if (handle === false) throw error;
+  const answer = handle(error, call, outcome);
+  if (answer === undefined) throw error;
+  if (typeof answer === "string") {
+    return new ToolMessage({ status: "error", name: call.name, content: answer, tool_call_id: id });
+  }
+  answer.status ??= "error";
+  return answer;
+}
+
+function failureOf(outcome: ErrorOutcome): ToolCallFailure {
+  const error = new Error(outcome.error.message) as Error & { kind: string };
+  const name = outcome.error.data?.["name"];
+  error.name = typeof name === "string" ? name : "ToolCallFailure";
+  error.kind = outcome.error.kind;
+  return error as ToolCallFailure;
+}
+
+/** A `ToolMessage` from its LangChain serialised form (`{ lc: 1, type: "constructor", … }`). */
+function reviveToolMessage(value: unknown): ToolMessage | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const record = value as { lc?: unknown; type?: unknown; id?: unknown; kwargs?: unknown };
+  if (
+    record.lc === 1 &&
+    record.type === "constructor" &&
+    Array.isArray(record.id) &&
+    record.id[record.id.length - 1] === "ToolMessage" &&
+    typeof record.kwargs === "object" &&
+    record.kwargs !== null
+  ) {
+    return new ToolMessage(record.kwargs as ConstructorParameters<typeof ToolMessage>[0]);
+  }
+  return undefined;
+}
+
+function stringify(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+  } catch {
+    return String(value);
+  }
+}
