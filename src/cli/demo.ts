@@ -20,7 +20,7 @@ export interface DemoOutput {
 export interface DemoOptions {
   /**
    * Widest line of the tables (characters).
-   * @default 100
+   * @default 120
    */
   readonly columns?: number;
 }
@@ -37,14 +37,20 @@ interface Run {
 /**
  * Runs the reference demo: the tutorial's four calls (fast_1, slow_1, fast_2, error_1), printed
  * as the tutorial's expected output, then the same batch with its next steps switched on, each
- * labelled: a 500 ms timeout, a retry that recovers a flaky tool, and a concurrency limit of 2.
- * Takes about 4 s.
+ * labelled: a 500 ms timeout with a retry that recovers a flaky tool, a concurrency limit of 2,
+ * and (when `@langchain/langgraph` is installed) the batch through a LangGraph `StateGraph`.
+ * Takes about 4.5 s.
  * @example await runDemo(process.stdout);
  */
 export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promise<void> {
-  const columns = options.columns ?? 100;
+  const columns = options.columns ?? 120;
   const print = (line = ""): void => void out.write(`${line}\n`);
   const tools = [fastTool, slowTool, flakyTool] as const;
+  // LangGraph takes a while to load: let it load while the first batches sleep.
+  const langgraph = import("../langgraph/demo-graph.js").then(
+    (module) => ({ module, error: undefined }),
+    (error: unknown) => ({ module: undefined, error }),
+  );
 
   // 1. The tutorial, as it was.
   print();
@@ -65,21 +71,12 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
   print();
   print("Wall time is the slowest call plus overhead, not the sum of the calls (2.20 s).");
 
-  // 2. Next step: timeouts.
-  heading(print, "Next step 1: timeouts", "createExecutor({ tools, timeoutMs: 500 })");
-  const timed = await run({ tools, timeoutMs: 500 });
-  print(
-    `Executed ${timed.report.outcomes.length} tools in ${tutorialSeconds(timed.report.wallMs)}`,
-  );
-  print(renderTable(columnsFor(), timed.finished, { maxWidth: columns, maxCell: columns }));
-  print();
-  print("The slow calls were cancelled at 500 ms: their signals aborted and their slots freed.");
-
-  // 3. Next step: retries.
+  // 2. Next steps: timeouts and retries, in one batch.
   heading(
     print,
-    "Next step 2: retries",
-    "flaky_tool: retry: { maxAttempts: 3, initialInterval: 100, jitter: false }  (timeouts stay on)",
+    "Next steps 1 and 2: timeouts and retries",
+    "createExecutor({ tools, timeoutMs: 500 }); a flaky tool with its own " +
+      "retry: { maxAttempts: 3, initialInterval: 100, jitter: false }",
   );
   const retried = await run(
     { tools, timeoutMs: 500 },
@@ -96,16 +93,23 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
     `Executed ${retried.report.outcomes.length} tools in ${tutorialSeconds(retried.report.wallMs)}`,
   );
   print(renderTable(columnsFor(), retried.finished, { maxWidth: columns, maxCell: columns }));
-  const flaky = retried.report.outcomes.find((o) => o.id === "flaky_1");
   print();
+  const timedOut = retried.finished.filter(
+    (o) => o.status === "error" && o.error.kind === "timeout",
+  );
+  print(
+    `Timeout: ${timedOut.map((o) => o.id).join(" and ") || "no call"} ran past 500 ms and ended ` +
+      "`timeout`: their signals aborted and their slots freed at once.",
+  );
+  const flaky = retried.report.outcomes.find((o) => o.id === "flaky_1");
   print(
     flaky?.status === "ok"
-      ? `flaky_1 recovered after ${flaky.attempts} attempts. The slow calls timed out and were not ` +
-          "retried: slow_tool has no retry policy."
-      : "flaky_1 did not recover.",
+      ? `Retry: flaky_1 failed its first attempt and recovered on attempt ${flaky.attempts}. ` +
+          "slow_tool has no retry policy, so its timeouts were not retried."
+      : "Retry: flaky_1 did not recover.",
   );
 
-  // 4. Next step: a concurrency limit.
+  // 3. Next step: a concurrency limit.
   heading(print, "Next step 3: a concurrency limit", "createExecutor({ tools, concurrency: 2 })");
   const limited = await run({ tools, concurrency: 2 });
   print(
@@ -117,6 +121,40 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
     `With 2 slots the wall time grows from ${tutorialSeconds(tutorial.report.wallMs)} to ` +
       `${tutorialSeconds(limited.report.wallMs)}: error_1 waits for a slot until fast_1 and fast_2 are done.`,
   );
+
+  // 4. The same batch through a LangGraph StateGraph, as the tutorial ran it.
+  heading(
+    print,
+    "Through a LangGraph StateGraph",
+    "START → parallel_executor (parallelToolNode); state: messages, pending_tools, results, errors",
+  );
+  const loaded = await langgraph;
+  if (loaded.module === undefined) {
+    const why = loaded.error instanceof Error ? loaded.error.message : String(loaded.error);
+    print(`Skipped: volley/langgraph did not load (${why}). Install @langchain/langgraph.`);
+    return;
+  }
+  const executor = createExecutor({ tools });
+  try {
+    const graphRun = await loaded.module.runTutorialGraph(executor, tutorialCalls);
+    print(`Executed ${graphRun.outcomes.length} tools in ${tutorialSeconds(graphRun.wallMs)}`);
+    print();
+    print("Successful Results:");
+    for (const o of graphRun.outcomes)
+      if (o.id in graphRun.state.results)
+        print(`${o.id}: ${describeValue(graphRun.state.results[o.id])}`);
+    print();
+    print("Errors:");
+    for (const o of graphRun.outcomes)
+      if (o.status === "error") print(`${o.id}: ${formatOutcomeError(o.error)}`);
+    print();
+    print(
+      `The graph's final state has ${Object.keys(graphRun.state.results).length} results and ` +
+        `${Object.keys(graphRun.state.errors).length} error, pending_tools ${JSON.stringify(graphRun.state.pending_tools)}.`,
+    );
+  } finally {
+    await executor.close();
+  }
 }
 
 function heading(print: (line?: string) => void, title: string, how: string): void {

@@ -52,7 +52,7 @@ export const flakyTool = defineTool({
   schema: query,
   retry: { maxAttempts: 3, initialInterval: 100, jitter: false },
   run: async ({ query }, { signal, attempt }) => {
-    await sleep(100, signal);
+    await sleep(50, signal);
     if (attempt === 1) throw new Error("Simulated flaky failure");
     return `Flaky result for: ${query} (attempt ${attempt})`;
   },
