@@ -25,3 +25,5 @@ export { runTutorialGraph } from "./demo-graph.js";
 export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
+export { StoreJournal } from "./store-journal.js";
+export type { StoreJournalOptions } from "./store-journal.js";
