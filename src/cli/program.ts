@@ -93,6 +93,11 @@ Examples:
         .choices(["inline", "worker"])
         .default("inline"),
     )
+    .option(
+      "--journal <file.db>",
+      "journal finished outcomes in this SQLite file; run again with the same --batch-id to resume",
+    )
+    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by")
     .addHelpText(
       "after",
       `
@@ -100,7 +105,8 @@ Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctr
 
 Examples:
   $ volley run --tools examples/tools.ts --calls examples/calls.json
-  $ volley run --tools ./tools.mjs --calls - --json --timeout 2000 < calls.json`,
+  $ volley run --tools ./tools.mjs --calls - --json --timeout 2000 < calls.json
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --journal runs.db --batch-id nightly-1`,
     )
     .action(async (options: RunCommandOptions) => {
       result.code = await runCommand(options, io);

@@ -138,7 +138,10 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
       const took = outcome.startedAt === null ? "" : `  ${formatDuration(outcome.durationMs)}`;
       if (outcome.status === "ok") {
         ok++;
-        if (!live) stream.write(`ok     ${e.callId}  ${e.tool}${took}\n`);
+        if (!live)
+          stream.write(
+            `ok     ${e.callId}  ${e.tool}${took}${outcome.replayed === true ? "  (replayed)" : ""}\n`,
+          );
       } else {
         failed++;
         const why = `${outcome.error.kind}  ${shorten(errorText(outcome.error), 200)}`;

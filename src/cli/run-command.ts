@@ -4,6 +4,7 @@ import {
   type AnyTool,
   type Backend,
   type Executor,
+  type Journal,
   type Report,
 } from "../core/index.js";
 import { CliInputError } from "./cli-input-error.js";
@@ -47,6 +48,13 @@ export interface RunCommandOptions {
    * @default "inline"
    */
   readonly isolation?: "inline" | "worker";
+  /**
+   * A SQLite file that journals each finished outcome (`volley/journal`), so that running the
+   * same batch again with `batchId` replays them and runs only the rest.
+   */
+  readonly journal?: string;
+  /** The batch's id: the key a journal resumes it by. @default a random UUID */
+  readonly batchId?: string;
 }
 
 /** The process around a command: its streams, directory, and the Ctrl-C signal. */
@@ -81,7 +89,14 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
           }),
         }
       : undefined;
-  const executor = makeExecutor(tools, options, backends);
+  const journal = options.journal === undefined ? undefined : await openJournal(options, io);
+  const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
+  if (journal !== undefined && options.batchId === undefined) {
+    io.stderr.write(
+      `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
+    );
+  }
+  const executor = makeExecutor(tools, options, backends, journal);
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   let report: Report;
@@ -89,11 +104,14 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     report = await executor.execute(calls, {
       signal: io.signal,
       deadlineMs: options.deadline,
+      ...(batchId === undefined ? {} : { batchId }),
     });
   } finally {
     progress?.stop();
     // Tools that ignore their signal must not hold the command up: close without waiting.
     executor.close({ cancel: true }).catch(() => undefined);
+    // Every outcome the caller has seen is already committed; this closes the file.
+    await journal?.close();
   }
   io.stdout.write(options.json ? `${toJson(report)}\n` : `${formatReport(report, io.stdout)}\n`);
   if (io.signal?.aborted) {
@@ -114,23 +132,43 @@ export function formatReport(report: Report, stream?: ProgressStream): string {
   const kinds = Object.entries(byKind)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ");
+  const replayed = report.outcomes.filter((o) => o.replayed === true).length;
   return [
     callsTable(report.outcomes, { maxWidth }),
     "",
     toolSummaryTable(report.outcomes, { maxWidth }),
     "",
-    `${total} call${total === 1 ? "" : "s"} in ${formatDuration(report.wallMs)}: ${ok} ok, ${error} failed${kinds ? ` (${kinds})` : ""}`,
+    `${total} call${total === 1 ? "" : "s"} in ${formatDuration(report.wallMs)}: ${ok} ok, ${error} failed${kinds ? ` (${kinds})` : ""}` +
+      (replayed > 0 ? `; ${replayed} replayed from the journal` : ""),
   ].join("\n");
+}
+
+async function openJournal(
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<Journal & { close(): Promise<void> }> {
+  const path = resolve(io.cwd ?? process.cwd(), options.journal!);
+  try {
+    const { SqliteJournal } = await import("../journal/sqlite-journal.js");
+    return new SqliteJournal(path);
+  } catch (error) {
+    throw new CliInputError(
+      `Cannot open the journal ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function makeExecutor(
   tools: AnyTool[],
   options: RunCommandOptions,
   backends: Record<string, Backend> | undefined,
+  journal: Journal | undefined,
 ): Executor {
   try {
     return createExecutor({
       tools,
+      ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     });

@@ -91,7 +91,12 @@ export function callColumns(): Column<Outcome>[] {
     { header: "tool", cell: (o) => o.name || "-" },
     { header: "status", cell: (o) => o.status },
     { header: "kind", cell: (o) => (o.status === "ok" ? "" : o.error.kind) },
-    { header: "tries", cell: (o) => String(o.attempts), align: "right" },
+    {
+      header: "tries",
+      // A replayed outcome comes from the journal: it did not run this time.
+      cell: (o) => (o.replayed === true ? `${o.attempts} ↺` : String(o.attempts)),
+      align: "right",
+    },
     {
       header: "duration",
       cell: (o) => (o.startedAt === null ? "-" : formatDuration(o.durationMs)),
