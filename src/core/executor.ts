@@ -659,6 +659,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         attempt,
         startedAt: now,
         queuedMs: now - call.queuedAt,
+        args: call.args,
       });
     }
     let result: unknown;
