@@ -11,9 +11,7 @@ const interrupt = new AbortController();
 const cancellable = process.argv[2] === "run";
 process.on("SIGINT", () => {
   if (!cancellable || interrupt.signal.aborted) process.exit(EXIT.interrupted);
-  process.stderr.write(
-    "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
-  );
+  // `run` cancels its batch (or stops its dashboard) and says so.
   interrupt.abort("Ctrl-C");
 });
 

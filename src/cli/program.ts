@@ -23,6 +23,15 @@ export function parseMs(value: string): number {
   return n;
 }
 
+/** Parses a TCP port: a whole number from 0 to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) {
+    throw new InvalidArgumentError(`Expected a port from 0 to 65535, got "${value}".`);
+  }
+  return n;
+}
+
 function version(): string {
   try {
     // src/cli and dist/cli are both two folders below the package root.
@@ -98,6 +107,11 @@ Examples:
       "journal finished outcomes in this SQLite file; run again with the same --batch-id to resume",
     )
     .option("--batch-id <id>", "the batch's id, the key a journal resumes it by")
+    .option(
+      "--dashboard",
+      "serve the live dashboard on 127.0.0.1 during the batch and after it, until Ctrl-C",
+    )
+    .option("--dashboard-port <port>", "the dashboard's port; 0 picks a free one", parsePort, 4317)
     .addHelpText(
       "after",
       `
@@ -106,7 +120,8 @@ Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctr
 Examples:
   $ volley run --tools examples/tools.ts --calls examples/calls.json
   $ volley run --tools ./tools.mjs --calls - --json --timeout 2000 < calls.json
-  $ volley run --tools examples/tools.ts --calls examples/calls.json --journal runs.db --batch-id nightly-1`,
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --journal runs.db --batch-id nightly-1
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --dashboard`,
     )
     .action(async (options: RunCommandOptions) => {
       result.code = await runCommand(options, io);

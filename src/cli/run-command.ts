@@ -55,6 +55,14 @@ export interface RunCommandOptions {
   readonly journal?: string;
   /** The batch's id: the key a journal resumes it by. @default a random UUID */
   readonly batchId?: string;
+  /**
+   * Serve the live dashboard (`volley/dashboard`) during the batch, and after it until the
+   * signal aborts (Ctrl-C).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /** The dashboard's port on 127.0.0.1; `0` picks a free one. @default 4317 */
+  readonly dashboardPort?: number;
 }
 
 /** The process around a command: its streams, directory, and the Ctrl-C signal. */
@@ -97,8 +105,15 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     );
   }
   const executor = makeExecutor(tools, options, backends, journal);
+  const dashboard =
+    options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
+  const onInterrupt = (): void =>
+    void io.stderr.write(
+      "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
+    );
+  io.signal?.addEventListener("abort", onInterrupt, { once: true });
   let report: Report;
   try {
     report = await executor.execute(calls, {
@@ -107,6 +122,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       ...(batchId === undefined ? {} : { batchId }),
     });
   } finally {
+    io.signal?.removeEventListener("abort", onInterrupt);
     progress?.stop();
     // Tools that ignore their signal must not hold the command up: close without waiting.
     executor.close({ cancel: true }).catch(() => undefined);
@@ -114,13 +130,24 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     await journal?.close();
   }
   io.stdout.write(options.json ? `${toJson(report)}\n` : `${formatReport(report, io.stdout)}\n`);
-  if (io.signal?.aborted) {
+  const interrupted = io.signal?.aborted === true;
+  if (interrupted) {
     const cancelled = report.counts.byKind.cancelled ?? 0;
     io.stderr.write(
       `Interrupted: ${cancelled} unfinished call${cancelled === 1 ? " was" : "s were"} cancelled\n`,
     );
-    return EXIT.interrupted;
   }
+  if (dashboard !== undefined) {
+    const signal = io.signal;
+    if (!interrupted && signal !== undefined) {
+      io.stderr.write(`Dashboard still serving at ${dashboard.url}; press Ctrl-C to stop\n`);
+      await new Promise<void>((done) =>
+        signal.addEventListener("abort", () => done(), { once: true }),
+      );
+    }
+    await dashboard.close();
+  }
+  if (interrupted) return EXIT.interrupted;
   return report.counts.error > 0 ? EXIT.failed : EXIT.ok;
 }
 
@@ -141,6 +168,25 @@ export function formatReport(report: Report, stream?: ProgressStream): string {
     `${total} call${total === 1 ? "" : "s"} in ${formatDuration(report.wallMs)}: ${ok} ok, ${error} failed${kinds ? ` (${kinds})` : ""}` +
       (replayed > 0 ? `; ${replayed} replayed from the journal` : ""),
   ].join("\n");
+}
+
+async function openDashboard(
+  executor: Executor,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const port = options.dashboardPort ?? 4317;
+  try {
+    const { attachDashboard } = await import("../dashboard/server.js");
+    const dashboard = await attachDashboard(executor, { port });
+    io.stderr.write(`Dashboard: ${dashboard.url}\n`);
+    return dashboard;
+  } catch (error) {
+    throw new CliInputError(
+      `Cannot serve the dashboard on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 async function openJournal(

@@ -21,6 +21,8 @@ export interface RunCliOptions {
   readonly stdin?: string;
   /** Send SIGINT once stderr contains this text. */
   readonly interruptWhen?: string;
+  /** Awaited between seeing `interruptWhen` and sending SIGINT (given stderr so far). */
+  readonly beforeInterrupt?: (stderr: string) => Promise<void>;
   /** Kill the child after this long (ms). @default 20_000 */
   readonly killAfterMs?: number;
   /** The script to run, from the repo root. @default "src/cli/bin.ts" */
@@ -42,12 +44,20 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   let stdout = "";
   let stderr = "";
   let interrupted = false;
+  let failure: unknown;
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
     if (!interrupted && options.interruptWhen && stderr.includes(options.interruptWhen)) {
       interrupted = true;
-      child.kill("SIGINT");
+      const ready = options.beforeInterrupt?.(stderr) ?? Promise.resolve();
+      ready.then(
+        () => child.kill("SIGINT"),
+        (error: unknown) => {
+          failure = error;
+          child.kill("SIGINT");
+        },
+      );
     }
   });
   if (options.stdin !== undefined) child.stdin.end(options.stdin);
@@ -57,7 +67,8 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+      if (failure !== undefined) reject(failure as Error);
+      else resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
 }
