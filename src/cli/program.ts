@@ -70,12 +70,19 @@ Examples:
     .description(
       "Run the reference demo: the tutorial's four calls, then timeouts, retries and a concurrency limit.",
     )
-    .addHelpText("after", "\nExample:\n  $ volley demo")
-    .action(async () => {
+    .option(
+      "--durable",
+      "also stop the graph half-way and resume it from a SQLite checkpointer and journal",
+    )
+    .addHelpText("after", "\nExamples:\n  $ volley demo\n  $ volley demo --durable")
+    .action(async (options: { durable?: boolean }) => {
       // Loaded on demand: the demo's tools need zod, `volley run` does not.
       const { runDemo } = await import("./demo.js");
       const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
-      await runDemo(io.stdout, columns === undefined ? {} : { columns: columns - 1 });
+      await runDemo(io.stdout, {
+        ...(columns === undefined ? {} : { columns: columns - 1 }),
+        durable: options.durable === true,
+      });
       result.code = EXIT.ok;
     });
 

@@ -128,3 +128,22 @@ describe("examples/tutorial-demo.ts", () => {
     );
   });
 });
+
+describe("volley demo --durable", () => {
+  it("stops the graph half-way and resumes it: finished calls replay from the journal", async () => {
+    const run = await runCli(["demo", "--durable"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const part = section(run.stdout, "Durable: a SQLite checkpointer and a SQLite journal");
+    expect(part).toContain("fast_1 and fast_2 had finished and were journaled.");
+    expect(part).toMatch(/^Run 2, on the same thread: executed 4 tools in \d\.\d\d seconds$/m);
+    expect(part).toContain(
+      "fast_1: Fast result for: task 1  (replayed from the journal, not run again)",
+    );
+    expect(part).toContain(
+      "fast_2: Fast result for: task 3  (replayed from the journal, not run again)",
+    );
+    expect(part).toContain("slow_1: Slow result for: task 2  (ran again)");
+    expect(part).toContain("error_1: Error: Simulated failure  (ran again)");
+  }, 40_000);
+});
