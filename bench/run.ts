@@ -1,0 +1,114 @@
+/**
+ * `npm run bench [-- --quick] [--runs N] [--only overhead,makespan,memory,extras] [--out file]`
+ *
+ * Runs Volley side by side with raw `Promise.all`, p-limit and LangGraph's `ToolNode` on this
+ * machine, in one run, and writes `bench/RESULTS.md`: the machine, the versions, the tables, the
+ * ratios and the targets of issue 3. Then it runs the other areas' bench scripts and appends them.
+ */
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { runExtras, type ExtraResult } from "./extras.js";
+import {
+  gitRevision,
+  machineInfo,
+  packageVersions,
+  parseBenchArgs,
+  type BenchConfig,
+} from "./harness.js";
+import { runMakespan } from "./makespan.js";
+import { runMemory } from "./memory.js";
+import { runOverhead } from "./overhead.js";
+import { renderResults } from "./results.js";
+import { targetsTable, type TargetRow } from "./targets.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PACKAGES = [
+  "volley",
+  "@langchain/core",
+  "@langchain/langgraph",
+  "p-limit",
+  "zod",
+  "tsx",
+  "typescript",
+] as const;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface Section {
+  readonly name: "overhead" | "makespan" | "memory";
+  readonly run: (
+    config: BenchConfig,
+    root: string,
+    log: (line: string) => void,
+  ) => Promise<{ markdown: string; targets: TargetRow[] }>;
+}
+
+const SECTIONS: readonly Section[] = [
+  { name: "overhead", run: runOverhead },
+  { name: "makespan", run: runMakespan },
+  { name: "memory", run: runMemory },
+];
+
+async function main(): Promise<number> {
+  let config: BenchConfig;
+  try {
+    config = parseBenchArgs(process.argv.slice(2), ROOT);
+  } catch (error) {
+    log(`${(error as Error).message}`);
+    return 2;
+  }
+  const wants = (name: string): boolean => config.only === undefined || config.only.has(name);
+  const before = machineInfo();
+  const started = new Date();
+  const t0 = performance.now();
+  log(
+    `volley bench${config.quick ? " --quick" : ""}: ${config.runs} runs per figure, ${before.cores} cores, load ${before.loadAverage}`,
+  );
+
+  const bodies: string[] = [];
+  const targets: TargetRow[] = [];
+  let failed = false;
+  for (const section of SECTIONS) {
+    if (!wants(section.name)) continue;
+    log(`${section.name}…`);
+    try {
+      const result = await section.run(config, ROOT, log);
+      bodies.push(result.markdown);
+      targets.push(...result.targets);
+    } catch (error) {
+      failed = true;
+      log(`${section.name} failed: ${(error as Error).stack ?? String(error)}`);
+      bodies.push(
+        `## ${section.name}\n\nThis section failed:\n\n\`\`\`\n${(error as Error).message}\n\`\`\``,
+      );
+    }
+  }
+  const coreSeconds = (performance.now() - t0) / 1000;
+  let extras: { markdown: string; results: ExtraResult[] } | undefined;
+  if (wants("extras")) {
+    extras = await runExtras(ROOT, config.quick, log);
+    if (extras.results.some((r) => !r.ok)) failed = true;
+  }
+  const after = machineInfo();
+  const totalSeconds = (performance.now() - t0) / 1000;
+
+  const doc = renderResults({
+    config,
+    started,
+    before,
+    after,
+    revision: gitRevision(ROOT),
+    versions: packageVersions(ROOT, PACKAGES),
+    targets,
+    bodies,
+    extras: extras?.markdown,
+    coreSeconds,
+    totalSeconds,
+  });
+  writeFileSync(config.out, doc);
+  log(`wrote ${config.out} in ${totalSeconds.toFixed(1)} s`);
+  if (targets.length > 0) log(`\n${targetsTable(targets)}`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
