@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Sampler } from "./harness.js";
+import type { Sampler, SampleTime } from "./harness.js";
 import type { SamplerReply, SamplerRequest } from "./scenario.js";
 
 const CHILD = fileURLToPath(new URL("./scenario-child.ts", import.meta.url));
@@ -8,7 +8,7 @@ const CHILD = fileURLToPath(new URL("./scenario-child.ts", import.meta.url));
 /** Node flags of every measuring child: TypeScript through tsx. */
 export const CHILD_EXEC_ARGV = ["--import", "tsx"] as const;
 
-type Pending = { resolve(value: number): void; reject(error: Error): void };
+type Pending = { resolve(value: never): void; reject(error: Error): void };
 
 /**
  * A scenario measured in its own child process, so that scenarios share no JIT state, heap or
@@ -40,7 +40,7 @@ export class ChildSampler implements Sampler {
       const pending = this.#pending.get(reply.id);
       if (pending === undefined) return;
       this.#pending.delete(reply.id);
-      if (reply.ok) pending.resolve(reply.value);
+      if (reply.ok) pending.resolve(reply.value as never);
       else pending.reject(new Error(`${section}/${scenario}: ${reply.error}`));
     });
     this.#child.on("exit", (code, signal) => {
@@ -59,11 +59,11 @@ export class ChildSampler implements Sampler {
   }
 
   warmUp(n: number, minMs: number): Promise<number> {
-    return this.#request({ id: 0, op: "warmup", n, minMs });
+    return this.#request<number>({ id: 0, op: "warmup", n, minMs });
   }
 
-  sample(n: number, reps: number): Promise<number> {
-    return this.#request({ id: 0, op: "sample", n, reps });
+  sample(n: number, reps: number): Promise<SampleTime> {
+    return this.#request<SampleTime>({ id: 0, op: "sample", n, reps });
   }
 
   /** Lets the child exit. */
@@ -71,10 +71,10 @@ export class ChildSampler implements Sampler {
     if (this.#child.connected) this.#child.disconnect();
   }
 
-  #request(req: SamplerRequest): Promise<number> {
+  #request<R>(req: SamplerRequest): Promise<R> {
     if (this.#exited) return Promise.reject(this.#exited);
     const id = ++this.#nextId;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#child.send({ ...req, id });
     });

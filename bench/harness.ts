@@ -14,7 +14,7 @@ export interface BenchConfig {
   readonly quick: boolean;
   /** Samples per scenario and size; the median of these is reported (≥ 5). */
   readonly runs: number;
-  /** Warm-up per scenario and size before the first sample (ms of work, at least two batches). */
+  /** Warm-up per scenario and size before the first sample (ms of work, at least three batches). */
   readonly warmupMs: number;
   /** Each overhead sample repeats its batch until it has run about this long (ms). */
   readonly sampleMs: number;
@@ -60,8 +60,8 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
   return {
     quick,
     runs: runs ?? (quick ? 5 : 11),
-    warmupMs: quick ? 150 : 1_000,
-    sampleMs: quick ? 25 : 150,
+    warmupMs: quick ? 400 : 2_000,
+    sampleMs: quick ? 40 : 250,
     only,
     out,
   };
@@ -105,10 +105,16 @@ export function repsFor(msPerBatch: number, sampleMs: number): number {
 /** One scenario, measured somewhere (a child process, or in-process in tests). */
 export interface Sampler {
   readonly name: string;
-  /** Runs batches of `n` for at least `minMs` (and at least twice); resolves to ms per batch. */
+  /** Runs batches of `n` for at least `minMs` (and at least three); resolves to ms per batch. */
   warmUp(n: number, minMs: number): Promise<number>;
-  /** Runs `reps` batches of `n` back to back; resolves to their total ms. */
-  sample(n: number, reps: number): Promise<number>;
+  /** Runs `reps` batches of `n` back to back; resolves to their total wall and CPU time. */
+  sample(n: number, reps: number): Promise<SampleTime>;
+}
+
+/** What one sample took (ms): wall-clock time, and the CPU time of the whole process (all threads). */
+export interface SampleTime {
+  readonly wallMs: number;
+  readonly cpuMs: number;
 }
 
 /** Milliseconds per batch, one sample per round: `samples.get(scenario).get(n)[round]`. */
@@ -116,7 +122,13 @@ export type Samples = Map<string, Map<number, number[]>>;
 
 /** What {@link measureInterleaved} found. */
 export interface Measured {
+  /** Wall-clock ms per batch. */
   readonly samples: Samples;
+  /**
+   * CPU ms per batch (user + system, every thread of the child). Unlike wall time it does not
+   * grow when other processes take the core, so it is the steadier figure on a shared machine.
+   */
+  readonly cpu: Samples;
   /** Batches per sample, by scenario and size (for the notes). */
   readonly reps: Map<string, Map<number, number>>;
 }
@@ -134,22 +146,28 @@ export async function measureInterleaved(
   log: (line: string) => void = () => {},
 ): Promise<Measured> {
   const samples: Samples = new Map(samplers.map((s) => [s.name, new Map()]));
+  const cpu: Samples = new Map(samplers.map((s) => [s.name, new Map()]));
   const reps = new Map<string, Map<number, number>>(samplers.map((s) => [s.name, new Map()]));
   for (const n of sizes) {
     for (const s of samplers) {
       const perBatch = await s.warmUp(n, config.warmupMs);
       reps.get(s.name)!.set(n, config.fixedReps ?? repsFor(perBatch, config.sampleMs));
       samples.get(s.name)!.set(n, []);
+      cpu.get(s.name)!.set(n, []);
     }
     for (let round = 0; round < config.runs; round++) {
       for (let k = 0; k < samplers.length; k++) {
         const s = samplers[(k + round) % samplers.length]!;
         const r = reps.get(s.name)!.get(n)!;
-        const ms = await s.sample(n, r);
+        const time = await s.sample(n, r);
         samples
           .get(s.name)!
           .get(n)!
-          .push(ms / r);
+          .push(time.wallMs / r);
+        cpu
+          .get(s.name)!
+          .get(n)!
+          .push(time.cpuMs / r);
       }
     }
     log(
@@ -157,7 +175,7 @@ export async function measureInterleaved(
         samplers.map((s) => `${s.name} ${fmtMs(median(samples.get(s.name)!.get(n)!))}`).join(", "),
     );
   }
-  return { samples, reps };
+  return { samples, cpu, reps };
 }
 
 // ─── formatting ───────────────────────────────────────────────────────────────

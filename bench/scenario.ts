@@ -13,6 +13,8 @@ export type ScenarioFactory = (n: number) => Promise<BatchFn>;
 /** A scenario module's table of scenarios, by id. */
 export type ScenarioTable = Readonly<Record<string, ScenarioFactory>>;
 
+import type { SampleTime } from "./harness.js";
+
 /** Parent → child. */
 export type SamplerRequest =
   | { readonly id: number; readonly op: "warmup"; readonly n: number; readonly minMs: number }
@@ -21,7 +23,7 @@ export type SamplerRequest =
 /** Child → parent. */
 export type SamplerReply =
   | { readonly ready: true }
-  | { readonly id: number; readonly ok: true; readonly value: number }
+  | { readonly id: number; readonly ok: true; readonly value: number | SampleTime }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** Serves one scenario over IPC. The child's entry (`scenario-child.ts`) calls it. */
@@ -48,7 +50,7 @@ export async function serveScenario(table: ScenarioTable, scenario: string): Pro
     if (ok !== n) throw new Error(`Scenario "${scenario}" ran ${ok} of ${n} calls successfully`);
   };
 
-  const handle = async (req: SamplerRequest): Promise<number> => {
+  const handle = async (req: SamplerRequest): Promise<number | SampleTime> => {
     const fn = await batchFor(req.n);
     if (req.op === "warmup") {
       check(await fn(), req.n);
@@ -57,15 +59,18 @@ export async function serveScenario(table: ScenarioTable, scenario: string): Pro
       do {
         check(await fn(), req.n);
         count++;
-      } while (count < 2 || performance.now() - start < req.minMs);
+      } while (count < 3 || performance.now() - start < req.minMs);
       return (performance.now() - start) / count;
     }
     // No gc() before a sample: a forced full GC deoptimizes code that embedded objects which
     // died (V8 "weak objects"), which would charge a re-optimization to every sample. Garbage
     // collection is left to V8, as in production, and the median absorbs the odd major GC.
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (let i = 0; i < req.reps; i++) await fn();
-    return performance.now() - start;
+    const wallMs = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { wallMs, cpuMs: (used.user + used.system) / 1000 };
   };
 
   process.on("message", (req: SamplerRequest) => {
