@@ -58,8 +58,8 @@ export class ChildSampler implements Sampler {
     return this.#ready;
   }
 
-  warmUp(n: number, minMs: number): Promise<number> {
-    return this.#request<number>({ id: 0, op: "warmup", n, minMs });
+  warmUp(n: number, minMs: number, minBatches: number): Promise<number> {
+    return this.#request<number>({ id: 0, op: "warmup", n, minMs, minBatches });
   }
 
   sample(n: number, reps: number): Promise<SampleTime> {

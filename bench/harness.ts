@@ -60,7 +60,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
   return {
     quick,
     runs: runs ?? (quick ? 5 : 11),
-    warmupMs: quick ? 400 : 2_000,
+    warmupMs: quick ? 300 : 2_000,
     sampleMs: quick ? 40 : 250,
     only,
     out,
@@ -105,8 +105,11 @@ export function repsFor(msPerBatch: number, sampleMs: number): number {
 /** One scenario, measured somewhere (a child process, or in-process in tests). */
 export interface Sampler {
   readonly name: string;
-  /** Runs batches of `n` for at least `minMs` (and at least three); resolves to ms per batch. */
-  warmUp(n: number, minMs: number): Promise<number>;
+  /**
+   * Checks that a batch of `n` succeeds, then runs batches for at least `minMs` and at least
+   * `minBatches` times; resolves to ms per batch.
+   */
+  warmUp(n: number, minMs: number, minBatches: number): Promise<number>;
   /** Runs `reps` batches of `n` back to back; resolves to their total wall and CPU time. */
   sample(n: number, reps: number): Promise<SampleTime>;
 }
@@ -142,7 +145,11 @@ export interface Measured {
 export async function measureInterleaved(
   samplers: readonly Sampler[],
   sizes: readonly number[],
-  config: Pick<BenchConfig, "runs" | "warmupMs" | "sampleMs"> & { readonly fixedReps?: number },
+  config: Pick<BenchConfig, "runs" | "warmupMs" | "sampleMs"> & {
+    readonly fixedReps?: number;
+    /** @default 3 */
+    readonly warmupBatches?: number;
+  },
   log: (line: string) => void = () => {},
 ): Promise<Measured> {
   const samples: Samples = new Map(samplers.map((s) => [s.name, new Map()]));
@@ -150,7 +157,7 @@ export async function measureInterleaved(
   const reps = new Map<string, Map<number, number>>(samplers.map((s) => [s.name, new Map()]));
   for (const n of sizes) {
     for (const s of samplers) {
-      const perBatch = await s.warmUp(n, config.warmupMs);
+      const perBatch = await s.warmUp(n, config.warmupMs, config.warmupBatches ?? 3);
       reps.get(s.name)!.set(n, config.fixedReps ?? repsFor(perBatch, config.sampleMs));
       samples.get(s.name)!.set(n, []);
       cpu.get(s.name)!.set(n, []);

@@ -12,7 +12,8 @@ export interface ResultsInput {
   readonly targets: readonly TargetRow[];
   readonly bodies: readonly string[];
   readonly extras: string | undefined;
-  readonly coreSeconds: number;
+  /** Seconds per section, in the order they ran. */
+  readonly timings: ReadonlyArray<readonly [string, number]>;
   readonly totalSeconds: number;
 }
 
@@ -24,7 +25,7 @@ export function renderResults(r: ResultsInput): string {
     "",
     `Written by \`npm run bench${r.config.quick ? " -- --quick" : ""}\` on ${r.started.toISOString()} ` +
       `(${mode} run: medians of ${r.config.runs} samples after a warm-up; ` +
-      `core sections ${r.coreSeconds.toFixed(0)} s, everything ${r.totalSeconds.toFixed(0)} s). ` +
+      `${r.totalSeconds.toFixed(0)} s: ${r.timings.map(([name, s]) => `${name} ${s.toFixed(0)} s`).join(", ")}). ` +
       "Do not edit by hand: rerun the bench.",
     "",
     "## Machine",

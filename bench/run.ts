@@ -67,10 +67,12 @@ async function main(): Promise<number> {
 
   const bodies: string[] = [];
   const targets: TargetRow[] = [];
+  const timings: Array<[string, number]> = [];
   let failed = false;
   for (const section of SECTIONS) {
     if (!wants(section.name)) continue;
     log(`${section.name}…`);
+    const sectionStart = performance.now();
     try {
       const result = await section.run(config, ROOT, log);
       bodies.push(result.markdown);
@@ -82,12 +84,15 @@ async function main(): Promise<number> {
         `## ${section.name}\n\nThis section failed:\n\n\`\`\`\n${(error as Error).message}\n\`\`\``,
       );
     }
+    timings.push([section.name, (performance.now() - sectionStart) / 1000]);
+    log(`  (${timings.at(-1)![1].toFixed(1)} s)`);
   }
-  const coreSeconds = (performance.now() - t0) / 1000;
   let extras: { markdown: string; results: ExtraResult[] } | undefined;
   if (wants("extras")) {
+    const extrasStart = performance.now();
     extras = await runExtras(ROOT, config.quick, log);
     if (extras.results.some((r) => !r.ok)) failed = true;
+    timings.push(["extras", (performance.now() - extrasStart) / 1000]);
   }
   const after = machineInfo();
   const totalSeconds = (performance.now() - t0) / 1000;
@@ -102,7 +107,7 @@ async function main(): Promise<number> {
     targets,
     bodies,
     extras: extras?.markdown,
-    coreSeconds,
+    timings,
     totalSeconds,
   });
   writeFileSync(config.out, doc);

@@ -17,7 +17,13 @@ import type { SampleTime } from "./harness.js";
 
 /** Parent → child. */
 export type SamplerRequest =
-  | { readonly id: number; readonly op: "warmup"; readonly n: number; readonly minMs: number }
+  | {
+      readonly id: number;
+      readonly op: "warmup";
+      readonly n: number;
+      readonly minMs: number;
+      readonly minBatches: number;
+    }
   | { readonly id: number; readonly op: "sample"; readonly n: number; readonly reps: number };
 
 /** Child → parent. */
@@ -59,7 +65,7 @@ export async function serveScenario(table: ScenarioTable, scenario: string): Pro
       do {
         check(await fn(), req.n);
         count++;
-      } while (count < 3 || performance.now() - start < req.minMs);
+      } while (count < req.minBatches || performance.now() - start < req.minMs);
       return (performance.now() - start) / count;
     }
     // No gc() before a sample: a forced full GC deoptimizes code that embedded objects which
