@@ -2,7 +2,7 @@
  * Other areas' benchmarks: standalone scripts that print a markdown table. `run.ts` runs each one
  * that exists (`tsx bench/<name>.ts [--quick]`) and appends what it prints to RESULTS.md.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
@@ -26,7 +26,15 @@ export interface ExtraResult {
   readonly markdown: string;
 }
 
-/** Runs one script, resolving (never rejecting) with what it printed or why it failed. */
+/** Demotes the script's headings one level, so that they nest under the section's `##`. */
+export function nestHeadings(markdown: string): string {
+  return markdown.replace(/^(#{1,5}) /gm, "#$1 ");
+}
+
+/**
+ * Runs one script, resolving (never rejecting) with what it printed or why it failed. Its stderr
+ * (progress) is passed through; its stdout is the markdown.
+ */
 export function runExtra(
   root: string,
   file: string,
@@ -37,29 +45,49 @@ export function runExtra(
   const script = path.join(root, "bench", file);
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(
+    const child = spawn(
       process.execPath,
       ["--import", "tsx", script, ...(quick ? ["--quick"] : [])],
-      { cwd: root, timeout: timeoutMs, maxBuffer: 16 << 20, killSignal: "SIGKILL" },
-      (error, stdout, stderr) => {
-        const seconds = (performance.now() - started) / 1000;
-        if (error) {
-          const why = error.killed
-            ? `timed out after ${Math.round(timeoutMs / 1000)} s`
-            : `exited with code ${String(error.code)}`;
-          const tail = String(stderr).trim().split("\n").slice(-15).join("\n");
-          resolve({
-            file,
-            title,
-            ok: false,
-            seconds,
-            markdown: `\`bench/${file}\` failed: ${why}.\n\n\`\`\`\n${tail}\n\`\`\``,
-          });
-          return;
-        }
-        resolve({ file, title, ok: true, seconds, markdown: String(stdout).trim() });
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    let stdout = "";
+    let stderrTail = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      process.stderr.write(chunk.replace(/^(?=.)/gm, "    "));
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    const finish = (why: string | undefined): void => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      if (why === undefined) {
+        resolve({ file, title, ok: true, seconds, markdown: nestHeadings(stdout.trim()) });
+        return;
+      }
+      const tail = stderrTail.trim().split("\n").slice(-15).join("\n");
+      resolve({
+        file,
+        title,
+        ok: false,
+        seconds,
+        markdown: `\`bench/${file}\` failed: ${why}.${tail ? `\n\n\`\`\`\n${tail}\n\`\`\`` : ""}`,
+      });
+    };
+    child.on("error", (error) => finish(`could not start: ${error.message}`));
+    child.on("close", (code, signal) => {
+      if (timedOut) finish(`timed out after ${Math.round(timeoutMs / 1000)} s`);
+      else if (code !== 0)
+        finish(`exited with ${code === null ? `signal ${signal}` : `code ${code}`}`);
+      else finish(undefined);
+    });
   });
 }
 

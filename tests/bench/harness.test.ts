@@ -13,6 +13,7 @@ import {
   type Sampler,
   type SampleTime,
 } from "../../bench/harness.js";
+import { nestHeadings } from "../../bench/extras.js";
 import { idealMakespan, summarizeMakespan } from "../../bench/makespan.js";
 import { memoryFigures, summarizeMemory } from "../../bench/memory.js";
 import type { MemoryProbeResult } from "../../bench/memory-probe.js";
@@ -98,6 +99,14 @@ function fakeSampler(name: string, usPerCall: number, noise: number[] = []): Sam
     },
   };
 }
+
+describe("other areas' scripts", () => {
+  it("nest their headings under the section's heading", () => {
+    expect(nestHeadings("# A\n\n## B\ntext # not a heading\n| a |")).toBe(
+      "## A\n\n### B\ntext # not a heading\n| a |",
+    );
+  });
+});
 
 describe("interleaved measuring", () => {
   it("samples each scenario once per round and records ms per batch", async () => {
