@@ -4,6 +4,7 @@
  * Default: `overhead volley 10000 5`. The profile stays in `$TMPDIR/volley-prof-*` for DevTools.
  *
  * Self time, not total: it names where the CPU actually was, so that what to optimise is clear.
+ * Shares are of busy time (idle excluded); startup (module loading) is in the profile too.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -50,13 +51,19 @@ export function selfTimes(profile: CpuProfile, root = ROOT): SelfTime[] {
   let total = 0;
   for (const node of profile.nodes) {
     const us = byNode.get(node.id) ?? 0;
-    total += us;
     const { functionName, url, lineNumber } = node.callFrame;
+    // Shares are of the time the CPU was busy: idle time says nothing about the code.
+    if (functionName !== "(idle)") total += us;
     const file = url.startsWith("file://") ? fileURLToPath(url) : url;
-    const where = file
-      ? `${path.relative(root, file).replace(/^node_modules\//, "")}:${lineNumber + 1}`
-      : "(native)";
     const fn = functionName || "(anonymous)";
+    // Under tsx, TypeScript files report line 1: find the definition in the source instead.
+    const line =
+      lineNumber === 0 && file.endsWith(".ts")
+        ? (locate(file, functionName) ?? "1")
+        : String(lineNumber + 1);
+    const where = file
+      ? `${path.relative(root, file).replace(/^node_modules\//, "")}:${line}`
+      : "(native)";
     const key = `${fn} ${where}`;
     const entry = byFn.get(key) ?? { fn, where, us: 0 };
     entry.us += us;
@@ -65,6 +72,35 @@ export function selfTimes(profile: CpuProfile, root = ROOT): SelfTime[] {
   return [...byFn.values()]
     .map((e) => ({ fn: e.fn, where: e.where, ms: e.us / 1000, share: e.us / total }))
     .sort((a, b) => b.ms - a.ms);
+}
+
+const sources = new Map<string, string[]>();
+
+/**
+ * Where a function or method named `name` is defined in a TypeScript file: its line, or its
+ * lines joined by `|` when several definitions share the name (a profile cannot tell them apart).
+ */
+export function locate(file: string, name: string): string | undefined {
+  if (!name) return undefined;
+  let lines = sources.get(file);
+  if (lines === undefined) {
+    try {
+      lines = readFileSync(file, "utf8").split("\n");
+    } catch {
+      lines = [];
+    }
+    sources.set(file, lines);
+  }
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/^(get|set) /, "");
+  const definition = new RegExp(
+    `^\\s*(?:export\\s+)?(?:(?:async|static|get|set|private|protected|public|readonly|function)\\s+)*\\*?${escaped}\\s*(?:<[^>]*>)?\\(|^\\s*(?:export\\s+)?(?:const|let|readonly)?\\s*${escaped}\\s*[:=]`,
+  );
+  const found: number[] = [];
+  lines.forEach((l, i) => {
+    // Interface members end in ";": they are declarations, not code.
+    if (definition.test(l) && !l.trimEnd().endsWith(";")) found.push(i + 1);
+  });
+  return found.length > 0 ? found.join("|") : undefined;
 }
 
 /** Self time summed per file. */
