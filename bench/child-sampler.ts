@@ -8,6 +8,15 @@ const CHILD = fileURLToPath(new URL("./scenario-child.ts", import.meta.url));
 /** Node flags of every measuring child: TypeScript through tsx. */
 export const CHILD_EXEC_ARGV = ["--import", "tsx"] as const;
 
+/** A scenario id, or a scenario under another name with extra environment (another core). */
+export type SamplerSpec =
+  | string
+  | {
+      readonly scenario: string;
+      readonly name?: string;
+      readonly env?: Readonly<Record<string, string>>;
+    };
+
 type Pending = { resolve(value: never): void; reject(error: Error): void };
 
 /**
@@ -22,10 +31,12 @@ export class ChildSampler implements Sampler {
   #nextId = 0;
   #exited: Error | undefined;
 
-  constructor(section: string, scenario: string, cwd: string) {
-    this.name = scenario;
+  constructor(section: string, spec: SamplerSpec, cwd: string) {
+    const { scenario, name = scenario, env } = typeof spec === "string" ? { scenario: spec } : spec;
+    this.name = name;
     this.#child = fork(CHILD, [section, scenario], {
       cwd,
+      env: env === undefined ? process.env : { ...process.env, ...env },
       execArgv: [...CHILD_EXEC_ARGV],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -41,11 +52,11 @@ export class ChildSampler implements Sampler {
       if (pending === undefined) return;
       this.#pending.delete(reply.id);
       if (reply.ok) pending.resolve(reply.value as never);
-      else pending.reject(new Error(`${section}/${scenario}: ${reply.error}`));
+      else pending.reject(new Error(`${section}/${name}: ${reply.error}`));
     });
     this.#child.on("exit", (code, signal) => {
       this.#exited = new Error(
-        `${section}/${scenario}: the child exited (code ${code}, signal ${signal})`,
+        `${section}/${name}: the child exited (code ${code}, signal ${signal})`,
       );
       failReady(this.#exited);
       for (const p of this.#pending.values()) p.reject(this.#exited);
@@ -84,7 +95,7 @@ export class ChildSampler implements Sampler {
 /** Spawns one child per scenario, all at once, and waits until every one is ready. */
 export async function spawnSamplers(
   section: string,
-  scenarios: readonly string[],
+  scenarios: readonly SamplerSpec[],
   cwd: string,
 ): Promise<ChildSampler[]> {
   const samplers = scenarios.map((s) => new ChildSampler(section, s, cwd));

@@ -3,8 +3,26 @@
  * a Volley tool and a `@langchain/core` tool, all with the same zod schema. LangChain is imported
  * lazily, so that children measuring Volley or p-limit never load it.
  */
+import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { defineTool } from "../src/core/index.js";
+import type * as CoreApi from "../src/core/index.js";
+
+/** The core's public API, as the children import it. */
+export type Core = typeof CoreApi;
+
+/**
+ * Environment variable naming the core a child measures (a path to another tree's
+ * `src/core/index.ts`), for `--baseline` comparisons; unset, this tree's core.
+ */
+export const CORE_ENV = "VOLLEY_BENCH_CORE";
+
+/** Loads the core under test. */
+export function loadCore(): Promise<Core> {
+  const other = process.env[CORE_ENV];
+  return other
+    ? (import(pathToFileURL(other).href) as Promise<Core>)
+    : import("../src/core/index.js");
+}
 
 /** The schema of every benchmark tool: `{ x: number }`. */
 export const argsSchema = z.object({ x: z.number() });
@@ -29,21 +47,11 @@ export const sleeper = async (_args: Args): Promise<string> => {
   return RESULT;
 };
 
-/** The no-op as a Volley tool. */
-export const volleyNoop = defineTool({
-  name: "noop",
-  description: "Does nothing",
-  schema: argsSchema,
-  run: noop,
-});
-
-/** The sleeper as a Volley tool. */
-export const volleySleeper = defineTool({
-  name: "noop",
-  description: "Sleeps 50 ms",
-  schema: argsSchema,
-  run: sleeper,
-});
+/** `fn` as a Volley tool named "noop", made by the core under test. */
+export async function volleyTool(fn: (args: Args) => Promise<string>) {
+  const { defineTool } = await loadCore();
+  return defineTool({ name: "noop", description: "Does nothing", schema: argsSchema, run: fn });
+}
 
 /** `fn` as a `@langchain/core` `tool()` named "noop". */
 export async function langchainTool(fn: (args: Args) => Promise<string>) {

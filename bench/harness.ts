@@ -22,17 +22,22 @@ export interface BenchConfig {
   readonly only: ReadonlySet<string> | undefined;
   /** Where the results go. @default bench/RESULTS.md */
   readonly out: string;
+  /** `--baseline <git ref>`: also measure that commit's core, side by side (overhead only). */
+  readonly baseline: string | undefined;
+  /** Path of the baseline core's `index.ts`, once `run.ts` has extracted it. */
+  readonly baselineCore?: string;
 }
 
 /** Sections `run.ts` knows, in the order it runs them. */
 export const SECTIONS = ["overhead", "makespan", "memory", "extras"] as const;
 
-/** Parses `run.ts`'s arguments: `--quick`, `--runs N`, `--only a,b`, `--out file`. */
+/** Parses `run.ts`'s arguments: `--quick`, `--runs N`, `--only a,b`, `--out file`, `--baseline ref`. */
 export function parseBenchArgs(argv: readonly string[], root: string): BenchConfig {
   let quick = false;
   let runs: number | undefined;
   let only: Set<string> | undefined;
   let out = path.join(root, "bench", "RESULTS.md");
+  let baseline: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -55,7 +60,12 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
         }
       }
     } else if (arg === "--out") out = path.resolve(value());
-    else throw new TypeError(`Unknown argument "${arg}": expected --quick, --runs, --only, --out`);
+    else if (arg === "--baseline") baseline = value();
+    else {
+      throw new TypeError(
+        `Unknown argument "${arg}": expected --quick, --runs, --only, --out, --baseline`,
+      );
+    }
   }
   return {
     quick,
@@ -64,6 +74,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
     sampleMs: quick ? 40 : 250,
     only,
     out,
+    baseline,
   };
 }
 

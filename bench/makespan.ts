@@ -4,9 +4,8 @@
  * above 1.
  */
 import pLimit from "p-limit";
-import { createExecutor } from "../src/core/index.js";
 import { spawnSamplers } from "./child-sampler.js";
-import { makeCalls, sleeper, SLEEP_MS, toolNodeBatch, volleySleeper } from "./fixtures.js";
+import { loadCore, makeCalls, sleeper, SLEEP_MS, toolNodeBatch, volleyTool } from "./fixtures.js";
 import {
   fmtRatio,
   markdownTable,
@@ -50,13 +49,15 @@ export const MAKESPAN_SCENARIOS: ScenarioTable = {
   toolnode: async (n) => toolNodeBatch(sleeper, n),
   volley: async (n) => {
     const calls = makeCalls(n);
-    const executor = createExecutor({ tools: [volleySleeper], concurrency: Infinity });
+    const { createExecutor } = await loadCore();
+    const executor = createExecutor({ tools: [await volleyTool(sleeper)], concurrency: Infinity });
     return async () => (await executor.execute(calls)).counts.ok;
   },
   "volley-100": async (n) => {
     const calls = makeCalls(n);
+    const { createExecutor } = await loadCore();
     const executor = createExecutor({
-      tools: [volleySleeper],
+      tools: [await volleyTool(sleeper)],
       concurrency: MAKESPAN_CONCURRENCY,
     });
     return async () => (await executor.execute(calls)).counts.ok;

@@ -3,9 +3,16 @@
  * Each contender runs in its own child process; rounds interleave them (see `harness.ts`).
  */
 import pLimit from "p-limit";
-import { createExecutor } from "../src/core/index.js";
-import { spawnSamplers } from "./child-sampler.js";
-import { makeCalls, noop, toolNodeBatch, langchainTool, volleyNoop } from "./fixtures.js";
+import { spawnSamplers, type SamplerSpec } from "./child-sampler.js";
+import {
+  CORE_ENV,
+  langchainTool,
+  loadCore,
+  makeCalls,
+  noop,
+  toolNodeBatch,
+  volleyTool,
+} from "./fixtures.js";
 import {
   fmtMicros,
   fmtRatio,
@@ -39,6 +46,9 @@ export const OVERHEAD_LABELS = {
 
 type Id = keyof typeof OVERHEAD_LABELS;
 
+/** The contenders measured again on the `--baseline` core. */
+const BASELINE_IDS = ["volley", "volley-lc"] as const;
+
 /** The overhead scenarios (run inside the children). */
 export const OVERHEAD_SCENARIOS: ScenarioTable = {
   "promise-all": async (n) => {
@@ -55,11 +65,13 @@ export const OVERHEAD_SCENARIOS: ScenarioTable = {
   // validated by the zod schema, one executor reused across batches.
   volley: async (n) => {
     const calls = makeCalls(n);
-    const executor = createExecutor({ tools: [volleyNoop] });
+    const { createExecutor } = await loadCore();
+    const executor = createExecutor({ tools: [await volleyTool(noop)] });
     return async () => (await executor.execute(calls)).counts.ok;
   },
   "volley-lc": async (n) => {
     const calls = makeCalls(n);
+    const { createExecutor } = await loadCore();
     const executor = createExecutor({ tools: [await langchainTool(noop)] });
     return async () => (await executor.execute(calls)).counts.ok;
   },
@@ -82,7 +94,12 @@ export async function runOverhead(
   log: (line: string) => void,
 ): Promise<OverheadResult> {
   const ids = Object.keys(OVERHEAD_LABELS) as Id[];
-  const samplers = await spawnSamplers("overhead", ids, root);
+  const specs: SamplerSpec[] = [...ids];
+  if (config.baselineCore !== undefined) {
+    const env = { [CORE_ENV]: config.baselineCore };
+    for (const id of BASELINE_IDS) specs.push({ scenario: id, name: `${id}@base`, env });
+  }
+  const samplers = await spawnSamplers("overhead", specs, root);
   let measured: Measured;
   try {
     measured = await measureInterleaved(samplers, OVERHEAD_SIZES, config, log);
@@ -95,11 +112,19 @@ export async function runOverhead(
 /** Turns samples into tables and target rows (separate from measuring, for the smoke test). */
 export function summarizeOverhead(
   measured: Measured,
-  config: Pick<BenchConfig, "runs">,
+  config: Pick<BenchConfig, "runs"> & { readonly baseline?: string | undefined },
 ): OverheadResult {
   const ids = Object.keys(OVERHEAD_LABELS) as Id[];
+  // With --baseline, the same contenders on the other core, as extra rows.
+  const base = BASELINE_IDS.map((id) => `${id}@base` as const).filter((n) =>
+    measured.samples.has(n),
+  );
+  const label = (name: string): string =>
+    name in OVERHEAD_LABELS
+      ? OVERHEAD_LABELS[name as Id]
+      : `${OVERHEAD_LABELS[name.replace(/@base$/, "") as Id]}, core of \`${config.baseline ?? "baseline"}\``;
   const sizeHeader = OVERHEAD_SIZES.map((n) => `N = ${n.toLocaleString("en-US")}`);
-  const us = (basis: Samples, id: Id, n: number): number[] =>
+  const us = (basis: Samples, id: string, n: number): number[] =>
     basis
       .get(id)!
       .get(n)!
@@ -113,20 +138,21 @@ export function summarizeOverhead(
     ) as Record<Id, Record<number, number>>;
   const micros = mediansOf(measured.cpu);
   const wall = mediansOf(measured.samples);
-  const costTable = (title: string, basis: Samples, m: Record<Id, Record<number, number>>) =>
+  const costTable = (title: string, basis: Samples) =>
     markdownTable(
       [title, ...sizeHeader],
-      ids.map((id) => [
-        OVERHEAD_LABELS[id],
-        ...OVERHEAD_SIZES.map(
-          (n) => `${fmtMicros(m[id][n]!)} ±${Math.round(relativeMad(us(basis, id, n)) * 100)}%`,
-        ),
+      [...ids, ...base].map((id) => [
+        label(id),
+        ...OVERHEAD_SIZES.map((n) => {
+          const xs = us(basis, id, n);
+          return `${fmtMicros(median(xs))} ±${Math.round(relativeMad(xs) * 100)}%`;
+        }),
       ]),
     );
 
-  const ratio = (a: Id, b: Id, n: number): number =>
+  const ratio = (a: string, b: string, n: number): number =>
     pairedRatio(measured.cpu.get(a)!.get(n)!, measured.cpu.get(b)!.get(n)!);
-  const ratioRows: Array<[string, Id, Id]> = [
+  const ratioRows: Array<[string, string, string]> = [
     ["`ToolNode` ÷ Volley native (speed-up)", "toolnode", "volley"],
     ["Volley native ÷ `ToolNode` (target ≤ 0.04 at 10,000)", "volley", "toolnode"],
     ["Volley `@langchain/core` ÷ `ToolNode` (target ≤ 1)", "volley-lc", "toolnode"],
@@ -134,6 +160,10 @@ export function summarizeOverhead(
     [`Volley native ÷ \`p-limit(${P_LIMIT_CONCURRENCY})\``, "volley", "p-limit"],
     ["`p-limit` ÷ raw `Promise.all`", "p-limit", "promise-all"],
     ["Volley `@langchain/core` ÷ Volley native", "volley-lc", "volley"],
+    ...base.map((b): [string, string, string] => {
+      const id = b.replace(/@base$/, "");
+      return [`${label(id)} ÷ the same on \`${config.baseline ?? "baseline"}\``, id, b];
+    }),
   ];
   const ratioTable = markdownTable(
     ["ratio of CPU time (median of per-round ratios)", ...sizeHeader],
@@ -172,9 +202,9 @@ export function summarizeOverhead(
       `each contender in its own child process, warmed up, then ${config.runs} interleaved rounds; ` +
       "a sample repeats its batch until it has run long enough to time, and is divided by the calls it ran.",
     "",
-    costTable("CPU µs per call (median ± spread)", measured.cpu, micros),
+    costTable("CPU µs per call (median ± spread)", measured.cpu),
     "",
-    costTable("wall-clock µs per call (median ± spread)", measured.samples, wall),
+    costTable("wall-clock µs per call (median ± spread)", measured.samples),
     "",
     ratioTable,
     "",

@@ -34,7 +34,7 @@ export function renderResults(r: ResultsInput): string {
     `- Memory: ${r.before.memory}`,
     `- Node.js ${r.before.node} on ${r.before.os}`,
     `- Load average (1 / 5 / 15 min): ${r.before.loadAverage} at the start, ${r.after.loadAverage} at the end`,
-    `- Commit: ${r.revision}`,
+    `- Commit: ${r.revision}${r.config.baseline ? `, compared with the core of \`${r.config.baseline}\`` : ""}`,
     "",
     "> The machine is shared: 2 cores, with other engineers' test suites running during the run. " +
       "Absolute figures are noisy; the contenders are measured in interleaved rounds and each ratio is " +

@@ -5,7 +5,10 @@
  * machine, in one run, and writes `bench/RESULTS.md`: the machine, the versions, the tables, the
  * ratios and the targets of issue 3. Then it runs the other areas' bench scripts and appends them.
  */
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runExtras, type ExtraResult } from "./extras.js";
 import {
@@ -49,6 +52,21 @@ const SECTIONS: readonly Section[] = [
   { name: "memory", run: runMemory },
 ];
 
+/**
+ * Extracts `src/core` of a git ref into a temporary directory (a package of `"type": "module"`,
+ * so that tsx loads it as ESM) and returns the path of its `index.ts`.
+ */
+function extractCore(root: string, ref: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "volley-bench-base-"));
+  const archive = execFileSync("git", ["archive", "--format=tar", ref, "src/core"], {
+    cwd: root,
+    maxBuffer: 64 << 20,
+  });
+  execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
+  return path.join(dir, "src", "core", "index.ts");
+}
+
 async function main(): Promise<number> {
   let config: BenchConfig;
   try {
@@ -58,6 +76,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const wants = (name: string): boolean => config.only === undefined || config.only.has(name);
+  if (config.baseline !== undefined) {
+    try {
+      config = { ...config, baselineCore: extractCore(ROOT, config.baseline) };
+    } catch (error) {
+      log(`--baseline ${config.baseline}: ${(error as Error).message}`);
+      return 2;
+    }
+  }
   const before = machineInfo();
   const started = new Date();
   const t0 = performance.now();
