@@ -71,6 +71,8 @@ describe("arguments", () => {
     expect(parseBenchArgs(["--only", "overhead,memory"], "/r").only).toEqual(
       new Set(["overhead", "memory"]),
     );
+    expect(parseBenchArgs(["--baseline", "main"], "/r").baseline).toBe("main");
+    expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline/);
   });
 });
 
