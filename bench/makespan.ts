@@ -148,6 +148,9 @@ export function summarizeMakespan(
     "",
     "- Volley runs with `timeoutMs` at its default (120 000), so every call also arms a timeout.",
     "- A Volley ratio below its baseline's counts as within the target.",
+    "- Scale: unlimited, 0.01 of ratio is 0.5 ms for 1,000 calls, so it allows 0.5 µs per call of work on the " +
+      "critical path (starting all calls before the last sleep begins, settling them after); at concurrency 100 " +
+      "it is 5 ms over ten waves, 5 µs per call.",
   ].join("\n");
   return { markdown, targets, ratios };
 }
