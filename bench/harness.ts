@@ -24,6 +24,8 @@ export interface BenchConfig {
   readonly out: string;
   /** `--baseline <git ref>`: also measure that commit's core, side by side (overhead only). */
   readonly baseline: string | undefined;
+  /** `--no-profile`: skip profiling the missed targets. */
+  readonly noProfile: boolean;
   /** Path of the baseline core's `index.ts`, once `run.ts` has extracted it. */
   readonly baselineCore?: string;
 }
@@ -38,6 +40,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
   let only: Set<string> | undefined;
   let out = path.join(root, "bench", "RESULTS.md");
   let baseline: string | undefined;
+  let noProfile = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -61,9 +64,10 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
       }
     } else if (arg === "--out") out = path.resolve(value());
     else if (arg === "--baseline") baseline = value();
+    else if (arg === "--no-profile") noProfile = true;
     else {
       throw new TypeError(
-        `Unknown argument "${arg}": expected --quick, --runs, --only, --out, --baseline`,
+        `Unknown argument "${arg}": expected --quick, --runs, --only, --out, --baseline, --no-profile`,
       );
     }
   }
@@ -75,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
     only,
     out,
     baseline,
+    noProfile,
   };
 }
 

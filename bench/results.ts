@@ -12,6 +12,8 @@ export interface ResultsInput {
   readonly targets: readonly TargetRow[];
   readonly bodies: readonly string[];
   readonly extras: string | undefined;
+  /** Profiles of the missed targets. */
+  readonly profiles?: string | undefined;
   /** Seconds per section, in the order they ran. */
   readonly timings: ReadonlyArray<readonly [string, number]>;
   readonly totalSeconds: number;
@@ -50,6 +52,7 @@ export function renderResults(r: ResultsInput): string {
     r.targets.length > 0 ? targetsTable(r.targets) : "_No target sections ran._",
     "",
     ...r.bodies.flatMap((b) => [b, ""]),
+    ...(r.profiles ? [r.profiles, ""] : []),
     ...(r.extras ? [r.extras, ""] : []),
   ].join("\n");
 }

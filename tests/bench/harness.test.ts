@@ -72,6 +72,7 @@ describe("arguments", () => {
       new Set(["overhead", "memory"]),
     );
     expect(parseBenchArgs(["--baseline", "main"], "/r").baseline).toBe("main");
+    expect(parseBenchArgs(["--no-profile"], "/r").noProfile).toBe(true);
     expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline/);
   });
 });
