@@ -202,7 +202,7 @@ describe("sections", () => {
     expect(result.ratios.volley).toBeCloseTo(1.02);
     expect(result.ratios["volley-100"]).toBeCloseTo(1.008);
     expect(result.targets[0]!.pass).toBe(false); // 1.020 vs 1.004: +0.016
-    expect(result.targets[0]!.measured).toContain("+0.016, IQR 0.000");
+    expect(result.targets[0]!.measured).toContain("per round +0.016, IQR 0.000");
     expect(result.targets[1]!.pass).toBe(true); // 1.008 vs 1.006: +0.002
   });
 
