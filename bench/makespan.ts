@@ -92,7 +92,7 @@ export async function runMakespan(
     measured = await measureInterleaved(
       samplers,
       [MAKESPAN_CALLS],
-      { ...config, warmupMs: config.quick ? 100 : 1_000, warmupBatches: 2, fixedReps: 1 },
+      { ...config, warmupMs: config.quick ? 400 : 1_500, warmupBatches: 2, fixedReps: 1 },
       log,
     );
   } finally {
