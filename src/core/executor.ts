@@ -1125,40 +1125,51 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         return;
       }
     }
-    if (dedupe && tool.dedupe !== null) {
-      const key = canonicalKey(call.args);
-      if (key !== undefined) {
-        const x: CallExtras = (call.x ??= {});
-        const cached = tool.dedupe.cached(key, this.#clock.now());
-        if (cached !== undefined) {
-          this.#endDeduped(call, cached);
-          return;
-        }
-        const leader = tool.dedupe.inflight.get(key);
-        if (leader !== undefined) {
-          x.leader = leader;
-          (leader.x!.followers ??= []).push(call);
-          call.phase = CallPhase.Held;
-          this.#held++;
-          return;
-        }
-        tool.dedupe.inflight.set(key, call);
-        x.dedupeKey = key;
-        x.dedupe = tool.dedupe;
-      }
-    }
-    if (group !== undefined || tool.exclusive !== null) {
+    const inherited = call.x?.ticket;
+    let ticket = inherited;
+    if (ticket === undefined && (group !== undefined || tool.exclusive !== null)) {
       const locks: SequenceLock<CallState>[] = [];
       if (group !== undefined) locks.push(this.#sequencer.group(group));
       if (tool.exclusive !== null) locks.push(tool.exclusive);
-      const ticket = new SequenceTicket(call, locks);
+      ticket = new SequenceTicket(call, locks);
       (call.x ??= {}).ticket = ticket;
-      if (!this.#sequencer.acquire(ticket)) {
-        call.phase = CallPhase.Held;
-        this.#held++;
-        return;
-      }
     }
+    // A call waits for its groups first (in call order), then for an identical call in flight.
+    if (ticket !== undefined && !this.#sequencer.acquire(ticket)) {
+      if (dedupe && tool.dedupe !== null) call.x!.dedupeWhenReady = true;
+      call.phase = CallPhase.Held;
+      this.#held++;
+      return;
+    }
+    if (dedupe && tool.dedupe !== null) this.#dedupeOrEnqueue(call);
+    else this.#enqueue(call);
+  }
+
+  /** An idempotent tool's call: answered from the cache, joins an identical call, or leads. */
+  #dedupeOrEnqueue(call: CallState): void {
+    const table = call.tool.dedupe!;
+    const key = canonicalKey(call.args);
+    if (key === undefined) {
+      this.#enqueue(call);
+      return;
+    }
+    const cached = table.cached(key, this.#clock.now());
+    if (cached !== undefined) {
+      this.#endDeduped(call, cached);
+      return;
+    }
+    const x: CallExtras = (call.x ??= {});
+    const leader = table.inflight.get(key);
+    if (leader !== undefined) {
+      x.leader = leader;
+      (leader.x!.followers ??= []).push(call);
+      call.phase = CallPhase.Held;
+      this.#held++;
+      return;
+    }
+    table.inflight.set(key, call);
+    x.dedupeKey = key;
+    x.dedupe = table;
     this.#enqueue(call);
   }
 
@@ -1309,7 +1320,13 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         next.x.followers = x.followers;
         for (const follower of x.followers) follower.x!.leader = next;
       }
-      if (x.ticket !== undefined) this.#releaseTicket(x);
+      if (x.ticket !== undefined) {
+        // The fallback keeps the call's place in its groups until the outcome is decided.
+        const { ticket, ready } = this.#sequencer.handOver(x.ticket, next, fallback.exclusive);
+        x.ticket = undefined;
+        next.x.ticket = ticket;
+        this.#enqueueReady(ready);
+      }
     }
     const checked =
       fallback.validate === null ? { ok: true as const, value: call.args } : undefined;
@@ -1351,7 +1368,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       });
     } else {
       (call as { args: unknown }).args = check.value;
-      this.#place(call, undefined, false);
+      // A call refused before it joined its group (an open circuit) joins it now.
+      const group = call.x?.ticket === undefined ? run.groups?.get(call.index) : undefined;
+      this.#place(call, group, false);
     }
     this.#drain();
   }
@@ -1414,11 +1433,20 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #releaseTicket(x: CallExtras): void {
     const ready = this.#sequencer.release(x.ticket!);
     x.ticket = undefined;
+    this.#enqueueReady(ready);
+  }
+
+  /** Queues the calls that now hold all their group locks. */
+  #enqueueReady(ready: readonly CallState[]): void {
     for (const next of ready) {
       // A call of a batch being ended stays held: #endBatch reaches it next and ends it.
       if ((next.batch as BatchRun).endReason !== undefined) continue;
       this.#held--;
-      this.#enqueue(next);
+      const x = next.x!;
+      if (x.dedupeWhenReady === true) {
+        x.dedupeWhenReady = false;
+        this.#dedupeOrEnqueue(next);
+      } else this.#enqueue(next);
     }
     if (ready.length > 0) this.#drain();
   }

@@ -115,21 +115,54 @@ export class Sequencer<C> {
     const ready: C[] = [];
     const waitingOn = ticket.locks[ticket.at];
     if (waitingOn !== undefined && waitingOn.holder !== ticket) waitingOn.drop(ticket);
+    for (let i = 0; i < ticket.at; i++) this.#free(ticket.locks[i]!, ticket, ready);
+    ticket.at = 0;
+    this.#forget(ticket.locks);
+    return ready;
+  }
+
+  /**
+   * Hands the named groups a running call holds over to the call that replaces it (its
+   * fallback), so that the group's next call still waits for the outcome; frees its other locks
+   * (its own tool's exclusivity). The new ticket also needs `extra` (the fallback tool's
+   * exclusivity), to be taken with {@link Sequencer.acquire}. Returns the new ticket and the
+   * calls the freed locks let go.
+   */
+  handOver(
+    ticket: SequenceTicket<C>,
+    call: C,
+    extra: SequenceLock<C> | null,
+  ): { ticket: SequenceTicket<C>; ready: C[] } {
+    const ready: C[] = [];
+    const keep: SequenceLock<C>[] = [];
     for (let i = 0; i < ticket.at; i++) {
       const lock = ticket.locks[i]!;
       if (lock.holder !== ticket) continue;
-      lock.holder = undefined;
-      const next = lock.shift();
-      if (next !== undefined) {
-        lock.holder = next;
-        next.at++;
-        if (this.acquire(next)) ready.push(next.call);
-      }
+      if (this.#groups.get(lock.name) === lock) keep.push(lock);
+      else this.#free(lock, ticket, ready);
     }
     ticket.at = 0;
-    for (const lock of ticket.locks) {
+    const next = new SequenceTicket(call, extra === null ? keep : [...keep, extra]);
+    for (const lock of keep) lock.holder = next;
+    next.at = keep.length;
+    this.#forget(ticket.locks);
+    return { ticket: next, ready };
+  }
+
+  #free(lock: SequenceLock<C>, ticket: SequenceTicket<C>, ready: C[]): void {
+    if (lock.holder !== ticket) return;
+    lock.holder = undefined;
+    const next = lock.shift();
+    if (next !== undefined) {
+      lock.holder = next;
+      next.at++;
+      if (this.acquire(next)) ready.push(next.call);
+    }
+  }
+
+  #forget(locks: readonly SequenceLock<C>[]): void {
+    for (const lock of locks) {
       if (lock.idle && this.#groups.get(lock.name) === lock) this.#groups.delete(lock.name);
     }
-    return ready;
   }
 }
