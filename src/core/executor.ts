@@ -1125,17 +1125,19 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         return;
       }
     }
+    // A call waits for its groups first (in call order), then for an identical call in flight.
+    let waiting = false;
     const inherited = call.x?.ticket;
-    let ticket = inherited;
-    if (ticket === undefined && (group !== undefined || tool.exclusive !== null)) {
+    if (inherited !== undefined) waiting = !inherited.granted;
+    else if (group !== undefined || tool.exclusive !== null) {
       const locks: SequenceLock<CallState>[] = [];
       if (group !== undefined) locks.push(this.#sequencer.group(group));
       if (tool.exclusive !== null) locks.push(tool.exclusive);
-      ticket = new SequenceTicket(call, locks);
+      const ticket = new SequenceTicket(call, locks);
       (call.x ??= {}).ticket = ticket;
+      waiting = !this.#sequencer.join(ticket);
     }
-    // A call waits for its groups first (in call order), then for an identical call in flight.
-    if (ticket !== undefined && !this.#sequencer.acquire(ticket)) {
+    if (waiting) {
       if (dedupe && tool.dedupe !== null) call.x!.dedupeWhenReady = true;
       call.phase = CallPhase.Held;
       this.#held++;
@@ -1322,9 +1324,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       }
       if (x.ticket !== undefined) {
         // The fallback keeps the call's place in its groups until the outcome is decided.
-        const { ticket, ready } = this.#sequencer.handOver(x.ticket, next, fallback.exclusive);
+        const { ready } = this.#sequencer.handOver(x.ticket, next, fallback.exclusive);
+        next.x.ticket = x.ticket;
         x.ticket = undefined;
-        next.x.ticket = ticket;
         this.#enqueueReady(ready);
       }
     }

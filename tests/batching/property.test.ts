@@ -43,6 +43,8 @@ describe("property: features together keep the executor's promises", () => {
           let most = 0;
           const groupRunning = new Map<string, string>();
           const overlaps: string[] = [];
+          // First start of each call, per group: must follow call order.
+          const startsByGroup = new Map<string, string[]>();
           const enter = (tool: string, key: string) => {
             running.set(tool, (running.get(tool) ?? 0) + 1);
             most = Math.max(most, ++total);
@@ -62,6 +64,11 @@ describe("property: features together keep the executor's promises", () => {
               ...extra,
               onRun: (args, ctx) => {
                 const key = `${args.tag ?? ""}`;
+                for (const g of key.split(",").filter(Boolean)) {
+                  const list = startsByGroup.get(g) ?? [];
+                  if (!list.includes(ctx.callId)) list.push(ctx.callId);
+                  startsByGroup.set(g, list);
+                }
                 enter(name, key);
                 let left = false;
                 const out = () => {
@@ -124,6 +131,15 @@ describe("property: features together keep the executor's promises", () => {
             list.forEach((o, index) => expect(o.index).toBe(index));
           });
           expect(overlaps).toEqual([]);
+          const order = (id: string) => id.split(".").map(Number) as [number, number];
+          for (const ids of startsByGroup.values()) {
+            const sorted = [...ids].sort((p, q) => {
+              const [pb, pc] = order(p);
+              const [qb, qc] = order(q);
+              return pb - qb || pc - qc;
+            });
+            expect(ids).toEqual(sorted);
+          }
           expect(most).toBeLessThanOrEqual(concurrency);
           expect(executor.stats()).toMatchObject({
             queued: 0,
