@@ -29,10 +29,12 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     );
   });
 
+// Declared, so that only the queue discipline differs between the fairness rows.
 const work = defineTool({
   name: "work",
   description: "waits args.ms",
   schema,
+  expectedMs: 20,
   run: async (args: unknown, { signal }) => sleep((args as { ms: number }).ms, signal),
 });
 
@@ -65,9 +67,6 @@ async function fairness(tenants: boolean): Promise<{ alone: number; flooded: num
     alone.push(await timeOfB(idle, tenants));
     await idle.close();
     const busy = createExecutor({ tools: [work], concurrency: CONCURRENCY });
-    // Warm up, so that A's calls and B's carry the same learned estimate: only the queue
-    // discipline differs between the two rows.
-    await busy.execute([{ id: "warm", name: "work", args: { ms: 20 } }]);
     const flood = Array.from({ length: FLOOD }, (_, i) => ({
       id: `a${i}`,
       name: "work",
