@@ -2,6 +2,7 @@ import type { Batch } from "./batch.js";
 import { BatchSink } from "./batch.js";
 import type { CallOwner, CallState } from "./call-state.js";
 import type { VolleyError } from "./errors/volley-error.js";
+import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { PriorityClass } from "./fair-queue.js";
 import type { Outcome, Report } from "./outcome.js";
 
@@ -28,6 +29,8 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   seen: Set<string> | undefined;
   prior: Map<string, Outcome> | undefined = undefined;
   defaultPriority: number | undefined = undefined;
+  /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
+  invoke: AttemptInvoker | undefined = undefined;
   /** Fair sharing (set from `execute()`'s options). */
   tenant: string | undefined = undefined;
   weight: number | undefined = undefined;

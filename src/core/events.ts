@@ -35,6 +35,8 @@ export interface CallStartedEvent {
   readonly startedAt: number;
   /** How long it waited in the queue before this attempt (ms). */
   readonly queuedMs: number;
+  /** The call's arguments as the tool receives them (after its schema). Do not mutate. */
+  readonly args: unknown;
 }
 
 /** `call:retry`: an attempt failed and another will follow after `delayMs`. */

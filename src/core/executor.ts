@@ -1,3 +1,4 @@
+import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
@@ -15,7 +16,7 @@ import { observeLatency } from "./latency-estimator.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { assertFallbacks, recoveryFor } from "./recovery.js";
 import { SequenceTicket, Sequencer, type SequenceLock } from "./sequential-groups.js";
-import { normalizeCall, type ToolCall } from "./call.js";
+import { normalizeCall, type CallOverrides, type ToolCall } from "./call.js";
 import { AttemptContext, CallPhase, CallState } from "./call-state.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -119,6 +120,14 @@ export interface ExecuteOptions extends FairnessOptions {
   readonly batchId?: string;
   /** Priority of this batch's calls that set none (the tool's own priority wins). */
   readonly priority?: number;
+  /**
+   * Runs each attempt of this batch in place of the tool's own function, still under the tool's
+   * policy: its slot, timeout signal, retries, journal and events. For integrations that must
+   * invoke the tool their own way (LangGraph's full tool call and config, or a LangChain
+   * middleware handler). `run` invokes the tool as the executor would have.
+   * @default the tool's own function
+   */
+  readonly invoke?: AttemptInvoker;
 }
 
 /** Live counters of one tool. */
@@ -194,6 +203,8 @@ export interface Executor<
 > extends AsyncDisposable {
   /** Names of the registered tools. */
   readonly toolNames: readonly string[];
+  /** The registered tools, as they were given (for integrations that must hand them on). */
+  readonly tools: T;
   /**
    * Runs a batch. Never throws for bad calls: each call ends in exactly one outcome.
    * @throws TypeError for a bad option (a programmer error).
@@ -222,10 +233,9 @@ export function createExecutor<const T extends readonly AnyTool[]>(
   return new VolleyExecutor<T>(options);
 }
 
-const NO_PROBLEM = undefined;
-
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #tools: Map<string, ToolEntry>;
+  readonly #toolList: T;
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
@@ -290,6 +300,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       backends,
       options.backend,
     );
+    this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
     this.#events = new EventHub(options.onListenerError ?? warnListenerError);
@@ -312,6 +323,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     return [...this.#tools.keys()];
   }
 
+  get tools(): T {
+    return this.#toolList;
+  }
+
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void {
     if (typeof listener !== "function") {
       throw new TypeError(
@@ -326,7 +341,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     options: ExecuteOptions = {},
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);
-    const { signal, collect = true, batchId, priority } = checkExecuteOptions(options);
+    const { signal, collect = true, batchId, priority, invoke } = checkExecuteOptions(options);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     const run = new BatchRun(
@@ -339,6 +354,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     );
     run.defaultPriority = priority;
     if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
+    run.invoke = invoke;
     if (list.length > this.#maxBatchSize) this.#limitBatch(run);
     if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)
       this.#placeBatch(run, options);
@@ -478,16 +494,35 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   #admitOne(run: BatchRun, input: unknown, index: number): void {
-    const call = normalizeCall(input, index);
-    const { id, name } = call;
+    // Read the call in place; only a malformed one pays for normalizeCall's description.
+    const raw = (typeof input === "object" && input !== null ? input : undefined) as
+      | (Partial<CallOverrides> & {
+          id?: unknown;
+          name?: unknown;
+          tool_name?: unknown;
+          args?: unknown;
+        })
+      | undefined;
+    const id = raw?.id;
+    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
     if (index >= run.rejectFrom) {
-      this.#finishEarly(run, index, id, name, "rejected", this.#oversizedMessage(run, index));
+      const call = normalizeCall(input, index);
+      this.#finishEarly(
+        run,
+        index,
+        call.id,
+        call.name,
+        "rejected",
+        this.#oversizedMessage(run, index),
+      );
       return;
     }
-    if (call.problem !== NO_PROBLEM) {
-      this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
+    if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
+      const call = normalizeCall(input, index);
+      this.#finishEarly(run, index, call.id, call.name, "invalid_call", call.problem!);
       return;
     }
+    const overrides = raw!;
     const seen = run.seen;
     if (seen !== undefined) {
       if (seen.has(id)) {
@@ -513,7 +548,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       this.#finishEarly(run, index, id, name, "unknown_tool", message);
       return;
     }
-    const overrides = call.input;
     let retry = tool.retry;
     let timeoutMs = tool.timeoutMs;
     let priority =
@@ -553,12 +587,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     run.live++;
     const validate = tool.validate;
     if (validate === null) {
-      this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
+      this.#accept(run, index, id, tool, overrides.args, priority, expectedMs, timeoutMs, retry);
       return;
     }
     let check: ArgsCheck | Promise<ArgsCheck>;
     try {
-      check = validate(call.args);
+      check = validate(overrides.args);
     } catch (error) {
       check = schemaThrew(error);
     }
@@ -590,8 +624,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
   ): void {
-    if (check.ok) {
-      this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
+    if (check.success) {
+      this.#accept(run, index, id, tool, check.data, priority, expectedMs, timeoutMs, retry);
       return;
     }
     run.live--;
@@ -667,12 +701,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   #enqueue(call: CallState): void {
     if (call.tool.bucket !== null && !this.#tokenInTime(call)) return;
-    const now = this.#clock.now();
     call.phase = CallPhase.Queued;
-    call.queuedAt = now;
     call.tool.queued++;
     this.#queue.push(call);
+    // The queue time is only reported in events: skip the clock read when nobody listens.
+    if (this.#events.has("call:started")) call.queuedAt = this.#clock.now();
     if (this.#events.has("call:queued")) {
+      const now = this.#clock.now();
+      call.queuedAt = now;
       this.#events.emit("call:queued", {
         batchId: call.batch.id,
         callId: call.id,
@@ -730,11 +766,18 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         attempt,
         startedAt: now,
         queuedMs: now - call.queuedAt,
+        args: call.args,
       });
     }
     let result: unknown;
     try {
-      result = tool.invoke(call.args, ctx);
+      const invoke = (call.batch as BatchRun).invoke;
+      result =
+        invoke === undefined
+          ? tool.invoke(call.args, ctx)
+          : invoke({ id: call.id, name: tool.name, args: call.args }, ctx, () =>
+              tool.invoke(call.args, ctx),
+            );
     } catch (error) {
       this.#settle(call, ctx, false, error);
       return;
@@ -1331,7 +1374,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       }
     }
     const checked =
-      fallback.validate === null ? { ok: true as const, value: call.args } : undefined;
+      fallback.validate === null ? { success: true as const, data: call.args } : undefined;
     if (checked !== undefined) {
       this.#placeFallback(next, checked);
       return;
@@ -1340,16 +1383,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     try {
       check = fallback.validate!(call.args);
     } catch (thrown) {
-      check = { ok: false, issues: [{ path: "", message: `the schema threw: ${String(thrown)}` }] };
+      check = schemaThrew(thrown);
     }
     if (check instanceof Promise) {
       check.then(
         (c) => this.#placeFallback(next, c),
-        (thrown: unknown) =>
-          this.#placeFallback(next, {
-            ok: false,
-            issues: [{ path: "", message: `the schema threw: ${String(thrown)}` }],
-          }),
+        (thrown: unknown) => this.#placeFallback(next, schemaThrew(thrown)),
       );
     } else this.#placeFallback(next, check);
   }
@@ -1362,14 +1401,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         message: run.endReason.message,
         data: { name: run.endReason.name },
       });
-    } else if (!check.ok) {
+    } else if (!check.success) {
       this.#failFinal(call, {
         kind: "invalid_args",
         message: `Invalid arguments for fallback tool "${call.tool.name}": ${formatIssues(check.issues)}`,
         data: { issues: check.issues },
       });
     } else {
-      (call as { args: unknown }).args = check.value;
+      (call as { args: unknown }).args = check.data;
       // A call refused before it joined its group (an open circuit) joins it now.
       const group = call.x?.ticket === undefined ? run.groups?.get(call.index) : undefined;
       this.#place(call, group, false);
@@ -1531,6 +1570,10 @@ function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
     if (typeof v !== "boolean")
       throw new TypeError(`Expected collect to be a boolean, got ${describeValue(v)}`);
   });
+  optional(options.invoke, (v) => {
+    if (typeof v !== "function")
+      throw new TypeError(`Expected invoke to be a function, got ${describeValue(v)}`);
+  });
   assertFairnessOptions(options);
   optional(options.batchId, (v) => {
     if (typeof v !== "string" || v.length === 0)
@@ -1563,7 +1606,10 @@ function errorText(error: unknown): string {
 }
 
 function schemaThrew(error: unknown): ArgsCheck {
-  return { ok: false, issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }] };
+  return {
+    success: false,
+    issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }],
+  };
 }
 
 function warn(message: string, error: unknown): void {

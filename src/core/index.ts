@@ -8,6 +8,7 @@ export type {
   ToolStats,
   CloseOptions,
 } from "./executor.js";
+export type { AttemptCall, AttemptInvoker } from "./attempt-invoker.js";
 export type { Batch } from "./batch.js";
 export { defineTool, isVolleyTool, isLangChainTool, TOOL_BRAND } from "./tool.js";
 export type {
