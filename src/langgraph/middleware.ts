@@ -110,10 +110,14 @@ function withSignal<T extends object>(tool: T, signal: AbortSignal): T {
   const invoke = (tool as { invoke?: unknown }).invoke;
   if (typeof invoke !== "function") return tool;
   return new Proxy(tool, {
-    get(target, key, receiver) {
-      if (key !== "invoke") return Reflect.get(target, key, receiver);
-      return (input: unknown, config?: Record<string, unknown>) =>
-        invoke.call(target, input, { ...config, signal });
+    get(target, key) {
+      if (key === "invoke") {
+        return (input: unknown, config?: Record<string, unknown>) =>
+          invoke.call(target, input, { ...config, signal });
+      }
+      // The tool's own methods run on the tool itself (class tools may hold private fields).
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }
