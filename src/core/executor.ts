@@ -29,7 +29,7 @@ import type { VolleyError } from "./errors/volley-error.js";
 import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
 import type { Journal } from "./journal.js";
 import type { ErrorKind, ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
-import { EXECUTOR_DEFAULTS } from "./policy.js";
+import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
 import {
   backoffDelay,
@@ -41,7 +41,7 @@ import {
 import { formatIssues, type ArgsCheck } from "./schema.js";
 import { SignalHub } from "./signal-hub.js";
 import { TimeoutWheel } from "./timeout-wheel.js";
-import { isVolleyTool, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
+import { assertPolicy, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
 import { OPEN_LANE, registerTools, type ToolEntry } from "./tool-entry.js";
 import {
   assertCount,
@@ -77,6 +77,12 @@ export interface ExecutorOptions<
    * @default 0
    */
   readonly priority?: number;
+  /**
+   * Policies by tool name, over each tool's own: how a `@langchain/core` tool, which cannot carry
+   * Volley's policy fields, gets a timeout, a rate limit, a circuit breaker or a recovery.
+   * @example policies: { search: { rateLimit: { max: 5, perMs: 1_000 }, onError: { default: [] } } }
+   */
+  readonly policies?: Readonly<Record<string, Policy>>;
   /** Runs every tool's attempts on this backend (for example `bullmqBackend()` from `volley/bullmq`). */
   readonly backend?: Backend;
   /**
@@ -294,12 +300,17 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         `Expected journal to have load() and record(), got ${describeValue(options.journal)}`,
       );
     }
+    const policies = checkPolicies(options.policies);
     this.#tools = registerTools(
       options.tools,
-      { timeoutMs, retry: options.retry, priority: options.priority ?? 0 },
+      { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
       backends,
       options.backend,
     );
+    for (const name of Object.keys(policies ?? {})) {
+      if (!this.#tools.has(name))
+        throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+    }
     this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
@@ -1098,10 +1109,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #attachToolFeatures(tools: readonly AnyTool[]): void {
     for (const tool of tools) {
       const entry = this.#tools.get(tool.name)!;
-      const policy = isVolleyTool(tool) ? tool : undefined;
-      if (policy?.rateLimit !== undefined)
+      const policy = entry.policy;
+      if (policy.rateLimit !== undefined)
         entry.bucket = new TokenBucket(policy.rateLimit, this.#clock, () => this.#drain());
-      if (policy?.circuitBreaker !== undefined) {
+      if (policy.circuitBreaker !== undefined) {
         entry.breaker = new CircuitBreaker(policy.circuitBreaker, (snapshot) => {
           if (this.#events.has("circuit:state"))
             this.#events.emit("circuit:state", {
@@ -1592,6 +1603,26 @@ function assertBackend(where: string, backend: unknown): void {
       `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
     );
   }
+}
+
+/** Checks the `policies` option: an object of policies by tool name. */
+function checkPolicies(
+  policies: Readonly<Record<string, Policy>> | undefined,
+): Readonly<Record<string, Policy>> | undefined {
+  if (policies === undefined) return undefined;
+  if (typeof policies !== "object" || policies === null || Array.isArray(policies)) {
+    throw new TypeError(
+      `Expected policies to be an object of policies by tool name, got ${describeValue(policies)}`,
+    );
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    if (typeof policy !== "object" || policy === null)
+      throw new TypeError(
+        `Expected policies.${name} to be an object, got ${describeValue(policy)}`,
+      );
+    assertPolicy(`policies.${name}`, policy);
+  }
+  return policies;
 }
 
 function assertGroup(id: string, group: unknown): void {
