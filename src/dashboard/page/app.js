@@ -120,9 +120,11 @@ const count = new Intl.NumberFormat();
 function ms(value) {
   if (value == null) return "–";
   if (value === 0) return "0";
-  if (value < 1) return `${value.toFixed(2)} ms`;
-  if (value < 1000) return `${Math.round(value)} ms`;
-  if (value < 60_000) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`;
+  // Each cut-off is where rounding would carry into the next unit ("1000 ms" reads as "1.00 s").
+  if (value < 0.995) return `${value.toFixed(2)} ms`;
+  if (value < 999.5) return `${Math.round(value)} ms`;
+  if (value < 9_995) return `${(value / 1000).toFixed(2)} s`;
+  if (value < 59_950) return `${(value / 1000).toFixed(1)} s`;
   const s = Math.round(value / 1000);
   return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
