@@ -1,6 +1,6 @@
 // The Volley dashboard page: no framework, no build step. It keeps the records the server
 // sends over /events (upserted by key, see src/dashboard/wire.ts) and redraws from them.
-/* global document, EventSource, requestAnimationFrame, setTimeout */
+/* global document, window, EventSource, requestAnimationFrame, setTimeout */
 
 /** How calls are drawn: CSS class → legend label. */
 const LOOKS = {
@@ -236,7 +236,10 @@ function renderTimeline(now) {
   }
   // One scale for every batch, from each batch's start, so bars compare across batches.
   const span = Math.max(1, ...batches.map((b) => (b.record.endedAt ?? now) - b.record.startedAt));
-  const step = niceStep(span, 6);
+  // About one tick per 80 px of track (measured on the last drawing; the first guesses).
+  const track = document.querySelector("#timeline .axis .track");
+  const width = track?.clientWidth ?? $("timeline").clientWidth * 0.6;
+  const step = niceStep(span, Math.max(2, Math.min(6, Math.floor(width / 80))));
   const x = (t) => `${(100 * t) / span}%`;
   const ticks = Array.from({ length: Math.floor(span / step) + 1 }, (_, i) => i * step);
   sub.textContent = `${batches.length} recent batch${batches.length === 1 ? "" : "es"}, newest first`;
@@ -258,7 +261,7 @@ function renderTimeline(now) {
 
   const blocks = batches.map((batch) => {
     // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
-    const key = `${batch.version}/${span}`;
+    const key = `${batch.version}/${span}/${step}`;
     if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
     const node = batchBlock(batch, now, x, grid);
     batch.drawn = { key, node };
@@ -477,3 +480,4 @@ function connect() {
 
 renderLegend();
 connect();
+window.addEventListener("resize", scheduleRender);
