@@ -24,6 +24,11 @@ export function attachLogger(
   if (typeof executor !== "object" || executor === null || typeof executor.on !== "function") {
     throw new TypeError(`Expected an executor with on(), got ${describe(executor)}`);
   }
+  if (typeof logger === "function") {
+    throw new TypeError(
+      "Expected a pino logger, got a function: pass a logger instance, such as pino() rather than pino",
+    );
+  }
   if (
     typeof logger !== "object" ||
     logger === null ||

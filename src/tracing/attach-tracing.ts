@@ -178,19 +178,21 @@ export function attachTracing(executor: TracingTarget, tracer?: Tracer): Tracing
     executor.on("call:finished", (e) => {
       const outcome = e.outcome;
       // Only a call that started has a span; a later duplicate of its id never starts.
-      if (outcome.startedAt !== null && outcome.replayed !== true) {
+      const ranHere = outcome.startedAt !== null && outcome.replayed !== true;
+      if (ranHere) {
         const span = takeCall(e.batchId, e.callId);
         if (span !== undefined) {
           endCallSpan(span, outcome, outcome.startedAt + outcome.durationMs);
           return;
         }
       }
-      // Never ran here (bad call, unknown tool, cancelled while queued, replayed from a
-      // journal): still one span, so that the trace shows every call the model made.
-      const now = Date.now();
-      const span = startCallSpan(e.batchId, e.callId, e.index, e.tool, now);
+      // No span yet: the call never ran here (bad call, unknown tool, cancelled while queued,
+      // replayed from a journal: zero length, now) or started before attachTracing() (its real
+      // times). Still one span, so that the trace shows every call the model made.
+      const start = ranHere ? outcome.startedAt : Date.now();
+      const span = startCallSpan(e.batchId, e.callId, e.index, e.tool, start);
       if (outcome.replayed === true) span.setAttribute(ATTR.replayed, true);
-      endCallSpan(span, outcome, now);
+      endCallSpan(span, outcome, ranHere ? start + outcome.durationMs : start);
     }),
     executor.on("batch:finished", (e) => {
       const batch = batches.get(e.batchId);

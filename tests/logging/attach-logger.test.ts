@@ -217,6 +217,7 @@ describe("attachLogger", () => {
     const { logger } = capture();
     expect(() => attachLogger(executor, console as never)).not.toThrow();
     expect(() => attachLogger(executor, {} as never)).toThrow(/pino logger/);
+    expect(() => attachLogger(executor, pino as never)).toThrow(/pino\(\) rather than pino/);
     expect(() => attachLogger({} as never, logger)).toThrow(TypeError);
     expect(() => attachLogger(executor, logger, { maxStringLength: 0 })).toThrow(/maxStringLength/);
     expect(() => attachLogger(executor, logger, { redact: "token" as never })).toThrow(/redact/);

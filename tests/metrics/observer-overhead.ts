@@ -1,8 +1,10 @@
 /**
  * Overhead of the observers on the core: 10,000 no-op calls in one batch, with none attached,
- * attached then detached, and each of logging, metrics and tracing attached (median of several
- * interleaved runs, a garbage collection before each).
- * Run: `node --expose-gc --import tsx tests/metrics/observer-overhead.ts [runs]`.
+ * attached then detached, and each of logging, metrics and tracing attached. CPU time (user +
+ * system) is measured beside wall time, as it holds steadier on a shared machine; rounds
+ * interleave the configurations (no forced garbage collection: it slows the next batch several
+ * times over and hides the observers' share).
+ * Run: `npx tsx tests/metrics/observer-overhead.ts [rounds]` (default 15).
  */
 import { context, trace, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -79,36 +81,56 @@ const configs: Record<string, Setup> = {
   },
 };
 
-async function once(setup: Setup): Promise<number> {
-  const executor = createExecutor({ tools: [noop] });
-  setup(executor);
-  (globalThis as { gc?: () => void }).gc?.();
-  const t0 = performance.now();
-  const report = await executor.execute(calls);
-  const ms = performance.now() - t0;
-  if (report.counts.ok !== CALLS) throw new Error("a call failed");
-  return ms;
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
 }
 
-const samples: Record<string, number[]> = Object.fromEntries(
-  Object.keys(configs).map((k) => [k, []]),
+/** One executor per configuration, attached once and reused, as an application would. */
+const executors = new Map<string, Executor>(
+  Object.entries(configs).map(([name, setup]) => {
+    const executor = createExecutor({ tools: [noop] });
+    setup(executor);
+    return [name, executor];
+  }),
 );
-for (const setup of Object.values(configs)) await once(setup); // warm up
+
+async function once(executor: Executor): Promise<Sample> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const report = await executor.execute(calls);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (report.counts.ok !== CALLS) throw new Error("a call failed");
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+const names = [...executors.keys()];
+const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
+for (let warm = 0; warm < 3; warm++) for (const e of executors.values()) await once(e);
 for (let run = 0; run < RUNS; run++) {
-  // Interleaved, so that the machine's noise spreads over every configuration alike.
-  for (const [name, setup] of Object.entries(configs)) samples[name]!.push(await once(setup));
+  // Interleaved and rotated, so that the machine's noise spreads over every configuration alike.
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(run + k) % names.length]!;
+    samples.get(name)!.push(await once(executors.get(name)!));
+  }
 }
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const base = median(samples["none"]!);
-console.log(`${CALLS} no-op calls, median of ${RUNS} runs (node ${process.version})`);
-console.log("| observers | median ms per batch | µs per call | vs none | fastest ms |");
-console.log("| --- | ---: | ---: | ---: | ---: |");
-for (const [name, xs] of Object.entries(samples)) {
-  const m = median(xs);
+const us = (ms: number): string => ((ms * 1000) / CALLS).toFixed(2);
+const none = samples.get("none")!;
+const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
+console.log(
+  `${CALLS} no-op calls per batch, ${RUNS} interleaved rounds (node ${process.version}, load ${load})`,
+);
+console.log("| observers | CPU µs per call | wall µs per call | CPU ratio to none |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const [name, xs] of samples) {
+  // The median of per-round ratios: each round's pair saw the same machine.
+  const ratio = median(xs.map((x, i) => x.cpuMs / none[i]!.cpuMs));
   console.log(
-    `| ${name} | ${m.toFixed(1)} | ${((m * 1000) / CALLS).toFixed(2)} | ×${(m / base).toFixed(2)} | ${Math.min(...xs).toFixed(1)} |`,
+    `| ${name} | ${us(median(xs.map((x) => x.cpuMs)))} | ${us(median(xs.map((x) => x.wallMs)))} | ×${ratio.toFixed(2)} |`,
   );
 }
