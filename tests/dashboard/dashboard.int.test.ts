@@ -18,18 +18,23 @@ if (!available && !CI) {
 
 const TOKEN = "browser-test-token";
 
+/** Under CI=true a missing browser fails each test, so the count of failures says so. */
+function requireChromium(): void {
+  if (!available) {
+    throw new Error(`CI=true and Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
+  }
+}
+
 describe.skipIf(!available && !CI)("the dashboard in Chromium (apt-get install chromium)", () => {
   let shots: string;
 
   beforeAll(async () => {
-    if (!available) {
-      throw new Error(`CI=true and Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
-    }
     shots = await mkdtemp(join(tmpdir(), "volley-dashboard-shots-"));
   });
 
   for (const colorScheme of ["dark", "light"] as const) {
     it(`shows the demo's four calls with their outcomes and draws the timeline (${colorScheme})`, async () => {
+      requireChromium();
       const executor = createExecutor({ tools: demoTools });
       const dashboard = await attachDashboard(executor, { port: 0, token: TOKEN });
       const browser = await launchChromium({ colorScheme });
@@ -110,6 +115,7 @@ describe.skipIf(!available && !CI)("the dashboard in Chromium (apt-get install c
   }
 
   it("serves a late page the batches so far, and reconnects when the server restarts", async () => {
+    requireChromium();
     const first = createExecutor({ tools: demoTools });
     await first.execute(demoCalls);
     let dashboard = await attachDashboard(first, { port: 0, token: TOKEN });
