@@ -183,6 +183,7 @@ export class DashboardState {
         retries: this.#retries,
         timeouts: this.#timeouts,
         abandoned: stats.abandoned,
+        detached: stats.detached,
         batches: stats.batches,
       },
       tools,

@@ -113,10 +113,12 @@ describe("DashboardState", () => {
     const executor = createExecutor({ tools: [stubborn] });
     const state = new DashboardState(executor, { maxBatches: 5, maxCallsPerBatch: 50 });
     const batch = executor.execute([{ id: "s1", name: "stubborn", args: {} }]);
-    await vi.advanceTimersByTimeAsync(300);
+    await vi.advanceTimersByTimeAsync(100);
     await batch;
+    expect(state.snapshot().totals).toMatchObject({ timeouts: 1, detached: 1, running: 0 });
+    await vi.advanceTimersByTimeAsync(200);
     const { totals, tools, incidents } = state.snapshot();
-    expect(totals).toMatchObject({ timeouts: 1, abandoned: 1 });
+    expect(totals).toMatchObject({ timeouts: 1, abandoned: 1, detached: 0 });
     expect(tools[0]).toMatchObject({ tool: "stubborn", timeouts: 1, abandoned: 1, failed: 1 });
     expect(incidents.map((i) => [i.type, i.kind])).toEqual([
       ["timeout", "timeout"],

@@ -359,7 +359,14 @@ function renderInFlight(now) {
   const { count: n, calls } = state.inFlight;
   const t = state.totals;
   $("inflight-sub").textContent = t
-    ? `${count.format(n)} running · ${count.format(t.queued)} queued`
+    ? [
+        `${count.format(n)} running`,
+        `${count.format(t.queued)} queued`,
+        // Attempts that outlived their limit and ignore their abort signal: leaks, made visible.
+        t.detached ? `${count.format(t.detached)} past their limit, still running` : null,
+      ]
+        .filter(Boolean)
+        .join(" · ")
     : "";
   if (n === 0) {
     $("inflight").replaceChildren(h("p", { class: "empty" }, "Nothing running right now."));
