@@ -1,9 +1,8 @@
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
-import { z } from "zod";
-import { createExecutor, defineTool } from "../../src/index.js";
+import { createExecutor } from "../../src/index.js";
 import { attachMetrics, METRIC_NAMES, UNKNOWN_TOOL } from "../../src/metrics/index.js";
-import { allTools, echo } from "./tools.js";
+import { allTools, echo, heldTool } from "./tools.js";
 
 async function valueOf(
   registry: Registry,
@@ -80,14 +79,7 @@ describe("attachMetrics", () => {
   });
 
   it("reads in-flight calls and queue depth at scrape time", async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const held = defineTool({
-      name: "held",
-      description: "Waits for the test to open the gate",
-      schema: z.object({}),
-      run: () => gate,
-    });
+    const { held, open } = heldTool();
     const registry = new Registry();
     const executor = createExecutor({ tools: [held], concurrency: 2 });
     attachMetrics(executor, { registry });
