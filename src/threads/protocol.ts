@@ -1,0 +1,47 @@
+import type { ErrorKind } from "../core/outcome.js";
+
+/** What every thread is told as it starts (piscina's `workerData`). */
+export interface WorkerSetup {
+  /** Volley runs from its TypeScript source: register tsx's hooks before loading modules. */
+  readonly fromSource: boolean;
+  /** Tools modules to load at once (URLs). */
+  readonly preload: readonly string[];
+}
+
+/** One attempt, as posted to a worker thread (plain, structured-cloneable data). */
+export interface WorkerTask {
+  readonly module: string;
+  readonly tool: string;
+  readonly args: unknown;
+  readonly callId: string;
+  readonly batchId: string;
+  readonly attempt: number;
+  readonly deadline: number;
+  readonly idempotencyKey: string;
+}
+
+/**
+ * What a worker thread answers. A tool's failure is an answer too, never a rejection: a thrown
+ * value may not survive structured clone, so the worker flattens it to {@link WireError}.
+ */
+export type WorkerReply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: WireError };
+
+/** A thrown value, flattened in the worker so that it crosses threads intact. */
+export interface WireError {
+  /** `error.name`, or `"NonError"` for a thrown value that is not an Error. */
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** Set for Volley errors: their outcome kind. */
+  readonly kind?: ErrorKind;
+  /** `error.code` when it is a string or a number. */
+  readonly code?: string | number;
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly retryAfterMs?: number;
+  /** Retrying cannot help: a `NonRetryableError`, a missing module or tool, a result that cannot cross. */
+  readonly final?: boolean;
+  /** The thrown value itself, when it was not an Error and survives structured clone. */
+  readonly thrown?: unknown;
+}

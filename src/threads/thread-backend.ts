@@ -1,0 +1,333 @@
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import type { AttemptRequest, Backend } from "../core/backend.js";
+import { NonRetryableError } from "../core/errors/non-retryable-error.js";
+import { RejectedError } from "../core/errors/rejected-error.js";
+import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
+import { assertCount, describeValue } from "../core/validate-options.js";
+import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
+import type { WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+import { reviveError } from "./revive-error.js";
+import type { ThreadBackendOptions, ToolResourceLimits } from "./thread-backend-options.js";
+
+/** Running from source (`.ts` under tsx or vitest): the worker entry is TypeScript too. */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
+
+const LIMIT_FIELDS = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+] as const;
+
+/** Live figures of one pool. */
+export interface ThreadPoolStats {
+  /** `"shared"`, or the name of the tool that owns the pool. */
+  readonly pool: string;
+  /** Threads alive now. */
+  readonly threads: number;
+  /** The pool's size. */
+  readonly maxThreads: number;
+  /** Attempts waiting for a free thread. */
+  readonly queued: number;
+  /** Attempts running now. */
+  readonly running: number;
+}
+
+/** Live figures of a {@link ThreadBackend}. */
+export interface ThreadBackendStats {
+  /** The pools started so far (a pool starts with its first attempt). */
+  readonly pools: readonly ThreadPoolStats[];
+  /** Attempts finished with an answer from the tool (a value or an error). */
+  readonly completed: number;
+  /**
+   * Attempts stopped on timeout, deadline or cancel: their thread was terminated (or, if they
+   * still waited for a thread, they were taken off the queue).
+   */
+  readonly killed: number;
+  /** Threads that died under an attempt (exit, uncaught error, out of memory). */
+  readonly crashed: number;
+}
+
+interface Pool {
+  readonly name: string;
+  readonly piscina: Piscina<WorkerTask, WorkerReply>;
+  readonly limits: ToolResourceLimits | undefined;
+  running: number;
+}
+
+/**
+ * Runs the attempts of tools with `isolation: "worker"` in worker threads (a piscina pool), so
+ * that CPU-bound work leaves the event loop free and a runaway tool can really be stopped: on
+ * timeout, deadline or cancel the thread running the attempt is terminated and replaced.
+ *
+ * Tools are found in their thread by name, in their tools module (`module: import.meta.url`, or
+ * loaded with {@link threadTools}). Arguments and results cross threads by structured clone.
+ */
+export class ThreadBackend implements Backend {
+  readonly name = "threads";
+  readonly #threads: number;
+  readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
+  /**
+   * The `preload` option, then every tools module a thread has answered from: each thread
+   * preloads them as it starts. Piscina hands the same `workerData` to each new thread, so one
+   * started to replace a killed thread loads the modules used before it, rather than making its
+   * first attempt wait. (Only modules that loaded without killing a thread: a module whose top
+   * level kills its thread would otherwise kill every new thread.)
+   */
+  readonly #modules: string[];
+  readonly #pools = new Map<string, Pool>();
+  #shared: Pool | undefined;
+  #closed = false;
+  #completed = 0;
+  #killed = 0;
+  #crashed = 0;
+
+  /** @throws TypeError for a bad option, naming it. */
+  constructor(options: ThreadBackendOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Expected thread backend options to be an object, got ${describeValue(options)}`,
+      );
+    }
+    const threads = options.threads ?? availableParallelism();
+    assertCount("threads", threads, { allowInfinity: false });
+    this.#threads = threads;
+    const limits = new Map<string, ToolResourceLimits>();
+    const given = options.resourceLimits ?? {};
+    if (typeof given !== "object" || given === null) {
+      throw new TypeError(
+        `Expected resourceLimits to be an object keyed by tool name, got ${describeValue(given)}`,
+      );
+    }
+    let own = 0;
+    for (const [tool, limit] of Object.entries(given)) {
+      checkLimits(tool, limit);
+      limits.set(tool, limit);
+      own += limit.threads ?? 1;
+    }
+    this.#limits = limits;
+    const preload = options.preload ?? [];
+    if (!Array.isArray(preload)) {
+      throw new TypeError(
+        `Expected preload to be an array of tools module paths or URLs, got ${describeValue(preload)}`,
+      );
+    }
+    this.#modules = preload.map((m: unknown, i) => {
+      try {
+        return toolsModuleUrl(m as string | URL);
+      } catch (error) {
+        throw new TypeError(`preload[${i}]: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    const maxTotal = options.maxTotalThreads ?? 2 * threads;
+    assertCount("maxTotalThreads", maxTotal, { allowInfinity: false });
+    if (threads + own > maxTotal) {
+      throw new TypeError(
+        `Expected at most maxTotalThreads (${maxTotal}) threads in all, got ${threads + own}: ${threads} shared + ${own} in the pools of ${[...limits.keys()].join(", ")}; raise maxTotalThreads or lower threads`,
+      );
+    }
+  }
+
+  /**
+   * Runs one attempt in a thread. Rejects with the tool's error, with a `WorkerCrashedError` when
+   * the thread died, and with `signal.reason` as soon as `signal` aborts (the thread is then
+   * terminated, and the pool starts a fresh one).
+   */
+  run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
+    const { tool, module } = request;
+    if (this.#closed) {
+      return Promise.reject(
+        new RejectedError(`The thread backend is closed: tool "${tool}" cannot run`),
+      );
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (module === undefined) {
+      return Promise.reject(
+        new NonRetryableError(
+          `Tool "${tool}" has isolation "worker" but no tools module for its thread to load it from: define it with module: import.meta.url, or load it with threadTools()`,
+        ),
+      );
+    }
+    const pool = this.#poolFor(tool);
+    const task: WorkerTask = {
+      module,
+      tool,
+      args: request.args,
+      callId: request.callId,
+      batchId: request.batchId,
+      attempt: request.attempt,
+      deadline: request.deadline,
+      idempotencyKey: request.idempotencyKey,
+    };
+    pool.running++;
+    return pool.piscina.run(task, { signal }).then(
+      (reply) => {
+        pool.running--;
+        this.#completed++;
+        // A thread loaded the module and lived: later threads may preload it safely.
+        if (!this.#modules.includes(module)) this.#modules.push(module);
+        if (reply.ok) return reply.value;
+        throw reviveError(reply.error);
+      },
+      (error: unknown) => {
+        pool.running--;
+        if (signal.aborted) {
+          this.#killed++;
+          throw signal.reason;
+        }
+        if (this.#closed) {
+          throw new RejectedError(
+            `The thread backend was closed while tool "${tool}" ran (call "${request.callId}")`,
+            { cause: error },
+          );
+        }
+        throw this.#explain(error, request, pool);
+      },
+    );
+  }
+
+  /** Live figures: pools, threads, queues, kills and crashes. */
+  stats(): ThreadBackendStats {
+    const pools = [...this.#pools.values()].map((p): ThreadPoolStats => ({
+      pool: p.name,
+      threads: p.piscina.threads.length,
+      maxThreads: p.piscina.maxThreads,
+      queued: p.piscina.queueSize,
+      running: p.running,
+    }));
+    return { pools, completed: this.#completed, killed: this.#killed, crashed: this.#crashed };
+  }
+
+  /** Terminates every thread. Later attempts are rejected. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    this.#shared = undefined;
+    await Promise.all(pools.map((p) => p.piscina.destroy()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #poolFor(tool: string): Pool {
+    const limits = this.#limits.get(tool);
+    if (limits === undefined) {
+      this.#shared ??= this.#startPool("shared", this.#threads, undefined);
+      return this.#shared;
+    }
+    let pool = this.#pools.get(tool);
+    if (pool === undefined) pool = this.#startPool(tool, limits.threads ?? 1, limits);
+    return pool;
+  }
+
+  #startPool(name: string, threads: number, limits: ToolResourceLimits | undefined): Pool {
+    const resourceLimits =
+      limits === undefined
+        ? undefined
+        : Object.fromEntries(
+            LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
+          );
+    const piscina = new Piscina<WorkerTask, WorkerReply>({
+      filename: WORKER_URL,
+      minThreads: threads,
+      maxThreads: threads,
+      // One attempt per thread: terminating a thread must stop that attempt and no other.
+      concurrentTasksPerWorker: 1,
+      // A thread waits on its message port rather than in Atomics.wait, so that what a tool
+      // leaves running after it returns finishes while the thread is idle, not inside the next
+      // tool's attempt.
+      atomics: "disabled",
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
+      workerData: { fromSource: FROM_SOURCE, preload: this.#modules } satisfies WorkerSetup,
+      ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
+    });
+    // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
+    // listener would take the whole process down instead.
+    piscina.on("error", () => {});
+    const pool: Pool = { name, piscina, limits, running: 0 };
+    this.#pools.set(name === "shared" ? "\0shared" : name, pool);
+    return pool;
+  }
+
+  #explain(error: unknown, request: AttemptRequest, pool: Pool): Error {
+    const { tool, callId, attempt } = request;
+    const name = (error as { name?: unknown } | null)?.name;
+    const message = error instanceof Error ? error.message : String(error);
+    if (name === "DataCloneError") {
+      return new NonRetryableError(
+        `The arguments of tool "${tool}" (call "${callId}") cannot cross to a worker thread by structured clone: ${message}`,
+        { cause: error },
+      );
+    }
+    this.#crashed++;
+    const code = (error as { code?: unknown } | null)?.code;
+    let what: string;
+    if (code === "ERR_WORKER_OUT_OF_MEMORY") {
+      const limit = pool.limits?.maxOldGenerationSizeMb;
+      what = `ran out of memory${limit === undefined ? "" : ` (resourceLimits.maxOldGenerationSizeMb: ${limit})`}`;
+    } else if (/^worker exited with code/i.test(message)) {
+      what = `exited (${message.replace(/^worker exited with code:?\s*/i, "code ")})`;
+    } else {
+      what = `died of an uncaught ${typeof name === "string" ? name : "error"}: ${message}`;
+    }
+    return new WorkerCrashedError(
+      `The worker thread running tool "${tool}" (call "${callId}", attempt ${attempt}) ${what}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Creates the worker-thread backend. Pass it to the executor as `backends.worker`: tools with
+ * `isolation: "worker"` then run their attempts in its threads.
+ * @throws TypeError for a bad option, naming it.
+ * @example
+ * const executor = createExecutor({
+ *   tools: await threadTools(new URL("./tools.js", import.meta.url)),
+ *   backends: { worker: threadBackend({ resourceLimits: { parse: { maxOldGenerationSizeMb: 64 } } }) },
+ * });
+ */
+export function threadBackend(options?: ThreadBackendOptions): ThreadBackend {
+  return new ThreadBackend(options);
+}
+
+function checkLimits(tool: string, limit: unknown): asserts limit is ToolResourceLimits {
+  const where = `resourceLimits.${tool}`;
+  if (typeof limit !== "object" || limit === null) {
+    throw new TypeError(`Expected ${where} to be an object, got ${describeValue(limit)}`);
+  }
+  const l = limit as Record<string, unknown>;
+  for (const key of Object.keys(l)) {
+    if (key !== "threads" && !(LIMIT_FIELDS as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `Unknown option ${where}.${key} (expected ${[...LIMIT_FIELDS, "threads"].join(", ")})`,
+      );
+    }
+  }
+  for (const field of LIMIT_FIELDS) {
+    const v = l[field];
+    if (v !== undefined && (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))) {
+      throw new TypeError(
+        `Expected ${where}.${field} to be a positive number of MB, got ${describeValue(v)}`,
+      );
+    }
+  }
+  if (l["threads"] !== undefined) {
+    assertCount(`${where}.threads`, l["threads"], { allowInfinity: false });
+  }
+}
+
+/**
+ * Node 20 does not pass module hooks on to worker threads, so a thread cannot load TypeScript by
+ * itself. When Volley runs from source, its threads require tsx's CommonJS hook (piscina loads
+ * the worker entry with `require` first), and the entry then registers tsx's ESM hooks.
+ */
+function sourceExecArgv(): string[] {
+  return ["--require", createRequire(import.meta.url).resolve("tsx/cjs")];
+}

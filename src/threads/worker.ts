@@ -1,0 +1,151 @@
+/**
+ * The worker-thread side of `volley/threads`: piscina calls the default export once per attempt.
+ * Keep this module's own imports infallible: a worker that fails while starting is not replaced.
+ */
+import { workerData } from "node:worker_threads";
+import { isVolleyError } from "../core/errors/volley-error.js";
+import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
+import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
+import type { WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+
+/** Tools modules this thread has loaded, by URL. */
+const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
+
+/**
+ * The thread is terminated when an attempt must stop, so the tool's signal never needs to fire
+ * first; it is still a real signal, for tools that pass it on.
+ */
+const NEVER = new AbortController().signal;
+
+/**
+ * When Volley runs from source, tools modules load the way they do in the parent (under tsx or
+ * vitest): TypeScript, and `.js` specifiers that name `.ts` files.
+ */
+const setup = workerData as WorkerSetup | null;
+const hooks: Promise<unknown> =
+  setup?.fromSource === true
+    ? import("tsx/esm/api").then((tsx) => tsx.register())
+    : Promise.resolve();
+
+function toolsOf(url: string): Promise<ReadonlyMap<string, AnyTool>> {
+  let pending = modules.get(url);
+  if (pending === undefined) {
+    pending = hooks
+      .then(() => loadToolsModule(url))
+      .then((tools) => new Map(tools.map((t) => [t.name, t])));
+    modules.set(url, pending);
+    pending.catch(() => modules.delete(url));
+  }
+  return pending;
+}
+
+// After piscina has marked this thread ready (it does so once this module has loaded): a thread
+// that dies before it is ready is never replaced. A module that fails to preload is loaded again
+// by the first attempt that needs it, which then reports the failure.
+setTimeout(() => {
+  for (const url of setup?.preload ?? []) toolsOf(url).catch(() => {});
+}, 0);
+
+/** Runs one attempt in this thread. Never rejects: failures are answers. */
+export default async function runAttempt(task: WorkerTask): Promise<WorkerReply> {
+  let tool: AnyTool | undefined;
+  try {
+    const tools = await toolsOf(task.module);
+    tool = tools.get(task.tool);
+    if (tool === undefined) {
+      return fail({
+        name: "ToolNotFound",
+        message: `Tools module ${task.module} exports no tool named "${task.tool}" (it exports: ${[...tools.keys()].join(", ")})`,
+        final: true,
+      });
+    }
+  } catch (error) {
+    const wire = flatten(error);
+    return fail(isToolsModuleError(error) ? { ...wire, final: true } : wire);
+  }
+  let value: unknown;
+  try {
+    value = await invoke(tool, task);
+  } catch (error) {
+    return fail(flatten(error));
+  }
+  try {
+    // postMessage would throw outside any handler and kill the thread: find out here instead.
+    structuredClone(value);
+  } catch (error) {
+    return fail({
+      name: "DataCloneError",
+      message: `Tool "${task.tool}" returned a value that cannot cross from its worker thread by structured clone (${describe(value)}): ${(error as Error).message}`,
+      final: true,
+    });
+  }
+  return { ok: true, value };
+}
+
+function invoke(tool: AnyTool, task: WorkerTask): unknown {
+  const ctx: ToolContext = {
+    signal: NEVER,
+    callId: task.callId,
+    batchId: task.batchId,
+    attempt: task.attempt,
+    deadline: task.deadline,
+    idempotencyKey: task.idempotencyKey,
+  };
+  if (isVolleyTool(tool)) {
+    return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(task.args, ctx);
+  }
+  const lc = tool as unknown as {
+    invoke(input: unknown, config: { signal: AbortSignal }): Promise<unknown>;
+  };
+  return lc.invoke(task.args, { signal: NEVER });
+}
+
+function fail(error: WireError): WorkerReply {
+  return { ok: false, error };
+}
+
+/** Flattens a thrown value into plain data that survives structured clone. */
+function flatten(error: unknown): WireError {
+  if (!(error instanceof Error) && !isVolleyError(error)) {
+    let thrown: unknown;
+    let cloneable = true;
+    try {
+      thrown = structuredClone(error);
+    } catch {
+      cloneable = false;
+    }
+    return cloneable
+      ? { name: "NonError", message: String(error), thrown }
+      : { name: "NonError", message: describe(error) };
+  }
+  const source = error as Error & {
+    kind?: unknown;
+    code?: unknown;
+    data?: unknown;
+    retryAfterMs?: unknown;
+  };
+  const wire: {
+    -readonly [K in keyof WireError]: WireError[K];
+  } = { name: String(source.name), message: String(source.message) };
+  if (typeof source.stack === "string") wire.stack = source.stack;
+  if (isVolleyError(error)) wire.kind = error.kind;
+  if (typeof source.code === "string" || typeof source.code === "number") wire.code = source.code;
+  if (typeof source.retryAfterMs === "number") wire.retryAfterMs = source.retryAfterMs;
+  if (typeof source.data === "object" && source.data !== null) {
+    try {
+      wire.data = structuredClone(source.data) as Record<string, unknown>;
+    } catch {
+      // Detail that cannot cross is dropped; the message still says what went wrong.
+    }
+  }
+  if (wire.name === "NonRetryableError") wire.final = true;
+  return wire;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "function") return "a function";
+  if (typeof value !== "object") return `a ${typeof value}`;
+  const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof ctor === "string" && ctor !== "Object" ? `a ${ctor}` : "an object";
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { createExecutor, defineTool, type AnyTool, type Backend } from "../../src/core/index.js";
+
+/** An inline tool that waits `ms` honouring its signal: the event loop's health check. */
+export const inlineSleep = defineTool({
+  name: "inline_sleep",
+  description: "Waits on a timer, inline",
+  schema: z.object({ ms: z.number() }),
+  run: ({ ms }, { signal }) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => resolve("slept"), ms);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    }),
+});
+
+/** An executor for one test: it is never closed, so the shared backend outlives it. */
+export function executorWith(tools: readonly AnyTool[], worker: Backend) {
+  return createExecutor({ tools, backends: { worker }, retry: false });
+}
+
+export const sleepMs = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
