@@ -16,8 +16,13 @@ export type {
   ToolOutcomeChunk,
 } from "./parallel-tool-node.js";
 export { VolleyToolNode } from "./tool-node.js";
-export type { VolleyToolNodeOptions, ToolErrorHandler, ToolCallFailure } from "./tool-node.js";
+export type { VolleyToolNodeOptions } from "./tool-node.js";
+export type { ToolErrorHandler, ToolCallFailure, ToolAnswer } from "./tool-messages.js";
+export { volleyMiddleware } from "./middleware.js";
+export type { VolleyMiddlewareOptions } from "./middleware.js";
 export { graphBatchId } from "./batch-id.js";
+export { runTutorialGraph } from "./demo-graph.js";
+export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
 export { StoreJournal } from "./store-journal.js";

@@ -3,7 +3,7 @@ import type { Outcome, ToolCall } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import { runCalls } from "./run-calls.js";
-import { runLimits } from "./run-config.js";
+import { abortReason, runLimits } from "./run-config.js";
 import type { ToolErrorEntry } from "./state.js";
 
 /** What {@link parallelToolNode} writes to LangGraph's custom stream for each finished call. */
@@ -19,8 +19,7 @@ export interface ParallelToolNodeOptions {
   /** Options of the executor the node makes, when it is given tools rather than an executor. */
   readonly executor?: NodeExecutorOptions;
   /**
-   * Each step's time budget (ms): calls still running when it passes end `deadline`. The run
-   * config's `timeout`, when it reaches the node, applies too (the smaller wins).
+   * Each step's time budget (ms): calls still running when it passes end `deadline`.
    * @default Infinity
    */
   readonly deadlineMs?: number;
@@ -65,7 +64,7 @@ export type ParallelToolNode = (
  * A node that runs the state's `pending_tools` in parallel through a Volley executor and writes
  * `results` and `errors` (by call id); it clears `pending_tools` and leaves `messages` alone. A
  * malformed call becomes an error entry. Each outcome goes to LangGraph's custom stream as it
- * finishes. The run config's `signal`, `timeout` and `maxConcurrency` apply to the step.
+ * finishes. The run config's `signal` (and `timeout`) and `maxConcurrency` apply to the step.
  * @param executorOrTools An executor from `createExecutor()`, or the tools to make one from.
  * @throws TypeError for neither an executor nor tools, or a bad option.
  * @example
@@ -96,8 +95,9 @@ export function parallelToolNode(
   }
   return async (state, config = {}) => {
     const pending = state?.pending_tools ?? [];
-    const results: Record<string, unknown> = {};
-    const errors: Record<string, ToolErrorEntry> = {};
+    // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
+    const results: Record<string, unknown> = Object.create(null);
+    const errors: Record<string, ToolErrorEntry> = Object.create(null);
     if (!Array.isArray(pending)) {
       errors["pending_tools"] = {
         kind: "invalid_call",
@@ -111,7 +111,7 @@ export function parallelToolNode(
     const outcomes = await runCalls(executor, pending, {
       batchId: batchId === false ? undefined : batchId(config, pending),
       signal: limits.signal,
-      deadlineMs: minDefined(deadlineMs, limits.deadlineMs),
+      deadlineMs,
       priority,
       maxConcurrency: limits.maxConcurrency,
       onOutcome:
@@ -137,20 +137,4 @@ function defaultBatchId(
   calls: readonly unknown[],
 ): string | undefined {
   return graphBatchId(config, calls);
-}
-
-/** The smaller of two optional numbers. */
-export function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-/** What to throw when the graph's signal aborted the step. */
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const error = new Error(`Aborted${reason === undefined ? "" : `: ${String(reason)}`}`);
-  error.name = "AbortError";
-  return error;
 }

@@ -10,7 +10,7 @@ import {
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import {
-  NonRetryableError,
+  CancelledError,
   isLangChainTool,
   isVolleyTool,
   type AnyTool,
@@ -22,24 +22,15 @@ import {
 } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
-import { abortReason, minDefined } from "./parallel-tool-node.js";
+import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
-import { runLimits } from "./run-config.js";
-import { answerOf, errorAnswer, type ToolAnswer } from "./tool-messages.js";
-
-/**
- * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
- * Return `undefined` to throw the error out of the node instead.
- * @param error What the tool threw; for limits (timeout, deadline, cancel) and bad calls, an
- *   `Error` whose `name` is the error's class and whose `kind` is the outcome's kind.
- * @param call The call as the model made it.
- * @param outcome The call's error outcome.
- */
-export type ToolErrorHandler = (
-  error: Error,
-  call: LangChainToolCall,
-  outcome: ErrorOutcome,
-) => ToolMessage | string | undefined;
+import { abortReason, runLimits } from "./run-config.js";
+import {
+  answerFailure,
+  answerOf,
+  type ToolAnswer,
+  type ToolErrorHandler,
+} from "./tool-messages.js";
 
 /** Options of {@link VolleyToolNode}. */
 export interface VolleyToolNodeOptions {
@@ -64,6 +55,13 @@ export interface VolleyToolNodeOptions {
   /** Priority of the step's calls that set none. @default the tools' own */
   readonly priority?: number;
   /**
+   * Write each outcome to LangGraph's custom stream (`streamMode: "custom"`) as it finishes, as a
+   * `{ type: "volley:outcome", outcome }` chunk. Off by default, so that a graph's own custom
+   * stream is unchanged when it swaps `ToolNode` for this node.
+   * @default false
+   */
+  readonly stream?: boolean;
+  /**
    * The batch id of a step, the key a journal resumes it by. `false`: a random id each time.
    * @default graphBatchId(config, calls, { messageId }): from the thread, the node and the AIMessage
    */
@@ -74,11 +72,6 @@ export interface VolleyToolNodeOptions {
         calls: readonly LangChainToolCall[],
         messageId: string | undefined,
       ) => string | undefined);
-}
-
-/** An error that names the kind of the failed outcome it stands for. */
-export interface ToolCallFailure extends Error {
-  readonly kind: ErrorOutcome["error"]["kind"];
 }
 
 interface SendInput {
@@ -105,6 +98,7 @@ export class VolleyToolNode extends ToolNode {
   readonly #deadlineMs: number | undefined;
   readonly #priority: number | undefined;
   readonly #batchId: NonNullable<VolleyToolNodeOptions["batchId"]>;
+  readonly #stream: boolean;
 
   /**
    * @param toolsOrExecutor An executor from `createExecutor()`, or the tools to make one from
@@ -144,6 +138,7 @@ export class VolleyToolNode extends ToolNode {
     this.#deadlineMs = deadlineMs;
     this.#priority = options.priority;
     this.#batchId = batchId;
+    this.#stream = options.stream === true;
   }
 
   protected override async run(
@@ -165,28 +160,33 @@ export class VolleyToolNode extends ToolNode {
       }
       return Promise.resolve(pending).catch((error: unknown) => {
         if (isGraphBubbleUp(error)) {
-          // An interrupt or a parent command is not a failure: never retry it, and hand it to
-          // LangGraph once the batch is done.
+          // An interrupt or a parent command is not a failure: it ends the call "cancelled"
+          // (never retried, never journaled, so a resume runs it again with the resume value),
+          // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
-          throw new NonRetryableError(`Call "${attempt.id}" interrupted the graph`, {
-            cause: error,
-          });
+          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
         }
         thrown.set(attempt.id, error);
         throw error;
       });
     };
     const limits = runLimits(config);
+    const writer = this.#stream ? config.writer : undefined;
     const outcomes =
       calls.length === 0
         ? []
         : await runCalls(this.executor, calls, {
             batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
             signal: limits.signal,
-            deadlineMs: minDefined(this.#deadlineMs, limits.deadlineMs),
+            deadlineMs: this.#deadlineMs,
             priority: this.#priority,
             maxConcurrency: limits.maxConcurrency,
             invoke,
+            onOutcome:
+              typeof writer === "function"
+                ? (outcome) =>
+                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+                : undefined,
           });
     for (const outcome of outcomes) {
       const bubble = bubbled.get(outcome.id);
@@ -237,18 +237,9 @@ export class VolleyToolNode extends ToolNode {
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
-    if (outcome.status === "ok") return answerOf(outcome.value, id, name);
-    const handle = this.#handle;
-    if (handle === true) return errorAnswer(outcome.error, id, name);
-    const error = thrown instanceof Error ? thrown : failureOf(outcome);
-    if (handle === false) throw error;
-    const answer = handle(error, call ?? { id, name, args: {} }, outcome);
-    if (answer === undefined) throw error;
-    if (typeof answer === "string") {
-      return new ToolMessage({ status: "error", name, content: answer, tool_call_id: id });
-    }
-    answer.status ??= "error";
-    return answer;
+    if (outcome.status === "ok")
+      return answerOf(outcome.value, id, name, outcome.replayed === true);
+    return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 
   #answerInvalid(call: InvalidToolCall): ToolMessage {
@@ -265,7 +256,7 @@ export class VolleyToolNode extends ToolNode {
       durationMs: 0,
       attempts: 0,
     };
-    return this.#answer(outcome, { id, name, args: {} }, undefined) as ToolMessage;
+    return answerFailure(this.#handle, outcome, { id, name, args: {} }, undefined);
   }
 }
 
@@ -275,15 +266,6 @@ function defaultBatchId(
   messageId: string | undefined,
 ): string | undefined {
   return graphBatchId(config, calls, { messageId });
-}
-
-/** An `Error` standing for a failed outcome that has no thrown error of its own. */
-function failureOf(outcome: ErrorOutcome): ToolCallFailure {
-  const error = new Error(outcome.error.message) as Error & { kind: string };
-  const name = outcome.error.data?.["name"];
-  error.name = typeof name === "string" ? name : "ToolCallFailure";
-  error.kind = outcome.error.kind;
-  return error as ToolCallFailure;
 }
 
 function isSendInput(input: unknown): input is SendInput {
