@@ -170,7 +170,7 @@ describe("threadBackend: killing on timeout, deadline and cancel", () => {
       ],
       { deadlineMs: 150 },
     );
-    expect(performance.now() - started).toBeLessThan(400);
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(errorOf(report.outcomes[0])?.kind).toBe("deadline");
     expect(report.outcomes[1]!.status).toBe("ok");
     expect(backend.stats().killed).toBe(killedBefore + 1);
