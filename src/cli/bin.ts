@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The `volley` executable: `volley demo`, `volley run --tools <module> --calls <file|->`.
+ * Ctrl-C cancels the running calls and prints their outcomes (exit 130); a second Ctrl-C quits at once.
+ */
+import { EXIT } from "./run-command.js";
+import { main } from "./program.js";
+
+const interrupt = new AbortController();
+// Only `run` has calls to cancel; anything else stops at the first Ctrl-C.
+const cancellable = process.argv[2] === "run";
+process.on("SIGINT", () => {
+  if (!cancellable || interrupt.signal.aborted) process.exit(EXIT.interrupted);
+  // `run` cancels its batch (or stops its dashboard) and says so.
+  interrupt.abort("Ctrl-C");
+});
+
+let code: number;
+try {
+  code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signal: interrupt.signal,
+  });
+} catch (error) {
+  process.stderr.write(`volley: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  code = 70;
+}
+// Flush, then exit: a tool that ignores its signal must not keep the process alive.
+process.stdout.write("", () => process.exit(code));

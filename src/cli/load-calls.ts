@@ -1,0 +1,113 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { CliInputError } from "./cli-input-error.js";
+
+/** Reads all of a stream as UTF-8 text. */
+export async function readStream(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Reads the calls of `volley run --calls <file|->`: a file's path, or `-` for standard input.
+ * @throws CliInputError when the file cannot be read or does not hold calls, naming what is wrong.
+ */
+export async function loadCalls(
+  source: string,
+  options: { cwd?: string; stdin?: AsyncIterable<string | Uint8Array> } = {},
+): Promise<unknown[]> {
+  let text: string;
+  let where: string;
+  if (source === "-") {
+    where = "standard input";
+    if (options.stdin === undefined)
+      throw new CliInputError("No standard input to read calls from");
+    text = await readStream(options.stdin);
+  } else {
+    const path = resolve(options.cwd ?? process.cwd(), source);
+    where = source;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliInputError(
+        code === "ENOENT"
+          ? `Calls file not found: ${path}`
+          : `Cannot read the calls file ${path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  return parseCalls(text, where);
+}
+
+/**
+ * Reads calls from JSON text: an array of calls (`{ id, name, args }` or `{ id, tool_name, args }`),
+ * or an AIMessage with `tool_calls` (plain, or LangChain's serialised form with `kwargs`).
+ * OpenAI-style entries (`{ id, function: { name, arguments } }`) are read too.
+ * @throws CliInputError when the text is not JSON or holds no list of calls.
+ */
+export function parseCalls(text: string, where = "the calls"): unknown[] {
+  if (text.trim() === "") throw new CliInputError(`No calls: ${where} is empty`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CliInputError(`${where} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const list = callList(data);
+  if (list === undefined) {
+    throw new CliInputError(
+      `${where} holds ${describe(data)}; expected a JSON array of calls ` +
+        `([{ "id", "name", "args" }, …]) or an AIMessage with "tool_calls"`,
+    );
+  }
+  return list.map(fromOpenAi);
+}
+
+function callList(data: unknown): unknown[] | undefined {
+  if (Array.isArray(data)) return data;
+  if (typeof data !== "object" || data === null) return undefined;
+  const message = data as Record<string, unknown>;
+  if (Array.isArray(message["tool_calls"])) return message["tool_calls"];
+  // LangChain's serialised message: { lc: 1, type: "constructor", id: [...], kwargs: {...} }.
+  const kwargs = message["kwargs"];
+  if (typeof kwargs === "object" && kwargs !== null) {
+    const inner = kwargs as Record<string, unknown>;
+    if (Array.isArray(inner["tool_calls"])) return inner["tool_calls"];
+    const extra = inner["additional_kwargs"] as Record<string, unknown> | undefined;
+    if (Array.isArray(extra?.["tool_calls"])) return extra["tool_calls"];
+  }
+  const extra = message["additional_kwargs"] as Record<string, unknown> | undefined;
+  if (Array.isArray(extra?.["tool_calls"])) return extra["tool_calls"];
+  return undefined;
+}
+
+/** Turns an OpenAI-style tool call into LangChain's shape; leaves anything else as it is. */
+function fromOpenAi(call: unknown): unknown {
+  if (typeof call !== "object" || call === null) return call;
+  const c = call as Record<string, unknown>;
+  const fn = c["function"] as Record<string, unknown> | undefined;
+  if (c["name"] !== undefined || c["tool_name"] !== undefined || typeof fn !== "object" || !fn)
+    return call;
+  let args = fn["arguments"];
+  if (typeof args === "string") {
+    try {
+      args = JSON.parse(args === "" ? "{}" : args);
+    } catch {
+      // Left as the string: the tool's schema will say what is wrong with it.
+    }
+  }
+  return { id: c["id"], name: fn["name"], args };
+}
+
+function describe(data: unknown): string {
+  if (data === null) return "null";
+  if (typeof data === "object") return "an object without tool_calls";
+  return `a ${typeof data}`;
+}

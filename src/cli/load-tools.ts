@@ -1,0 +1,37 @@
+import { resolve } from "node:path";
+import type { AnyTool } from "../core/index.js";
+import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
+import { CliInputError } from "./cli-input-error.js";
+
+/** Options of {@link loadTools}. */
+export interface LoadToolsOptions {
+  /** Resolves a relative path. @default process.cwd() */
+  readonly cwd?: string;
+  /**
+   * `"worker"`: run the module's `defineTool()` tools in worker threads (`volley/threads`);
+   * `@langchain/core` tools stay inline.
+   * @default "inline"
+   */
+  readonly isolation?: "inline" | "worker";
+}
+
+/**
+ * Loads the tools of `volley run --tools <module>`: a tools module's exports that are tools (by
+ * name, or a default array), `.js`, `.mjs` or `.ts`.
+ * @throws CliInputError when the file is missing, fails to load or exports no tools.
+ * @example const tools = await loadTools("examples/tools.ts");
+ */
+export async function loadTools(path: string, options: LoadToolsOptions = {}): Promise<AnyTool[]> {
+  const file = resolve(options.cwd ?? process.cwd(), path);
+  try {
+    const tools = await loadToolsModule(file);
+    if (options.isolation !== "worker") return tools;
+    const { threadTools } = await import("../threads/thread-tools.js");
+    const isolated = await threadTools(file);
+    const names = new Set(isolated.map((t) => t.name));
+    return [...isolated, ...tools.filter((t) => !names.has(t.name))];
+  } catch (error) {
+    if (isToolsModuleError(error)) throw new CliInputError(error.message, { cause: error });
+    throw error;
+  }
+}

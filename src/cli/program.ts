@@ -1,0 +1,162 @@
+import { createRequire } from "node:module";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { isCliInputError } from "./cli-input-error.js";
+import { EXIT, runCommand, type CliIo, type RunCommandOptions } from "./run-command.js";
+
+/** Parses a whole number ≥ 1, or `Infinity`. */
+export function parseCount(value: string): number {
+  if (/^inf(inity)?$/i.test(value)) return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`Expected a whole number ≥ 1 or "Infinity", got "${value}".`);
+  }
+  return n;
+}
+
+/** Parses a duration in milliseconds: a number > 0, or `Infinity`. */
+export function parseMs(value: string): number {
+  if (/^inf(inity)?$/i.test(value)) return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`Expected milliseconds (a number > 0), got "${value}".`);
+  }
+  return n;
+}
+
+/** Parses a TCP port: a whole number from 0 to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) {
+    throw new InvalidArgumentError(`Expected a port from 0 to 65535, got "${value}".`);
+  }
+  return n;
+}
+
+function version(): string {
+  try {
+    // src/cli and dist/cli are both two folders below the package root.
+    return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Builds the `volley` command line. Actions store their exit code in `result.code`.
+ * @example
+ * const result = { code: 0 };
+ * await createProgram(io, result).parseAsync(["run", "--tools", "t.ts", "--calls", "c.json"], { from: "user" });
+ */
+export function createProgram(io: CliIo, result: { code: number }): Command {
+  const program = new Command("volley")
+    .description("Run the tool calls of LLM agents in parallel: bounded, cancellable, retried.")
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+    })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ volley demo
+  $ volley run --tools examples/tools.ts --calls examples/calls.json`,
+    );
+
+  program
+    .command("demo")
+    .description(
+      "Run the reference demo: the tutorial's four calls, then timeouts, retries and a concurrency limit.",
+    )
+    .option(
+      "--durable",
+      "also stop the graph half-way and resume it from a SQLite checkpointer and journal",
+    )
+    .addHelpText("after", "\nExamples:\n  $ volley demo\n  $ volley demo --durable")
+    .action(async (options: { durable?: boolean }) => {
+      // Loaded on demand: the demo's tools need zod, `volley run` does not.
+      const { runDemo } = await import("./demo.js");
+      const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
+      await runDemo(io.stdout, {
+        ...(columns === undefined ? {} : { columns: columns - 1 }),
+        durable: options.durable === true,
+      });
+      result.code = EXIT.ok;
+    });
+
+  program
+    .command("run")
+    .description(
+      "Execute a batch of tool calls with the tools of a module; print a table of the outcomes.",
+    )
+    .requiredOption("-t, --tools <module>", "tools module (.js, .mjs or .ts) exporting tools")
+    .requiredOption(
+      "-c, --calls <file>",
+      'JSON file of calls ([{ "id", "name", "args" }] or an AIMessage with tool_calls); - for stdin',
+    )
+    .option("--json", "print the report as JSON instead of tables")
+    .option("--concurrency <n>", "most calls running at once (default 64)", parseCount)
+    .option("--timeout <ms>", "per-attempt timeout of every call that sets none", parseMs)
+    .option("--deadline <ms>", "time budget of the whole batch", parseMs)
+    .option("--no-progress", "no progress bar or progress lines on stderr")
+    .addOption(
+      new Option(
+        "--isolation <mode>",
+        "where defineTool() tools run: inline, or worker (a pool of worker threads)",
+      )
+        .choices(["inline", "worker"])
+        .default("inline"),
+    )
+    .option(
+      "--journal <file.db>",
+      "journal finished outcomes in this SQLite file; run again with the same --batch-id to resume",
+    )
+    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by")
+    .option(
+      "--dashboard",
+      "serve the live dashboard on 127.0.0.1 during the batch and after it, until Ctrl-C",
+    )
+    .option("--dashboard-port <port>", "the dashboard's port; 0 picks a free one", parsePort, 4317)
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctrl-C).
+
+Examples:
+  $ volley run --tools examples/tools.ts --calls examples/calls.json
+  $ volley run --tools ./tools.mjs --calls - --json --timeout 2000 < calls.json
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --journal runs.db --batch-id nightly-1
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --dashboard`,
+    )
+    .action(async (options: RunCommandOptions) => {
+      result.code = await runCommand(options, io);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the command line and returns the exit code; never throws for bad input (it prints the
+ * problem and returns 2).
+ * @param argv The arguments after `node volley` (`["run", "--tools", …]`).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const result = { code: EXIT.ok as number };
+  const program = createProgram(io, result);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; a usage error (already printed by commander) is bad input.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (isCliInputError(error)) {
+      io.stderr.write(`volley: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,242 @@
+import { resolve } from "node:path";
+import {
+  createExecutor,
+  type AnyTool,
+  type Backend,
+  type Executor,
+  type Journal,
+  type Report,
+} from "../core/index.js";
+import { CliInputError } from "./cli-input-error.js";
+import { formatDuration, toJson } from "./format.js";
+import { loadCalls } from "./load-calls.js";
+import { loadTools } from "./load-tools.js";
+import { attachProgress, type ProgressStream } from "./progress.js";
+import { callsTable, toolSummaryTable } from "./table.js";
+
+/** Exit codes of `volley run`. */
+export const EXIT = Object.freeze({
+  /** Every call succeeded. */
+  ok: 0,
+  /** At least one call failed. */
+  failed: 1,
+  /** Bad input: a missing file, JSON that does not parse, a tools module without tools. */
+  badInput: 2,
+  /** Interrupted (Ctrl-C): the running calls were cancelled and their outcomes printed. */
+  interrupted: 130,
+});
+
+/** The options of `volley run`, as the command line gives them. */
+export interface RunCommandOptions {
+  /** Path of the tools module (`.js`, `.mjs` or `.ts`). */
+  readonly tools: string;
+  /** Path of the calls' JSON file, or `-` for standard input. */
+  readonly calls: string;
+  /** Print the report as JSON instead of tables. @default false */
+  readonly json?: boolean;
+  /** Most calls running at once. @default 64 */
+  readonly concurrency?: number;
+  /** Per-attempt timeout of every call that sets none itself (ms); overrides the tools' own. */
+  readonly timeout?: number;
+  /** The batch's time budget (ms). @default Infinity */
+  readonly deadline?: number;
+  /** Show progress on standard error. @default true */
+  readonly progress?: boolean;
+  /**
+   * Where the module's `defineTool()` tools run: this thread, or a pool of worker threads
+   * (`volley/threads`), killed for real on timeout and cancel.
+   * @default "inline"
+   */
+  readonly isolation?: "inline" | "worker";
+  /**
+   * A SQLite file that journals each finished outcome (`volley/journal`), so that running the
+   * same batch again with `batchId` replays them and runs only the rest.
+   */
+  readonly journal?: string;
+  /** The batch's id: the key a journal resumes it by. @default a random UUID */
+  readonly batchId?: string;
+  /**
+   * Serve the live dashboard (`volley/dashboard`) during the batch, and after it until the
+   * signal aborts (Ctrl-C).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /** The dashboard's port on 127.0.0.1; `0` picks a free one. @default 4317 */
+  readonly dashboardPort?: number;
+}
+
+/** The process around a command: its streams, directory, and the Ctrl-C signal. */
+export interface CliIo {
+  readonly stdout: ProgressStream;
+  readonly stderr: ProgressStream;
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** Aborts on Ctrl-C: the batch's unfinished calls end `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `volley run`: loads the tools module and the calls, executes the batch with progress on
+ * standard error, then prints the calls table and the per-tool summary (or the JSON report).
+ * @returns The exit code: 0 all ok, 1 any failed, 130 interrupted.
+ * @throws CliInputError on bad input (exit code 2).
+ */
+export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
+  const tools = await loadTools(options.tools, { cwd: io.cwd, isolation: options.isolation });
+  const calls = withTimeout(
+    await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
+    options.timeout,
+  );
+  const backends =
+    options.isolation === "worker"
+      ? {
+          // Threads load the module as they start, not at their first call.
+          worker: (await import("../threads/thread-backend.js")).threadBackend({
+            preload: [resolve(io.cwd ?? process.cwd(), options.tools)],
+          }),
+        }
+      : undefined;
+  const journal = options.journal === undefined ? undefined : await openJournal(options, io);
+  const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
+  if (journal !== undefined && options.batchId === undefined) {
+    io.stderr.write(
+      `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
+    );
+  }
+  const executor = makeExecutor(tools, options, backends, journal);
+  const dashboard =
+    options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
+  const progress =
+    options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
+  const onInterrupt = (): void =>
+    void io.stderr.write(
+      "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
+    );
+  io.signal?.addEventListener("abort", onInterrupt, { once: true });
+  let report: Report;
+  try {
+    report = await executor.execute(calls, {
+      signal: io.signal,
+      deadlineMs: options.deadline,
+      ...(batchId === undefined ? {} : { batchId }),
+    });
+  } finally {
+    io.signal?.removeEventListener("abort", onInterrupt);
+    progress?.stop();
+    // Tools that ignore their signal must not hold the command up: close without waiting.
+    executor.close({ cancel: true }).catch(() => undefined);
+    // Every outcome the caller has seen is already committed; this closes the file.
+    await journal?.close();
+  }
+  io.stdout.write(options.json ? `${toJson(report)}\n` : `${formatReport(report, io.stdout)}\n`);
+  const interrupted = io.signal?.aborted === true;
+  if (interrupted) {
+    const cancelled = report.counts.byKind.cancelled ?? 0;
+    io.stderr.write(
+      `Interrupted: ${cancelled} unfinished call${cancelled === 1 ? " was" : "s were"} cancelled\n`,
+    );
+  }
+  if (dashboard !== undefined) {
+    const signal = io.signal;
+    if (!interrupted && signal !== undefined) {
+      io.stderr.write(`Dashboard still serving at ${dashboard.url}; press Ctrl-C to stop\n`);
+      await new Promise<void>((done) =>
+        signal.addEventListener("abort", () => done(), { once: true }),
+      );
+    }
+    await dashboard.close();
+  }
+  if (interrupted) return EXIT.interrupted;
+  return report.counts.error > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The calls table, the per-tool summary and a one-line total. */
+export function formatReport(report: Report, stream?: ProgressStream): string {
+  const maxWidth =
+    stream?.isTTY === true && stream.columns ? stream.columns - 1 : Number.POSITIVE_INFINITY;
+  const { total, ok, error, byKind } = report.counts;
+  const kinds = Object.entries(byKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  const replayed = report.outcomes.filter((o) => o.replayed === true).length;
+  return [
+    callsTable(report.outcomes, { maxWidth }),
+    "",
+    toolSummaryTable(report.outcomes, { maxWidth }),
+    "",
+    `${total} call${total === 1 ? "" : "s"} in ${formatDuration(report.wallMs)}: ${ok} ok, ${error} failed${kinds ? ` (${kinds})` : ""}` +
+      (replayed > 0 ? `; ${replayed} replayed from the journal` : ""),
+  ].join("\n");
+}
+
+async function openDashboard(
+  executor: Executor,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const port = options.dashboardPort ?? 4317;
+  try {
+    const { attachDashboard } = await import("../dashboard/server.js");
+    const dashboard = await attachDashboard(executor, { port });
+    io.stderr.write(`Dashboard: ${dashboard.url}\n`);
+    return dashboard;
+  } catch (error) {
+    throw new CliInputError(
+      `Cannot serve the dashboard on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function openJournal(
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<Journal & { close(): Promise<void> }> {
+  const path = resolve(io.cwd ?? process.cwd(), options.journal!);
+  try {
+    const { SqliteJournal } = await import("../journal/sqlite-journal.js");
+    return new SqliteJournal(path);
+  } catch (error) {
+    throw new CliInputError(
+      `Cannot open the journal ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function makeExecutor(
+  tools: AnyTool[],
+  options: RunCommandOptions,
+  backends: Record<string, Backend> | undefined,
+  journal: Journal | undefined,
+): Executor {
+  try {
+    return createExecutor({
+      tools,
+      ...(journal === undefined ? {} : { journal }),
+      ...(backends === undefined ? {} : { backends }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  } catch (error) {
+    // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.
+    throw new CliInputError(
+      `The tools module ${options.tools} is unusable: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Gives every call without its own `timeoutMs` the command line's. */
+function withTimeout(calls: unknown[], timeoutMs: number | undefined): unknown[] {
+  if (timeoutMs === undefined) return calls;
+  return calls.map((call) =>
+    typeof call === "object" &&
+    call !== null &&
+    (call as { timeoutMs?: unknown }).timeoutMs === undefined
+      ? { ...call, timeoutMs }
+      : call,
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * `volley/dashboard`: a live web dashboard of an executor, on node:http with server-sent events.
+ * @example
+ * import { attachDashboard } from "volley/dashboard";
+ * const dashboard = await attachDashboard(executor, { port: 4317 });
+ * console.log(dashboard.url);
+ */
+export { attachDashboard } from "./server.js";
+export type { Dashboard } from "./server.js";
+export type { DashboardOptions, MetricsRegistry } from "./options.js";
+export { DashboardState } from "./state.js";
+export type { DashboardSource, DashboardStateOptions } from "./state.js";
+export { isLoopback, tokenCookieName } from "./auth.js";
+export type {
+  BatchRecord,
+  CallRecord,
+  CallStatus,
+  DashboardUpdate,
+  InFlightRecord,
+  IncidentRecord,
+  RetriedAttempt,
+  ToolRecord,
+  TotalsRecord,
+} from "./wire.js";

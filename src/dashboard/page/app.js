@@ -1,0 +1,477 @@
+// The Volley dashboard page: no framework, no build step. It keeps the records the server
+// sends over /events (upserted by key, see src/dashboard/wire.ts) and redraws from them.
+/* global document, EventSource, requestAnimationFrame, setTimeout */
+
+/** How calls are drawn: CSS class → legend label. */
+const LOOKS = {
+  ok: "Succeeded",
+  error: "Failed",
+  timeout: "Timed out",
+  cancelled: "Cancelled",
+  rejected: "Rejected",
+  invalid: "Invalid call",
+  running: "Running",
+  waiting: "Waiting",
+};
+
+/** @param {{status: string, kind: string | null}} call */
+function lookOf({ status, kind }) {
+  if (status === "ok") return "ok";
+  if (status === "running") return "running";
+  if (status === "queued" || status === "retrying") return "waiting";
+  switch (kind) {
+    case "timeout":
+      return "timeout";
+    case "deadline":
+    case "cancelled":
+      return "cancelled";
+    case "rejected":
+      return "rejected";
+    case "invalid_call":
+    case "unknown_tool":
+    case "invalid_args":
+      return "invalid";
+    default:
+      return "error"; // tool_error, crashed
+  }
+}
+
+const state = {
+  /** Newest last. `drawn` caches a finished batch's element. */
+  batches: new Map(),
+  totals: null,
+  tools: [],
+  inFlight: { count: 0, calls: [] },
+  incidents: [],
+  lastSeq: 0,
+  limits: { batches: 20, incidents: 50 },
+  /** The server's clock minus ours, so running calls tick in server time. */
+  skew: 0,
+};
+
+function apply(update) {
+  if (update.reset) {
+    state.batches.clear();
+    state.incidents = [];
+    state.lastSeq = 0;
+  }
+  state.skew = update.now - Date.now();
+  Object.assign(state, {
+    totals: update.totals,
+    tools: update.tools,
+    inFlight: update.inFlight,
+    limits: update.limits,
+  });
+  for (const record of update.batches) {
+    const known = state.batches.get(record.id);
+    if (known && known.record.startedAt === record.startedAt) {
+      known.record = record;
+      known.version++;
+    } else {
+      state.batches.delete(record.id); // a resumed batch starts afresh
+      state.batches.set(record.id, { record, calls: new Map(), version: 0, drawn: null });
+    }
+  }
+  while (state.batches.size > state.limits.batches) {
+    state.batches.delete(state.batches.keys().next().value);
+  }
+  for (const call of update.calls) {
+    const batch = state.batches.get(call.batchId);
+    if (!batch) continue; // its batch was dropped from the ring
+    batch.calls.set(call.id, call);
+    batch.version++;
+  }
+  for (const incident of update.incidents) {
+    if (incident.seq > state.lastSeq) state.incidents.push(incident);
+  }
+  state.lastSeq = state.incidents.at(-1)?.seq ?? state.lastSeq;
+  state.incidents = state.incidents.slice(-state.limits.incidents);
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** Makes an element. Strings become text nodes, so nothing from the server is parsed as HTML. */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === "style") Object.assign(el.style, value);
+    else if (key === "class") el.className = value;
+    else el.setAttribute(key, String(value));
+  }
+  el.append(...children.flat().filter((c) => c != null && c !== false));
+  return el;
+}
+
+const $ = (id) => document.getElementById(id);
+
+/** Makes `nodes` the children of `parent`, leaving those already in place untouched. */
+function setChildren(parent, nodes) {
+  const keep = new Set(nodes);
+  for (const child of [...parent.children]) if (!keep.has(child)) child.remove();
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
+  });
+}
+
+const count = new Intl.NumberFormat();
+
+function ms(value) {
+  if (value == null) return "–";
+  if (value === 0) return "0";
+  if (value < 1) return `${value.toFixed(2)} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 60_000) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`;
+  const s = Math.round(value / 1000);
+  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+}
+
+function clock(epochMs) {
+  return new Date(epochMs).toLocaleTimeString([], { hour12: false });
+}
+
+const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+function pct(part, whole) {
+  return whole === 0 ? "–" : percent.format(part / whole);
+}
+
+/** A step of 1, 2 or 5 × 10ⁿ that cuts `span` into at most `most` parts. */
+function niceStep(span, most) {
+  const raw = span / most;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+}
+
+// ---------------------------------------------------------------- rendering
+
+let renderQueued = false;
+let tick = null;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+function render() {
+  const now = Date.now() + state.skew;
+  renderCards();
+  renderTimeline(now);
+  renderInFlight(now);
+  renderTools();
+  renderIncidents();
+  // While something runs, keep the bars and the elapsed times moving.
+  const live = [...state.batches.values()].some((b) => b.record.endedAt === null);
+  if ((live || state.inFlight.count > 0) && tick === null) {
+    tick = setTimeout(() => {
+      tick = null;
+      scheduleRender();
+    }, 250);
+  }
+}
+
+function card(label, value, sub, look) {
+  return h(
+    "div",
+    { class: `card ${look ?? ""}` },
+    h("div", { class: "label" }, label),
+    h("div", { class: "value" }, count.format(value)),
+    h("div", { class: "sub" }, sub),
+  );
+}
+
+function renderCards() {
+  const t = state.totals;
+  if (!t) return;
+  document.title = t.running ? `(${t.running} running) Volley dashboard` : "Volley dashboard";
+  $("cards").replaceChildren(
+    card(
+      "Running",
+      t.running,
+      `${count.format(t.batches)} batch${t.batches === 1 ? "" : "es"} open`,
+      "running",
+    ),
+    card("Queued", t.queued, `${count.format(t.retrying)} waiting to retry`, "waiting"),
+    card("Succeeded", t.ok, `${pct(t.ok, t.finished)} of ${count.format(t.finished)}`, "ok"),
+    card(
+      "Failed",
+      t.failed,
+      `${pct(t.failed, t.finished)} of ${count.format(t.finished)}`,
+      "error",
+    ),
+    card("Retries", t.retries, "failed attempts retried", "retry"),
+    card("Timeouts", t.timeouts, `${count.format(t.abandoned)} abandoned`, "timeout"),
+  );
+}
+
+function renderLegend() {
+  $("legend").replaceChildren(
+    ...Object.entries(LOOKS).map(([look, label]) =>
+      h("li", {}, h("span", { class: `swatch ${look}` }), label),
+    ),
+    h(
+      "li",
+      {},
+      h("span", { class: "swatch tried" }),
+      h("span", { class: "swatch tick" }),
+      "Retried attempt",
+    ),
+  );
+}
+
+function renderTimeline(now) {
+  const batches = [...state.batches.values()].reverse();
+  const sub = $("timeline-sub");
+  if (batches.length === 0) {
+    sub.textContent = "";
+    $("timeline").replaceChildren(
+      h("p", { class: "empty" }, "No batches yet. They appear here as soon as one starts."),
+    );
+    return;
+  }
+  // One scale for every batch, from each batch's start, so bars compare across batches.
+  const span = Math.max(1, ...batches.map((b) => (b.record.endedAt ?? now) - b.record.startedAt));
+  const step = niceStep(span, 6);
+  const x = (t) => `${(100 * t) / span}%`;
+  const ticks = Array.from({ length: Math.floor(span / step) + 1 }, (_, i) => i * step);
+  sub.textContent = `${batches.length} recent batch${batches.length === 1 ? "" : "es"}, newest first`;
+
+  const axis = h(
+    "div",
+    { class: "row axis" },
+    h("div", { class: "label" }),
+    h(
+      "div",
+      { class: "track" },
+      ticks.map((t) =>
+        h("span", { class: t > 0.92 * span ? "tick end" : "tick", style: { left: x(t) } }, ms(t)),
+      ),
+    ),
+    h("div", { class: "dur" }),
+  );
+  const grid = { backgroundSize: `${(100 * step) / span}% 100%` };
+
+  const blocks = batches.map((batch) => {
+    // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
+    const key = `${batch.version}/${span}`;
+    if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
+    const node = batchBlock(batch, now, x, grid);
+    batch.drawn = { key, node };
+    return node;
+  });
+  setChildren($("timeline"), [axis, ...blocks]);
+}
+
+function batchBlock({ record: b, calls }, now, x, grid) {
+  const running = b.endedAt === null;
+  const head = h(
+    "div",
+    { class: "batch-head" },
+    h("span", { class: "batch-id", title: b.id }, b.id.slice(0, 8)),
+    h(
+      "span",
+      { class: `chip ${running ? "running" : b.failed ? "error" : "ok"}` },
+      running ? "running" : b.failed ? `${b.failed} failed` : "all ok",
+    ),
+    h(
+      "span",
+      { class: "muted" },
+      `${count.format(b.size)} call${b.size === 1 ? "" : "s"} · ` +
+        `${ms((b.endedAt ?? now) - b.startedAt)} · started ${clock(b.startedAt)}`,
+    ),
+  );
+  const rows = [...calls.values()]
+    .sort((a, b) => a.index - b.index)
+    .map((call) => callRow(call, b.startedAt, now, x, grid));
+  const more = b.hidden
+    ? h("p", { class: "more" }, `+ ${count.format(b.hidden)} more calls, counted but not drawn`)
+    : null;
+  return h("div", { class: "batch" }, head, rows, more);
+}
+
+function callRow(call, origin, now, x, grid) {
+  const look = lookOf(call);
+  const end = call.endedAt ?? now;
+  const first = call.startedAt;
+  const title = [
+    `${call.id} · ${call.tool}`,
+    call.status === "ok" || call.status === "error" ? LOOKS[look] : call.status,
+    call.kind && call.status !== "ok" ? `${call.kind}: ${call.message ?? ""}` : null,
+    `${call.attempts} attempt${call.attempts === 1 ? "" : "s"}`,
+    first != null ? ms(end - first) : "never started",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const span = (from, to) => ({ left: x(from - origin), width: x(Math.max(0, to - from)) });
+  const wait = (from, to) =>
+    from < to ? h("div", { class: "wait", style: span(from, to) }) : null;
+
+  // Waiting (dotted), each retried attempt (faded, with a tick where it failed), the last attempt.
+  const parts = [];
+  let since = call.queuedAt;
+  for (const tried of call.retried) {
+    if (since != null) parts.push(wait(since, tried.startedAt));
+    parts.push(
+      h("div", {
+        class: `bar tried ${lookOf({ status: "error", kind: tried.kind })}`,
+        style: span(tried.startedAt, tried.endedAt),
+        title: `attempt failed: ${tried.kind}`,
+      }),
+      h("div", { class: "retry-tick", style: { left: x(tried.endedAt - origin) } }),
+    );
+    since = tried.endedAt;
+  }
+  const last = call.status === "retrying" ? null : (call.attemptStartedAt ?? first);
+  if (since != null) parts.push(wait(since, last ?? end));
+  if (last != null) parts.push(h("div", { class: `bar ${look}`, style: span(last, end), title }));
+  else if (call.endedAt != null) {
+    parts.push(h("div", { class: `bar unstarted ${look}`, style: span(end, end), title }));
+  }
+
+  return h(
+    "div",
+    { class: "row call", "data-call-id": call.id, "data-status": call.status, "data-look": look },
+    h(
+      "div",
+      { class: "label", title },
+      h("span", { class: "id" }, call.id),
+      h("span", { class: "tool" }, call.tool),
+    ),
+    h("div", { class: "track", style: grid }, parts),
+    h(
+      "div",
+      { class: `dur ${look}` },
+      call.attempts > 1 ? h("span", { class: "attempts" }, `×${call.attempts}`) : null,
+      first != null ? ms(end - first) : "–",
+    ),
+  );
+}
+
+function renderInFlight(now) {
+  const { count: n, calls } = state.inFlight;
+  const t = state.totals;
+  $("inflight-sub").textContent = t
+    ? `${count.format(n)} running · ${count.format(t.queued)} queued`
+    : "";
+  if (n === 0) {
+    $("inflight").replaceChildren(h("p", { class: "empty" }, "Nothing running right now."));
+    return;
+  }
+  const rows = calls.map((c) =>
+    h(
+      "div",
+      { class: "flight" },
+      h("span", { class: "pulse" }),
+      h("span", { class: "tool" }, c.tool),
+      h("span", { class: "id", title: `batch ${c.batchId}` }, c.id),
+      c.attempt > 1 ? h("span", { class: "chip retry" }, `attempt ${c.attempt}`) : null,
+      h("span", { class: "elapsed" }, ms(Math.max(0, now - c.startedAt))),
+    ),
+  );
+  const more =
+    n > calls.length ? h("p", { class: "more" }, `+ ${count.format(n - calls.length)} more`) : null;
+  $("inflight").replaceChildren(...rows, more ?? "");
+}
+
+function renderTools() {
+  const head = ["Tool", "Calls", "Running", "p50", "p95", "Max", "Errors", "Retries", "Timeouts"];
+  const rows = state.tools.map((t) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, t.tool),
+      h("td", {}, count.format(t.calls)),
+      h("td", { class: t.running ? "live" : "" }, count.format(t.running)),
+      h("td", {}, ms(t.p50)),
+      h("td", {}, ms(t.p95)),
+      h("td", {}, ms(t.max)),
+      h(
+        "td",
+        { class: "rate", title: `${t.failed} of ${t.calls} failed` },
+        h("span", { class: "meter" }, h("span", { style: { width: `${100 * t.errorRate}%` } })),
+        pct(t.failed, t.calls),
+      ),
+      h("td", { class: t.retries ? "warn" : "" }, count.format(t.retries)),
+      h(
+        "td",
+        { class: t.timeouts ? "warn" : "", title: `${t.abandoned} abandoned` },
+        count.format(t.timeouts),
+      ),
+    ),
+  );
+  $("tools").replaceChildren(
+    rows.length === 0
+      ? h("p", { class: "empty" }, "No tools registered.")
+      : h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              head.map((name) => h("th", { scope: "col" }, name)),
+            ),
+          ),
+          h("tbody", {}, rows),
+        ),
+  );
+}
+
+const INCIDENT_LABELS = { retry: "Retry", timeout: "Timeout", abandoned: "Abandoned" };
+
+function renderIncidents() {
+  const list = [...state.incidents].reverse();
+  $("incidents-sub").textContent = list.length ? `last ${list.length}` : "";
+  if (list.length === 0) {
+    $("incidents").replaceChildren(h("li", { class: "empty" }, "No retries or timeouts so far."));
+    return;
+  }
+  $("incidents").replaceChildren(
+    ...list.map((i) =>
+      h(
+        "li",
+        { class: "incident" },
+        h("span", { class: `chip ${i.type}` }, INCIDENT_LABELS[i.type]),
+        h(
+          "div",
+          { class: "what" },
+          h("div", {}, h("span", { class: "id" }, i.callId), ` ${i.tool} · attempt ${i.attempt}`),
+          h("div", { class: "message", title: i.message }, i.message),
+        ),
+        h("time", { class: "muted" }, clock(i.at)),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- the stream
+
+function connect() {
+  const conn = $("conn");
+  const label = $("conn-text");
+  const events = new EventSource("events");
+  events.addEventListener("open", () => {
+    conn.dataset.state = "live";
+    label.textContent = "Live";
+  });
+  events.addEventListener("error", () => {
+    conn.dataset.state = "down";
+    // EventSource retries by itself after a network error, but gives up on an HTTP error (a
+    // restarted server with a new token, say): then start over, less eagerly.
+    if (events.readyState === EventSource.CLOSED) {
+      label.textContent = "Disconnected · retrying";
+      setTimeout(connect, 5_000);
+    } else label.textContent = "Reconnecting…";
+  });
+  for (const name of ["snapshot", "update"]) {
+    events.addEventListener(name, (e) => apply(JSON.parse(e.data)));
+  }
+}
+
+renderLegend();
+connect();

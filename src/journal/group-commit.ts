@@ -1,0 +1,132 @@
+/** One outcome waiting for its commit. */
+export interface PendingRow {
+  readonly batchId: string;
+  readonly callId: string;
+  /** The outcome, already encoded, so a value that cannot be encoded fails only its own call. */
+  readonly text: string;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Writes one group of rows in one transaction (one commit, one sync). */
+export type GroupWriter = (rows: readonly PendingRow[]) => void | Promise<void>;
+
+/** Counters of a journal's writes, for tuning and for the benchmarks. */
+export interface JournalWriteStats {
+  /** Outcomes committed. */
+  readonly recorded: number;
+  /** Transactions committed: each is one sync of the journal's storage. */
+  readonly commits: number;
+  /** Outcomes waiting for their commit right now. */
+  readonly pending: number;
+}
+
+/**
+ * Group commit: every `record()` that arrives in the same turn of the event loop (up to
+ * `maxRows`) goes into one transaction, and each caller's promise resolves once that transaction
+ * has committed. While a commit is in flight (an async driver), new rows wait and form the next
+ * group, so a slow disk makes groups larger instead of making a queue of syncs.
+ */
+export class GroupCommitter {
+  readonly #write: GroupWriter;
+  readonly #maxRows: number;
+  #queue: PendingRow[] = [];
+  #scheduled = false;
+  #inFlight: Promise<void> | undefined;
+  #recorded = 0;
+  #commits = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(write: GroupWriter, maxRows: number) {
+    this.#write = write;
+    this.#maxRows = maxRows;
+  }
+
+  /** Queues one row; the promise settles when its transaction has committed (or failed). */
+  add(batchId: string, callId: string, text: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ batchId, callId, text, resolve, reject });
+      if (this.#inFlight !== undefined) return;
+      if (this.#queue.length >= this.#maxRows) {
+        this.#drain();
+      } else if (!this.#scheduled) {
+        this.#scheduled = true;
+        // setImmediate runs after the poll phase: every outcome that finished in this turn of
+        // the event loop (timers, I/O, and the microtasks they set off) joins the same commit.
+        setImmediate(() => {
+          this.#scheduled = false;
+          if (this.#inFlight === undefined) this.#drain();
+        });
+      }
+    });
+  }
+
+  /** The rows still waiting for a commit (the journal's `load` also looks here). */
+  pendingRows(): readonly PendingRow[] {
+    return this.#queue;
+  }
+
+  /** Commits every waiting row now; resolves when nothing is waiting or in flight. */
+  flush(): Promise<void> {
+    if (this.#inFlight === undefined && this.#queue.length > 0) this.#drain();
+    if (this.#inFlight === undefined && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  stats(): JournalWriteStats {
+    return { recorded: this.#recorded, commits: this.#commits, pending: this.#queue.length };
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0) {
+      const group =
+        this.#queue.length <= this.#maxRows ? this.#queue : this.#queue.slice(0, this.#maxRows);
+      this.#queue = this.#queue.length <= this.#maxRows ? [] : this.#queue.slice(this.#maxRows);
+      let written: void | Promise<void>;
+      try {
+        written = this.#write(group);
+      } catch (error) {
+        fail(group, error);
+        continue;
+      }
+      if (written instanceof Promise) {
+        this.#inFlight = written.then(
+          () => {
+            this.#committed(group);
+            this.#afterAsync();
+          },
+          (error: unknown) => {
+            fail(group, error);
+            this.#afterAsync();
+          },
+        );
+        return;
+      }
+      this.#committed(group);
+    }
+    this.#becomeIdle();
+  }
+
+  #afterAsync(): void {
+    this.#inFlight = undefined;
+    // Rows that arrived during the commit form the next group at once: they have waited already.
+    this.#drain();
+  }
+
+  #committed(group: readonly PendingRow[]): void {
+    this.#commits++;
+    this.#recorded += group.length;
+    for (const row of group) row.resolve();
+  }
+
+  #becomeIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function fail(group: readonly PendingRow[], error: unknown): void {
+  for (const row of group) row.reject(error);
+}

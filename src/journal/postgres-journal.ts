@@ -1,0 +1,226 @@
+import type pg from "pg";
+import type { ErrorKind, Journal, Outcome } from "../core/index.js";
+import {
+  checkBatchId,
+  checkTransientKinds,
+  checkIdentifier,
+  checkPositiveInteger,
+  decodeOutcome,
+  describe,
+  encodeOutcome,
+  isTransient,
+  warnSkipped,
+} from "./codec.js";
+import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
+import { requirePeer } from "./optional-require.js";
+
+/** What the journal needs of a `pg` connection: a `pg.Pool` or a connected `pg.Client`. */
+export interface PostgresQueryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** Options of {@link PostgresJournal}. */
+export interface PostgresJournalOptions {
+  /**
+   * Error kinds that describe the run rather than the call, and are not recorded: resuming the
+   * batch runs those calls again. `[]` records every outcome.
+   * @default ["cancelled", "deadline", "rejected"]
+   */
+  readonly transientKinds?: readonly ErrorKind[];
+  /**
+   * A `pg.Pool` (or connected `pg.Client`) to use. The journal does not end it. Give either
+   * `pool` or `connectionString`.
+   */
+  readonly pool?: PostgresQueryable;
+  /**
+   * A connection string; the journal opens a small pool of its own and ends it on `close()`.
+   * @example "postgresql://postgres@127.0.0.1:5432/postgres"
+   */
+  readonly connectionString?: string;
+  /**
+   * The table that holds the outcomes; created on first use if missing (or by `setup()`).
+   * @default "volley_journal"
+   */
+  readonly table?: string;
+  /**
+   * The most outcomes one statement (one transaction, one commit) writes. While a commit is in
+   * flight the next outcomes wait and form the next group.
+   * @default 1000
+   */
+  readonly maxBatchSize?: number;
+}
+
+/**
+ * A {@link Journal} in Postgres (`pg`). As with the SQLite journal, outcomes are grouped: those
+ * that finish while a commit is in flight, or in the same turn of the event loop, go into one
+ * `INSERT … SELECT FROM unnest(…)` statement, and each `record()` resolves after it has committed.
+ *
+ * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const journal = new PostgresJournal({ pool });
+ * const executor = createExecutor({ tools, journal });
+ * ```
+ */
+export class PostgresJournal implements Journal {
+  /** The table the journal writes to. */
+  readonly table: string;
+  readonly #pool: PostgresQueryable;
+  readonly #ownedPool: pg.Pool | undefined;
+  readonly #committer: GroupCommitter;
+  readonly #transient: ReadonlySet<ErrorKind>;
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: PostgresJournalOptions | string) {
+    const opts: PostgresJournalOptions =
+      typeof options === "string" ? { connectionString: options } : options;
+    if (typeof opts !== "object" || opts === null) {
+      throw new TypeError(
+        `Expected a connection string or PostgresJournal options, got ${describe(options)}`,
+      );
+    }
+    this.table = checkIdentifier("table", opts.table ?? "volley_journal");
+    const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
+    this.#transient = checkTransientKinds(opts.transientKinds);
+    if (opts.pool !== undefined) {
+      if (typeof opts.pool !== "object" || typeof opts.pool?.query !== "function") {
+        throw new TypeError(
+          `Expected pool to be a pg.Pool or pg.Client, got ${describe(opts.pool)}`,
+        );
+      }
+      this.#pool = opts.pool;
+      this.#ownedPool = undefined;
+    } else if (typeof opts.connectionString === "string" && opts.connectionString.length > 0) {
+      const { Pool } = requirePeer<typeof pg>("pg", "PostgresJournal", "pg");
+      this.#ownedPool = new Pool({ connectionString: opts.connectionString, max: 4 });
+      this.#pool = this.#ownedPool;
+    } else {
+      throw new TypeError(
+        `Expected pool or connectionString, got connectionString ${describe(opts.connectionString)}`,
+      );
+    }
+    const insert = `INSERT INTO "${this.table}" (batch_id, call_id, outcome)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::json[])
+      ON CONFLICT (batch_id, call_id) DO NOTHING`;
+    this.#committer = new GroupCommitter(async (rows: readonly PendingRow[]) => {
+      await this.setup();
+      // One statement is one transaction: one commit (and one WAL flush) for the whole group.
+      await this.#pool.query(insert, [
+        rows.map((r) => r.batchId),
+        rows.map((r) => r.callId),
+        rows.map((r) => r.text),
+      ]);
+    }, maxBatchSize);
+  }
+
+  /** Creates the table if it is missing. Called on first use; call it early to fail early. */
+  setup(): Promise<void> {
+    this.#ready ??= this.#pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS "${this.table}" (
+          batch_id text NOT NULL,
+          call_id text NOT NULL,
+          outcome json NOT NULL,
+          recorded_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (batch_id, call_id)
+        )`,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Two processes creating the table at once: the loser sees a duplicate; the table exists.
+          const code = (error as { code?: unknown }).code;
+          if (code === "23505" || code === "42P07") return;
+          this.#ready = undefined;
+          throw error;
+        },
+      );
+    return this.#ready;
+  }
+
+  /** The outcomes recorded for `batchId` (including those still waiting for their commit). */
+  async load(batchId: string): Promise<Outcome[]> {
+    checkBatchId(batchId);
+    this.#checkOpen();
+    await this.setup();
+    // Fetched as text, so the journal's own decoder reads it the same way in every driver setup.
+    const result = await this.#pool.query<{ outcome: string }>(
+      `SELECT outcome::text AS outcome FROM "${this.table}" WHERE batch_id = $1 ORDER BY recorded_at, call_id`,
+      [batchId],
+    );
+    const outcomes: Outcome[] = [];
+    const seen = new Set<string>();
+    let skipped = 0;
+    for (const row of result.rows) {
+      const outcome = decodeOutcome(row.outcome);
+      if (outcome === undefined) skipped++;
+      else if (!seen.has(outcome.id)) {
+        seen.add(outcome.id);
+        outcomes.push(outcome);
+      }
+    }
+    for (const row of this.#committer.pendingRows()) {
+      if (row.batchId !== batchId || seen.has(row.callId)) continue;
+      const outcome = decodeOutcome(row.text);
+      if (outcome !== undefined) {
+        seen.add(outcome.id);
+        outcomes.push(outcome);
+      }
+    }
+    warnSkipped("PostgresJournal", batchId, skipped);
+    return outcomes;
+  }
+
+  /** Records one outcome; resolves once the statement that holds it has committed. */
+  record(batchId: string, outcome: Outcome): Promise<void> {
+    checkBatchId(batchId);
+    this.#checkOpen();
+    if (isTransient(outcome, this.#transient)) return Promise.resolve();
+    let text: string;
+    try {
+      text = encodeOutcome(batchId, outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#committer.add(batchId, outcome.id, text);
+  }
+
+  /** Forgets a batch. Outcomes of that batch still waiting for a commit are committed first. */
+  async delete(batchId: string): Promise<void> {
+    checkBatchId(batchId);
+    this.#checkOpen();
+    await this.#committer.flush();
+    await this.setup();
+    await this.#pool.query(`DELETE FROM "${this.table}" WHERE batch_id = $1`, [batchId]);
+  }
+
+  /** Commits every waiting outcome now. */
+  flush(): Promise<void> {
+    return this.#committer.flush();
+  }
+
+  /** Write counters: outcomes recorded, statements committed, outcomes waiting. */
+  stats(): JournalWriteStats {
+    return this.#committer.stats();
+  }
+
+  /** Commits what is waiting, then ends the pool if the journal opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#committer.flush();
+    this.#closed = true;
+    await this.#ownedPool?.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("The PostgresJournal is closed");
+  }
+}

@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+
+/** The part of a LangGraph run config that names where a node runs. */
+export interface GraphLocation {
+  readonly configurable?: {
+    readonly thread_id?: unknown;
+    readonly checkpoint_ns?: unknown;
+    readonly [key: string]: unknown;
+  };
+}
+
+/** What identifies a node's batch besides its place in the graph. */
+export interface GraphBatchKey {
+  /** The id of the AIMessage whose tool calls make the batch: the preferred key. */
+  readonly messageId?: string | undefined;
+}
+
+/**
+ * The deterministic batch id of a graph node's tool calls, for a journal: the same thread, the
+ * same node (its checkpoint namespace without task ids) and the same AIMessage id, or failing
+ * that the same calls, give the same id. Resuming a thread (`graph.invoke(null, config)`) or
+ * invoking it again with the same calls therefore replays the journaled outcomes instead of
+ * running the tools again. Without a `thread_id` nothing can be resumed, and it returns
+ * `undefined` (the executor then makes a random id).
+ * @param config The node's run config (`config.configurable.thread_id`, `checkpoint_ns`).
+ * @param calls The pending calls: hashed (ids, names, args) when no message id is given.
+ * @example
+ * const batchId = graphBatchId(config, aiMessage.tool_calls, { messageId: aiMessage.id });
+ * // "lg:thread-1:tools:m:run-42"
+ */
+export function graphBatchId(
+  config: GraphLocation | undefined,
+  calls: readonly unknown[],
+  key: GraphBatchKey = {},
+): string | undefined {
+  const thread = config?.configurable?.thread_id;
+  if ((typeof thread !== "string" && typeof thread !== "number") || thread === "") return undefined;
+  const ns = nodePath(config?.configurable?.checkpoint_ns);
+  const which =
+    typeof key.messageId === "string" && key.messageId.length > 0
+      ? `m:${key.messageId}`
+      : `h:${hashCalls(calls)}`;
+  return `lg:${String(thread)}:${ns}:${which}`;
+}
+
+/**
+ * The node's path in the graph: the checkpoint namespace without its task ids
+ * (`"parent:<task>|tools:<task>"` → `"parent|tools"`). Task ids change with every step, while a
+ * batch must keep its id across the steps that resume it.
+ */
+function nodePath(ns: unknown): string {
+  if (typeof ns !== "string" || ns === "") return "";
+  return ns
+    .split("|")
+    .map((segment) => {
+      const at = segment.indexOf(":");
+      return at < 0 ? segment : segment.slice(0, at);
+    })
+    .join("|");
+}
+
+/** A stable hash of the calls: canonical JSON (sorted keys) of their ids, names and args. */
+function hashCalls(calls: readonly unknown[]): string {
+  const hash = createHash("sha256");
+  hash.update(canonicalJson(calls));
+  return hash.digest("hex").slice(0, 32);
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    const json = JSON.stringify(value);
+    return json === undefined ? "null" : json;
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(",")}}`;
+}

@@ -1,0 +1,29 @@
+/**
+ * `volley/langgraph`: Volley inside LangGraph.js graphs and LangChain agents.
+ * - {@link ParallelToolState} and {@link parallelToolNode}: the tutorial's state and node.
+ * - {@link VolleyToolNode}: a drop-in for LangGraph's `ToolNode`.
+ * - {@link volleyMiddleware}: for `createAgent` from `langchain`.
+ * - {@link graphBatchId}: the deterministic batch id that lets a journal resume a thread.
+ */
+export { ParallelToolState } from "./state.js";
+export type { ToolErrorEntry, ParallelToolStateValue, ParallelToolStateUpdate } from "./state.js";
+export { parallelToolNode } from "./parallel-tool-node.js";
+export type {
+  ParallelToolNode,
+  ParallelToolNodeOptions,
+  ParallelToolUpdate,
+  PendingToolsState,
+  ToolOutcomeChunk,
+} from "./parallel-tool-node.js";
+export { VolleyToolNode } from "./tool-node.js";
+export type { VolleyToolNodeOptions } from "./tool-node.js";
+export type { ToolErrorHandler, ToolCallFailure, ToolAnswer } from "./tool-messages.js";
+export { volleyMiddleware } from "./middleware.js";
+export type { VolleyMiddlewareOptions } from "./middleware.js";
+export { graphBatchId } from "./batch-id.js";
+export { runTutorialGraph } from "./demo-graph.js";
+export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
+export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
+export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
+export { StoreJournal } from "./store-journal.js";
+export type { StoreJournalOptions } from "./store-journal.js";

@@ -1,0 +1,119 @@
+import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { isGraphBubbleUp } from "@langchain/langgraph";
+import { createMiddleware, type AgentMiddleware, type ToolCallRequest } from "langchain";
+import { CancelledError, type Executor } from "../core/index.js";
+import { graphBatchId } from "./batch-id.js";
+import { isExecutor } from "./executor-source.js";
+import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
+
+/** Options of {@link volleyMiddleware}. */
+export interface VolleyMiddlewareOptions {
+  /** The middleware's name, unique among an agent's middleware. @default "VolleyMiddleware" */
+  readonly name?: string;
+  /**
+   * `true`: a failed call answers with an error `ToolMessage` (`status: "error"`). `false`: the
+   * error is thrown to the agent (LangChain's own `handleToolErrors` rules then apply). A
+   * function decides per failure.
+   * @default true
+   */
+  readonly handleToolErrors?: boolean | ToolErrorHandler;
+  /**
+   * The batch id of each call, the key a journal replays it by. `false`: a random id each time.
+   * @default graphBatchId(runtime, [call]): from the thread, the node and the call
+   */
+  readonly batchId?:
+    false | ((request: ToolCallRequest, call: LangChainToolCall) => string | undefined);
+}
+
+/**
+ * A `wrapToolCall` middleware for `createAgent` (from `langchain`), which runs every tool call
+ * of a turn as a task of its own: each call runs LangChain's own handler inside the executor's
+ * scheduling, so one executor's slot limits (global and per tool), timeouts (the attempt's signal
+ * reaches the tool), retries, journal and events hold across all of the agent's parallel calls.
+ * Register the agent's tools with the executor too: a call of a tool the executor does not know
+ * answers with an `unknown_tool` error.
+ * @throws TypeError when not given an executor.
+ * @example
+ * const executor = createExecutor({ tools: [search, fetchPage], concurrency: 4 });
+ * const agent = createAgent({ model, tools: [search, fetchPage], middleware: [volleyMiddleware(executor)] });
+ */
+export function volleyMiddleware(
+  executor: Executor,
+  options: VolleyMiddlewareOptions = {},
+): AgentMiddleware {
+  if (!isExecutor(executor)) {
+    throw new TypeError(
+      "volleyMiddleware: expected an executor from createExecutor() (register the agent's tools with it)",
+    );
+  }
+  const handle = options.handleToolErrors ?? true;
+  if (typeof handle !== "boolean" && typeof handle !== "function") {
+    throw new TypeError(
+      `volleyMiddleware: expected handleToolErrors to be a boolean or a function, got ${typeof handle}`,
+    );
+  }
+  const batchIdOf = options.batchId ?? defaultBatchId;
+  if (batchIdOf !== false && typeof batchIdOf !== "function") {
+    throw new TypeError(
+      `volleyMiddleware: expected batchId to be false or a function, got ${typeof batchIdOf}`,
+    );
+  }
+  return createMiddleware({
+    name: options.name ?? "VolleyMiddleware",
+    wrapToolCall: async (request, handler) => {
+      const call = request.toolCall;
+      const id = call.id ?? "";
+      let bubbled: unknown;
+      let thrown: unknown;
+      const signal = request.runtime.signal;
+      const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
+        ...(signal ? { signal } : {}),
+        ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
+        invoke: async (_attempt, ctx) => {
+          try {
+            return await handler({
+              ...request,
+              tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
+              runtime: { ...request.runtime, signal: ctx.signal },
+            });
+          } catch (error) {
+            if (isGraphBubbleUp(error)) {
+              // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
+              // journaled, so a resume runs it again), and LangGraph gets it below.
+              bubbled = error;
+              throw new CancelledError(`call "${id}" interrupted the graph`);
+            }
+            thrown = error;
+            throw error;
+          }
+        },
+      });
+      const outcome = (await batch).outcomes[0]!;
+      if (bubbled !== undefined && outcome.status === "error") throw bubbled;
+      if (outcome.status === "ok")
+        return answerOf(outcome.value, id, call.name, outcome.replayed === true);
+      if (signal?.aborted) throw signal.reason;
+      return answerFailure(handle, outcome, call, thrown);
+    },
+  }) as unknown as AgentMiddleware;
+}
+
+function defaultBatchId(request: ToolCallRequest, call: LangChainToolCall): string | undefined {
+  return graphBatchId({ configurable: request.runtime.configurable }, [call]);
+}
+
+/**
+ * The tool as the handler should invoke it: with the attempt's signal, which aborts on Volley's
+ * timeout, deadline and cancel (LangChain's handler otherwise passes only the graph's signal).
+ */
+function withSignal<T extends object>(tool: T, signal: AbortSignal): T {
+  const invoke = (tool as { invoke?: unknown }).invoke;
+  if (typeof invoke !== "function") return tool;
+  return new Proxy(tool, {
+    get(target, key, receiver) {
+      if (key !== "invoke") return Reflect.get(target, key, receiver);
+      return (input: unknown, config?: Record<string, unknown>) =>
+        invoke.call(target, input, { ...config, signal });
+    },
+  });
+}

@@ -1,0 +1,140 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { Outcome, ToolCall } from "../core/index.js";
+import { graphBatchId } from "./batch-id.js";
+import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import { runCalls } from "./run-calls.js";
+import { abortReason, runLimits } from "./run-config.js";
+import type { ToolErrorEntry } from "./state.js";
+
+/** What {@link parallelToolNode} writes to LangGraph's custom stream for each finished call. */
+export interface ToolOutcomeChunk {
+  /** Tells these chunks apart from other custom stream writes. */
+  readonly type: "volley:outcome";
+  /** The call's outcome, as the executor delivered it. */
+  readonly outcome: Outcome;
+}
+
+/** Options of {@link parallelToolNode}. */
+export interface ParallelToolNodeOptions {
+  /** Options of the executor the node makes, when it is given tools rather than an executor. */
+  readonly executor?: NodeExecutorOptions;
+  /**
+   * Each step's time budget (ms): calls still running when it passes end `deadline`.
+   * @default Infinity
+   */
+  readonly deadlineMs?: number;
+  /** Priority of the step's calls that set none. @default the tools' own */
+  readonly priority?: number;
+  /**
+   * The batch id of a step, the key a journal resumes it by. `false`: a random id each time.
+   * @default graphBatchId(config, calls): from the thread, the node and the calls
+   */
+  readonly batchId?:
+    false | ((config: LangGraphRunnableConfig, calls: readonly unknown[]) => string | undefined);
+  /**
+   * Write each outcome to LangGraph's custom stream (`streamMode: "custom"`) as it finishes.
+   * @default true
+   */
+  readonly stream?: boolean;
+}
+
+/** The state a {@link parallelToolNode} reads. */
+export interface PendingToolsState {
+  /** The calls to run: `{ id, name, args }` or the tutorial's `{ id, tool_name, args }`. */
+  readonly pending_tools?: readonly ToolCall[] | unknown;
+}
+
+/** The update a {@link parallelToolNode} returns. */
+export interface ParallelToolUpdate {
+  /** Always `[]`: the node has run them. */
+  readonly pending_tools: ToolCall[];
+  /** This step's successful values, by call id. */
+  readonly results: Record<string, unknown>;
+  /** This step's failures, by call id. */
+  readonly errors: Record<string, ToolErrorEntry>;
+}
+
+/** A graph node made by {@link parallelToolNode}. */
+export type ParallelToolNode = (
+  state: PendingToolsState,
+  config?: LangGraphRunnableConfig,
+) => Promise<ParallelToolUpdate>;
+
+/**
+ * A node that runs the state's `pending_tools` in parallel through a Volley executor and writes
+ * `results` and `errors` (by call id); it clears `pending_tools` and leaves `messages` alone. A
+ * malformed call becomes an error entry. Each outcome goes to LangGraph's custom stream as it
+ * finishes. The run config's `signal` (and `timeout`) and `maxConcurrency` apply to the step.
+ * @param executorOrTools An executor from `createExecutor()`, or the tools to make one from.
+ * @throws TypeError for neither an executor nor tools, or a bad option.
+ * @example
+ * const graph = new StateGraph(ParallelToolState)
+ *   .addNode("tools", parallelToolNode(createExecutor({ tools: [fastTool, slowTool], concurrency: 8 })))
+ *   .addEdge(START, "tools")
+ *   .compile();
+ * const state = await graph.invoke({ pending_tools: calls });
+ */
+export function parallelToolNode(
+  executorOrTools: ExecutorOrTools,
+  options: ParallelToolNodeOptions = {},
+): ParallelToolNode {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`parallelToolNode: expected an options object, got ${String(options)}`);
+  }
+  const executor = executorOf("parallelToolNode", executorOrTools, options.executor);
+  const { deadlineMs, priority, batchId = defaultBatchId, stream = true } = options;
+  if (deadlineMs !== undefined && !(typeof deadlineMs === "number" && deadlineMs >= 0)) {
+    throw new TypeError(
+      `parallelToolNode: expected deadlineMs to be a number of ms >= 0, got ${String(deadlineMs)}`,
+    );
+  }
+  if (batchId !== false && typeof batchId !== "function") {
+    throw new TypeError(
+      `parallelToolNode: expected batchId to be false or a function, got ${typeof batchId}`,
+    );
+  }
+  return async (state, config = {}) => {
+    const pending = state?.pending_tools ?? [];
+    // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
+    const results: Record<string, unknown> = Object.create(null);
+    const errors: Record<string, ToolErrorEntry> = Object.create(null);
+    if (!Array.isArray(pending)) {
+      errors["pending_tools"] = {
+        kind: "invalid_call",
+        message: `Expected pending_tools to be an array of tool calls, got ${typeof pending}`,
+      };
+      return { pending_tools: [], results, errors };
+    }
+    if (pending.length === 0) return { pending_tools: [], results, errors };
+    const limits = runLimits(config);
+    const writer = stream ? config.writer : undefined;
+    const outcomes = await runCalls(executor, pending, {
+      batchId: batchId === false ? undefined : batchId(config, pending),
+      signal: limits.signal,
+      deadlineMs,
+      priority,
+      maxConcurrency: limits.maxConcurrency,
+      onOutcome:
+        typeof writer === "function"
+          ? (outcome) => writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+          : undefined,
+    });
+    // A cancelled step must not look finished: the graph run is being aborted, and a resume
+    // should run these calls again (a journal replays the ones that did finish).
+    if (limits.signal?.aborted) throw abortReason(limits.signal);
+    for (const outcome of outcomes) {
+      // The first call to use an id owns its key, as in the executor's report.
+      if (outcome.id in results || outcome.id in errors) continue;
+      if (outcome.status === "ok") results[outcome.id] = outcome.value;
+      else errors[outcome.id] = { kind: outcome.error.kind, message: outcome.error.message };
+    }
+    return { pending_tools: [], results, errors };
+  };
+}
+
+function defaultBatchId(
+  config: LangGraphRunnableConfig,
+  calls: readonly unknown[],
+): string | undefined {
+  return graphBatchId(config, calls);
+}

@@ -1,0 +1,180 @@
+import type { BaseStore, PutOperation } from "@langchain/langgraph";
+import type { ErrorKind, Journal, Outcome } from "../core/index.js";
+import {
+  checkBatchId,
+  checkTransientKinds,
+  checkPositiveInteger,
+  decodeOutcome,
+  describe,
+  encodeOutcome,
+  isTransient,
+  warnSkipped,
+} from "../journal/codec.js";
+import { GroupCommitter, type JournalWriteStats } from "../journal/group-commit.js";
+
+/** Options of {@link StoreJournal}. */
+export interface StoreJournalOptions {
+  /**
+   * Error kinds that describe the run rather than the call, and are not recorded: resuming the
+   * batch runs those calls again. `[]` records every outcome.
+   * @default ["cancelled", "deadline", "rejected"]
+   */
+  readonly transientKinds?: readonly ErrorKind[];
+  /**
+   * The namespace under which each batch gets a namespace of its own (`[...namespace, batchId]`,
+   * the batch id escaped, since store labels may not contain `.` or `:`).
+   * @default ["volley", "journal"]
+   */
+  readonly namespace?: readonly string[];
+  /**
+   * The most outcomes one `store.batch()` call writes. Outcomes that finish in the same turn of
+   * the event loop, or while a write is in flight, share one call.
+   * @default 500
+   */
+  readonly maxBatchSize?: number;
+  /**
+   * How many items one `store.search()` page reads when loading a batch.
+   * @default 1000
+   */
+  readonly pageSize?: number;
+}
+
+/**
+ * A {@link Journal} on LangGraph's `BaseStore` (the graph's `store`: `InMemoryStore`,
+ * `PostgresStore`, the platform's store). Each outcome is an item: namespace
+ * `[...namespace, batchId]`, key the call id, value the outcome as plain JSON.
+ *
+ * @example
+ * ```ts
+ * const store = new InMemoryStore();
+ * const journal = new StoreJournal(store);
+ * const graph = builder.compile({ checkpointer, store });
+ * ```
+ */
+export class StoreJournal implements Journal {
+  /** The store the journal writes to. */
+  readonly store: BaseStore;
+  /** The namespace under which each batch has its own. */
+  readonly namespace: readonly string[];
+  readonly #pageSize: number;
+  readonly #committer: GroupCommitter;
+  readonly #transient: ReadonlySet<ErrorKind>;
+
+  constructor(store: BaseStore, options: StoreJournalOptions = {}) {
+    if (
+      typeof store !== "object" ||
+      store === null ||
+      typeof (store as { batch?: unknown }).batch !== "function" ||
+      typeof (store as { search?: unknown }).search !== "function"
+    ) {
+      throw new TypeError(
+        `Expected store to be a LangGraph BaseStore (with batch() and search()), got ${describe(store)}`,
+      );
+    }
+    const namespace = options.namespace ?? ["volley", "journal"];
+    if (
+      !Array.isArray(namespace) ||
+      namespace.length === 0 ||
+      !namespace.every((l) => typeof l === "string" && l.length > 0 && !/[.:\0]/.test(l))
+    ) {
+      throw new TypeError(
+        `Expected namespace to be a non-empty array of labels without ".", ":" or NUL, got ${describe(namespace)}`,
+      );
+    }
+    this.store = store;
+    this.namespace = Object.freeze([...namespace]);
+    this.#transient = checkTransientKinds(options.transientKinds);
+    this.#pageSize = checkPositiveInteger("pageSize", options.pageSize ?? 1000);
+    this.#committer = new GroupCommitter(
+      async (rows) => {
+        const ops: PutOperation[] = rows.map((row) => ({
+          namespace: this.#namespaceOf(row.batchId),
+          key: row.callId,
+          value: JSON.parse(row.text) as Record<string, unknown>,
+          index: false,
+        }));
+        await this.store.batch(ops);
+      },
+      checkPositiveInteger("maxBatchSize", options.maxBatchSize ?? 500),
+    );
+  }
+
+  /** The outcomes recorded for `batchId` (including those still waiting for their write). */
+  async load(batchId: string): Promise<Outcome[]> {
+    checkBatchId(batchId);
+    const namespace = this.#namespaceOf(batchId);
+    const outcomes: Outcome[] = [];
+    const seen = new Set<string>();
+    let skipped = 0;
+    for (let offset = 0; ; offset += this.#pageSize) {
+      const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
+      for (const item of items) {
+        // A search matches by prefix: skip items of a deeper namespace.
+        if (item.namespace.length !== namespace.length) continue;
+        const outcome = decodeOutcome(item.value);
+        if (outcome === undefined || outcome.id !== item.key) skipped++;
+        else if (!seen.has(outcome.id)) {
+          seen.add(outcome.id);
+          outcomes.push(outcome);
+        }
+      }
+      if (items.length < this.#pageSize) break;
+    }
+    for (const row of this.#committer.pendingRows()) {
+      if (row.batchId !== batchId || seen.has(row.callId)) continue;
+      const outcome = decodeOutcome(row.text);
+      if (outcome !== undefined) {
+        seen.add(outcome.id);
+        outcomes.push(outcome);
+      }
+    }
+    warnSkipped("StoreJournal", batchId, skipped);
+    return outcomes;
+  }
+
+  /**
+   * Records one outcome; resolves once the store has written it. A store's `put` overwrites, so
+   * the executor's rule (one outcome per call, never re-run once journaled) is what keeps the
+   * first outcome here.
+   */
+  record(batchId: string, outcome: Outcome): Promise<void> {
+    checkBatchId(batchId);
+    if (isTransient(outcome, this.#transient)) return Promise.resolve();
+    let text: string;
+    try {
+      text = encodeOutcome(batchId, outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#committer.add(batchId, outcome.id, text);
+  }
+
+  /** Forgets a batch: deletes its items. */
+  async delete(batchId: string): Promise<void> {
+    checkBatchId(batchId);
+    await this.#committer.flush();
+    const namespace = this.#namespaceOf(batchId);
+    for (;;) {
+      const items = await this.store.search(namespace, { limit: this.#pageSize });
+      const own = items.filter((item) => item.namespace.length === namespace.length);
+      if (own.length === 0) return;
+      await this.store.batch(own.map((item) => ({ namespace, key: item.key, value: null })));
+      if (items.length < this.#pageSize) return;
+    }
+  }
+
+  /** Writes every waiting outcome now. */
+  flush(): Promise<void> {
+    return this.#committer.flush();
+  }
+
+  /** Write counters: outcomes recorded, `store.batch()` calls, outcomes waiting. */
+  stats(): JournalWriteStats {
+    return this.#committer.stats();
+  }
+
+  #namespaceOf(batchId: string): string[] {
+    // Store labels may not contain "." or ":" (graph batch ids do): escape them reversibly.
+    return [...this.namespace, encodeURIComponent(batchId).replace(/\./g, "%2E")];
+  }
+}

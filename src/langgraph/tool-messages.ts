@@ -1,0 +1,158 @@
+import {
+  AIMessage,
+  BaseMessage as BaseMessageClass,
+  ChatMessage,
+  FunctionMessage,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
+import { Command, Send, isCommand } from "@langchain/langgraph";
+import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { formatOutcomeError, type ErrorOutcome, type OutcomeError } from "../core/index.js";
+
+/**
+ * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
+ * Return `undefined` to throw the error instead.
+ * @param error What the tool threw; for limits (timeout, deadline, cancel) and bad calls, a
+ *   {@link ToolCallFailure} whose `name` is the error's class and whose `kind` is the outcome's.
+ * @param call The call as the model made it.
+ * @param outcome The call's error outcome.
+ */
+export type ToolErrorHandler = (
+  error: Error,
+  call: LangChainToolCall,
+  outcome: ErrorOutcome,
+) => ToolMessage | string | undefined;
+
+/** An error that stands for a failed outcome with no thrown error of its own. */
+export interface ToolCallFailure extends Error {
+  /** The outcome's error kind. */
+  readonly kind: ErrorOutcome["error"]["kind"];
+}
+
+/** What a call answers with: a tool message, or a `Command` a tool returned. */
+export type ToolAnswer = ToolMessage | Command;
+
+/**
+ * Turns a successful call's value into its answer. Tools invoked with the full tool call already
+ * return a `ToolMessage` (with its artifact) or a `Command`; a value replayed from a durable
+ * journal is revived first; anything else becomes the message's content.
+ */
+export function answerOf(
+  value: unknown,
+  callId: string,
+  name: string,
+  replayed = false,
+): ToolAnswer {
+  if (replayed) value = reviveJournaled(value);
+  if (isCommand(value)) return value;
+  if (ToolMessage.isInstance(value)) {
+    if (!value.tool_call_id) value.tool_call_id = callId;
+    if (value.name === undefined) value.name = name;
+    return value;
+  }
+  return new ToolMessage({
+    status: "success",
+    name,
+    content: typeof value === "string" ? value : stringify(value),
+    tool_call_id: callId,
+  });
+}
+
+/** The error answer the model sees, as LangGraph's `ToolNode` words it. */
+export function errorAnswer(error: OutcomeError, callId: string, name: string): ToolMessage {
+  return new ToolMessage({
+    status: "error",
+    name,
+    content: `${formatOutcomeError(error)}\n Please fix your mistakes.`,
+    tool_call_id: callId,
+  });
+}
+
+/**
+ * The answer to a failed call under a `handleToolErrors` setting: an error `ToolMessage`, or
+ * the error thrown (`false`, or a handler that returns `undefined`).
+ * @param thrown What the tool's last attempt threw, if it threw.
+ */
+export function answerFailure(
+  handle: boolean | ToolErrorHandler,
+  outcome: ErrorOutcome,
+  call: LangChainToolCall,
+  thrown: unknown,
+): ToolMessage {
+  const id = call.id ?? "";
+  if (handle === true) return errorAnswer(outcome.error, id, call.name);
+  const error = thrown instanceof Error ? thrown : failureOf(outcome);
+  if (handle === false) throw error;
+  const answer = handle(error, call, outcome);
+  if (answer === undefined) throw error;
+  if (typeof answer === "string") {
+    return new ToolMessage({ status: "error", name: call.name, content: answer, tool_call_id: id });
+  }
+  answer.status ??= "error";
+  return answer;
+}
+
+function failureOf(outcome: ErrorOutcome): ToolCallFailure {
+  const error = new Error(outcome.error.message) as Error & { kind: string };
+  const name = outcome.error.data?.["name"];
+  error.name = typeof name === "string" ? name : "ToolCallFailure";
+  error.kind = outcome.error.kind;
+  return error as ToolCallFailure;
+}
+
+const MESSAGE_CLASSES: Readonly<Record<string, new (fields: never) => BaseMessage>> = {
+  AIMessage,
+  ChatMessage,
+  FunctionMessage,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+};
+
+/**
+ * A value read back from a durable journal, which stores JSON: LangChain messages (`{ lc: 1,
+ * type: "constructor", … }`), `Command`s and `Send`s become instances again, so that a replayed
+ * call answers exactly as it did when it ran.
+ */
+export function reviveJournaled(value: unknown, depth = 0): unknown {
+  if (typeof value !== "object" || value === null || depth > 32) return value;
+  if (isCommand(value) || BaseMessageClass.isInstance(value) || value instanceof Send) return value;
+  if (Array.isArray(value)) return value.map((item) => reviveJournaled(item, depth + 1));
+  const record = value as Record<string, unknown>;
+  if (
+    record["lc"] === 1 &&
+    record["type"] === "constructor" &&
+    Array.isArray(record["id"]) &&
+    typeof record["kwargs"] === "object" &&
+    record["kwargs"] !== null
+  ) {
+    const Message = MESSAGE_CLASSES[String(record["id"][record["id"].length - 1])];
+    if (Message !== undefined) return new Message(record["kwargs"] as never);
+  }
+  if (record["lg_name"] === "Send" && typeof record["node"] === "string") {
+    return new Send(record["node"], reviveJournaled(record["args"], depth + 1));
+  }
+  if (record["lg_name"] === "Command") {
+    const { lg_name: _name, ...params } = record;
+    return new Command(
+      reviveJournaled(params, depth + 1) as ConstructorParameters<typeof Command>[0],
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record)) out[key] = reviveJournaled(item, depth + 1);
+  return out;
+}
+
+function stringify(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+  } catch {
+    return String(value);
+  }
+}

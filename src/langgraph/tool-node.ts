@@ -1,0 +1,346 @@
+import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { InvalidToolCall, ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import {
+  Command,
+  isCommand,
+  isGraphBubbleUp,
+  Send,
+  type LangGraphRunnableConfig,
+} from "@langchain/langgraph";
+import { ToolNode } from "@langchain/langgraph/prebuilt";
+import {
+  CancelledError,
+  isLangChainTool,
+  isVolleyTool,
+  type AnyTool,
+  type AttemptInvoker,
+  type ErrorOutcome,
+  type Executor,
+  type Outcome,
+  type ToolContext,
+} from "../core/index.js";
+import { graphBatchId } from "./batch-id.js";
+import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
+import { runCalls } from "./run-calls.js";
+import { abortReason, runLimits } from "./run-config.js";
+import {
+  answerFailure,
+  answerOf,
+  type ToolAnswer,
+  type ToolErrorHandler,
+} from "./tool-messages.js";
+
+/** Options of {@link VolleyToolNode}. */
+export interface VolleyToolNodeOptions {
+  /** The node's run name. @default "tools" */
+  readonly name?: string;
+  /** Tags for the node's runs. */
+  readonly tags?: string[];
+  /**
+   * `true`: a failed call answers with an error `ToolMessage` (`status: "error"`), as in
+   * `ToolNode`. `false`: the first failure (in call order) is thrown out of the node once the
+   * batch has finished. A function decides per failure.
+   * @default true
+   */
+  readonly handleToolErrors?: boolean | ToolErrorHandler;
+  /** Options of the executor the node makes, when it is given tools rather than an executor. */
+  readonly executor?: NodeExecutorOptions;
+  /**
+   * Each step's time budget (ms): calls still running when it passes end `deadline`.
+   * @default Infinity
+   */
+  readonly deadlineMs?: number;
+  /** Priority of the step's calls that set none. @default the tools' own */
+  readonly priority?: number;
+  /**
+   * Write each outcome to LangGraph's custom stream (`streamMode: "custom"`) as it finishes, as a
+   * `{ type: "volley:outcome", outcome }` chunk. Off by default, so that a graph's own custom
+   * stream is unchanged when it swaps `ToolNode` for this node.
+   * @default false
+   */
+  readonly stream?: boolean;
+  /**
+   * The batch id of a step, the key a journal resumes it by. `false`: a random id each time.
+   * @default graphBatchId(config, calls, { messageId }): from the thread, the node and the AIMessage
+   */
+  readonly batchId?:
+    | false
+    | ((
+        config: LangGraphRunnableConfig,
+        calls: readonly LangChainToolCall[],
+        messageId: string | undefined,
+      ) => string | undefined);
+}
+
+interface SendInput {
+  readonly lg_tool_call: LangChainToolCall;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * A drop-in for LangGraph's `ToolNode` that runs the last AIMessage's tool calls through a
+ * Volley executor: bounded, with timeouts, retries, events and a journal. It answers every call
+ * with a `ToolMessage` (artifacts and `Command`s pass through, `interrupt()` too), answers every
+ * `invalid_tool_calls` entry with an error `ToolMessage`, and maps the run config's
+ * `maxConcurrency`, `timeout` and `signal` onto the executor, which `ToolNode` ignores.
+ * @example
+ * const tools = new VolleyToolNode(createExecutor({ tools: [search, fetchPage], concurrency: 4 }));
+ * const agent = createReactAgent({ llm, tools });
+ * // or: new StateGraph(MessagesAnnotation).addNode("tools", tools) … .addConditionalEdges("agent", toolsCondition)
+ */
+export class VolleyToolNode extends ToolNode {
+  /** The executor the calls run on. */
+  readonly executor: Executor;
+  readonly #byName: ReadonlyMap<string, AnyTool>;
+  readonly #handle: boolean | ToolErrorHandler;
+  readonly #deadlineMs: number | undefined;
+  readonly #priority: number | undefined;
+  readonly #batchId: NonNullable<VolleyToolNodeOptions["batchId"]>;
+  readonly #stream: boolean;
+
+  /**
+   * @param toolsOrExecutor An executor from `createExecutor()`, or the tools to make one from
+   *   (`defineTool()` tools or `@langchain/core` tools).
+   * @throws TypeError for neither an executor nor tools, or a bad option.
+   */
+  constructor(toolsOrExecutor: ExecutorOrTools, options: VolleyToolNodeOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`VolleyToolNode: expected an options object, got ${String(options)}`);
+    }
+    const executor = executorOf("VolleyToolNode", toolsOrExecutor, options.executor);
+    const handle = options.handleToolErrors ?? true;
+    if (typeof handle !== "boolean" && typeof handle !== "function") {
+      throw new TypeError(
+        `VolleyToolNode: expected handleToolErrors to be a boolean or a function, got ${typeof handle}`,
+      );
+    }
+    const { deadlineMs, batchId = defaultBatchId } = options;
+    if (deadlineMs !== undefined && !(typeof deadlineMs === "number" && deadlineMs >= 0)) {
+      throw new TypeError(
+        `VolleyToolNode: expected deadlineMs to be a number of ms >= 0, got ${String(deadlineMs)}`,
+      );
+    }
+    if (batchId !== false && typeof batchId !== "function") {
+      throw new TypeError(
+        `VolleyToolNode: expected batchId to be false or a function, got ${typeof batchId}`,
+      );
+    }
+    super(executor.tools as unknown as ToolNode["tools"], {
+      name: options.name ?? "tools",
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
+      handleToolErrors: handle !== false,
+    });
+    this.executor = executor;
+    this.#byName = new Map(executor.tools.map((tool) => [tool.name, tool]));
+    this.#handle = handle;
+    this.#deadlineMs = deadlineMs;
+    this.#priority = options.priority;
+    this.#batchId = batchId;
+    this.#stream = options.stream === true;
+  }
+
+  protected override async run(
+    input: unknown,
+    config: LangGraphRunnableConfig = {},
+  ): Promise<unknown> {
+    const { calls, invalid, state, messageId } = readInput(input);
+    const byId = new Map<string, LangChainToolCall>();
+    for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
+    const bubbled = new Map<string, unknown>();
+    const thrown = new Map<string, unknown>();
+    const invoke: AttemptInvoker = (attempt, ctx, run) => {
+      const call = byId.get(attempt.id);
+      let pending: unknown;
+      try {
+        pending = this.#invokeTool(attempt.name, call, ctx, run, config, state);
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      return Promise.resolve(pending).catch((error: unknown) => {
+        if (isGraphBubbleUp(error)) {
+          // An interrupt or a parent command is not a failure: it ends the call "cancelled"
+          // (never retried, never journaled, so a resume runs it again with the resume value),
+          // and goes to LangGraph once the batch is done.
+          bubbled.set(attempt.id, error);
+          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
+        }
+        thrown.set(attempt.id, error);
+        throw error;
+      });
+    };
+    const limits = runLimits(config);
+    const writer = this.#stream ? config.writer : undefined;
+    const outcomes =
+      calls.length === 0
+        ? []
+        : await runCalls(this.executor, calls, {
+            batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
+            signal: limits.signal,
+            deadlineMs: this.#deadlineMs,
+            priority: this.#priority,
+            maxConcurrency: limits.maxConcurrency,
+            invoke,
+            onOutcome:
+              typeof writer === "function"
+                ? (outcome) =>
+                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+                : undefined,
+          });
+    for (const outcome of outcomes) {
+      const bubble = bubbled.get(outcome.id);
+      if (bubble !== undefined && outcome.status === "error") throw bubble;
+    }
+    if (limits.signal?.aborted) throw abortReason(limits.signal);
+    const answers: ToolAnswer[] = outcomes.map((outcome) =>
+      this.#answer(outcome, calls[outcome.index], thrown.get(outcome.id)),
+    );
+    for (const call of invalid) answers.push(this.#answerInvalid(call));
+    return combine(answers, Array.isArray(input));
+  }
+
+  #invokeTool(
+    name: string,
+    call: LangChainToolCall | undefined,
+    ctx: ToolContext,
+    run: () => unknown,
+    config: LangGraphRunnableConfig,
+    state: unknown,
+  ): unknown {
+    const tool = this.#byName.get(name);
+    const runConfig = { ...config, signal: ctx.signal };
+    if (tool !== undefined && call !== undefined && !isVolleyTool(tool) && isLangChainTool(tool)) {
+      // With the full tool call, a LangChain tool answers with its own ToolMessage (artifact
+      // included) or a Command, and gets the ToolRuntime that ToolNode would give it.
+      const lc = tool as unknown as {
+        invoke(input: unknown, config: Record<string, unknown>): Promise<unknown>;
+      };
+      return lc.invoke(
+        { ...call, type: "tool_call" },
+        {
+          ...runConfig,
+          config: runConfig,
+          state,
+          toolCallId: call.id ?? "",
+          context: config.context,
+          store: config.store ?? null,
+          writer: config.writer ?? null,
+        },
+      );
+    }
+    // A Volley tool runs as the executor would run it (inline or on its backend), inside the
+    // graph's config, so that interrupt() and getConfig() work in it.
+    return AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
+  }
+
+  #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
+    const id = call?.id ?? "";
+    const name = call?.name ?? outcome.name;
+    if (outcome.status === "ok")
+      return answerOf(outcome.value, id, name, outcome.replayed === true);
+    return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
+  }
+
+  #answerInvalid(call: InvalidToolCall): ToolMessage {
+    const id = call.id ?? "";
+    const name = call.name ?? "";
+    const message = `The model's call${name ? ` to "${name}"` : ""} could not be read: ${call.error ?? "its arguments are not valid JSON"}${call.args ? ` (args: ${call.args})` : ""}`;
+    const outcome: ErrorOutcome = {
+      id,
+      index: -1,
+      name,
+      status: "error",
+      error: { kind: "invalid_call", message },
+      startedAt: null,
+      durationMs: 0,
+      attempts: 0,
+    };
+    return answerFailure(this.#handle, outcome, { id, name, args: {} }, undefined);
+  }
+}
+
+function defaultBatchId(
+  config: LangGraphRunnableConfig,
+  calls: readonly LangChainToolCall[],
+  messageId: string | undefined,
+): string | undefined {
+  return graphBatchId(config, calls, { messageId });
+}
+
+function isSendInput(input: unknown): input is SendInput {
+  return typeof input === "object" && input !== null && "lg_tool_call" in input;
+}
+
+interface NodeInput {
+  readonly calls: LangChainToolCall[];
+  readonly invalid: InvalidToolCall[];
+  readonly state: unknown;
+  readonly messageId: string | undefined;
+}
+
+/** Reads the calls to run, as ToolNode does: a `Send` payload, or the last AIMessage's calls not yet answered. */
+function readInput(input: unknown): NodeInput {
+  if (isSendInput(input)) {
+    const { lg_tool_call: call, ...state } = input;
+    return { calls: [call], invalid: [], state, messageId: undefined };
+  }
+  const messages: unknown = Array.isArray(input)
+    ? input
+    : typeof input === "object" && input !== null
+      ? (input as { messages?: unknown }).messages
+      : undefined;
+  if (!Array.isArray(messages)) {
+    throw new TypeError(
+      "VolleyToolNode: expected BaseMessage[] or { messages: BaseMessage[] } as input",
+    );
+  }
+  const answered = new Set<string>();
+  let ai: AIMessage | undefined;
+  for (const message of messages as BaseMessage[]) {
+    if (ToolMessage.isInstance(message)) answered.add(message.tool_call_id);
+  }
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (AIMessage.isInstance(messages[i])) {
+      ai = messages[i] as AIMessage;
+      break;
+    }
+  }
+  if (ai === undefined) throw new TypeError("VolleyToolNode: the input holds no AIMessage");
+  const open = (call: { id?: string | undefined }): boolean =>
+    call.id == null || !answered.has(call.id);
+  return {
+    calls: (ai.tool_calls ?? []).filter(open),
+    invalid: (ai.invalid_tool_calls ?? []).filter(open),
+    state: input,
+    messageId: ai.id,
+  };
+}
+
+/** The node's output, as ToolNode shapes it: messages, or updates and commands side by side. */
+function combine(answers: ToolAnswer[], asList: boolean): unknown {
+  if (!answers.some(isCommand)) return asList ? answers : { messages: answers };
+  const combined: unknown[] = [];
+  let parent: Command | undefined;
+  for (const answer of answers) {
+    if (!isCommand(answer)) {
+      combined.push(asList ? [answer] : { messages: [answer] });
+      continue;
+    }
+    const goto = answer.goto as unknown;
+    if (
+      answer.graph === Command.PARENT &&
+      Array.isArray(goto) &&
+      goto.every((g) => g instanceof Send)
+    ) {
+      // Sends to the parent graph from several tools travel as one command.
+      if (parent === undefined) {
+        parent = new Command({ graph: Command.PARENT, goto: [...(goto as Send[])] });
+      } else (parent.goto as Send[]).push(...(goto as Send[]));
+      continue;
+    }
+    combined.push(answer);
+  }
+  if (parent !== undefined) combined.push(parent);
+  return combined;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { GroupCommitter, type PendingRow } from "../../src/journal/group-commit.js";
+
+describe("GroupCommitter", () => {
+  it("puts the rows of one tick in one commit and resolves them after it", async () => {
+    const groups: string[][] = [];
+    const committer = new GroupCommitter((rows) => {
+      groups.push(rows.map((r) => r.callId));
+    }, 100);
+    const order: string[] = [];
+    const a = committer.add("b", "a", "{}").then(() => order.push("a"));
+    const b = committer.add("b", "b", "{}").then(() => order.push("b"));
+    expect(groups).toEqual([]);
+    await Promise.all([a, b]);
+    expect(groups).toEqual([["a", "b"]]);
+    expect(order).toEqual(["a", "b"]);
+    expect(committer.stats()).toEqual({ recorded: 2, commits: 1, pending: 0 });
+  });
+
+  it("while an async commit is in flight, gathers the next rows into the next group", async () => {
+    const groups: string[][] = [];
+    let release: (() => void) | undefined;
+    const committer = new GroupCommitter((rows: readonly PendingRow[]) => {
+      groups.push(rows.map((r) => r.callId));
+      return new Promise<void>((resolve) => (release = resolve));
+    }, 100);
+    const first = committer.add("b", "1", "{}");
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([["1"]]);
+    const later = ["2", "3", "4"].map((id) => committer.add("b", id, "{}"));
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toHaveLength(1); // still waiting for the first commit
+    release!();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([["1"], ["2", "3", "4"]]);
+    release!();
+    await Promise.all(later);
+    expect(committer.stats().commits).toBe(2);
+  });
+
+  it("splits at maxRows and rejects every row of a failed group, and only those", async () => {
+    let calls = 0;
+    const committer = new GroupCommitter((rows) => {
+      calls++;
+      if (rows.some((r) => r.callId === "bad")) throw new Error("disk full");
+    }, 2);
+    const results = await Promise.allSettled(
+      ["a", "bad", "c", "d"].map((id) => committer.add("b", id, "{}")),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      "rejected",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect(calls).toBe(2);
+    expect(committer.stats()).toEqual({ recorded: 2, commits: 1, pending: 0 });
+  });
+
+  it("flush() commits at once and resolves when nothing is waiting", async () => {
+    const groups: number[] = [];
+    const committer = new GroupCommitter((rows) => {
+      groups.push(rows.length);
+    }, 100);
+    await committer.flush();
+    const row = committer.add("b", "a", "{}");
+    await committer.flush();
+    expect(groups).toEqual([1]);
+    await row;
+  });
+});

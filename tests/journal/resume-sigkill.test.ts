@@ -1,0 +1,83 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runTs } from "../helpers/child-process.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+const child = join(import.meta.dirname, "fixtures", "resume-child.ts");
+
+function countEffects(file: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+    counts[line] = (counts[line] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe("executor resume after SIGKILL (SqliteJournal)", () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (dir = makeTempDir("resume")));
+  afterEach(() => dir.remove());
+
+  it("re-runs only the 3 calls that had not finished", async () => {
+    const env = {
+      VOLLEY_JOURNAL: join(dir.path, "journal.db"),
+      VOLLEY_EFFECTS: join(dir.path, "effects.log"),
+    };
+    writeFileSync(env.VOLLEY_EFFECTS, "");
+
+    const first = runTs(child, { ...env, VOLLEY_HANG: "1" });
+    const seen = await first.waitFor(
+      (lines) => lines.filter((l) => l.startsWith("outcome")).length >= 2,
+    );
+    first.process.kill("SIGKILL");
+    const died = await first.exited;
+    expect(died.signal).toBe("SIGKILL");
+    expect(seen.filter((l) => l.startsWith("outcome")).sort()).toEqual([
+      "outcome call_a ran",
+      "outcome call_b ran",
+    ]);
+    expect(countEffects(env.VOLLEY_EFFECTS)).toEqual({
+      "started a": 1,
+      "started b": 1,
+      "started c": 1,
+      "started d": 1,
+      "started e": 1,
+      "done a": 1,
+      "done b": 1,
+    });
+
+    const second = runTs(child, env);
+    const exit = await second.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+    const outcomes = second.lines.filter((l) => l.startsWith("outcome")).sort();
+    expect(outcomes).toEqual([
+      "outcome call_a replayed",
+      "outcome call_b replayed",
+      "outcome call_c ran",
+      "outcome call_d ran",
+      "outcome call_e ran",
+    ]);
+    // a and b ran once in all; c, d, e started twice (killed mid-way the first time), finished once.
+    expect(countEffects(env.VOLLEY_EFFECTS)).toEqual({
+      "started a": 1,
+      "started b": 1,
+      "started c": 2,
+      "started d": 2,
+      "started e": 2,
+      "done a": 1,
+      "done b": 1,
+      "done c": 1,
+      "done d": 1,
+      "done e": 1,
+    });
+    const report = second.lines.find((l) => l.startsWith("report "))!;
+    expect(JSON.parse(report.slice("report ".length))).toEqual({
+      call_a: "did a",
+      call_b: "did b",
+      call_c: "did c",
+      call_d: "did d",
+      call_e: "did e",
+    });
+  });
+});
