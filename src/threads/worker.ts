@@ -20,6 +20,8 @@ const hooks: Promise<unknown> =
   setup?.fromSource === true
     ? import("tsx/esm/api").then((tsx) => tsx.register())
     : Promise.resolve();
+// Handled here so that a failure cannot kill the thread before an attempt asks (and reports it).
+hooks.catch(() => {});
 
 function toolsOf(url: string): Promise<ReadonlyMap<string, AnyTool>> {
   let pending = modules.get(url);
