@@ -62,20 +62,26 @@ describe("parallelToolNode", () => {
     expect(Object.keys(state.errors).sort()).toEqual(["error_1", "error_2"]);
   });
 
-  it("turns malformed pending calls into error entries, never a crash", async () => {
+  it.each([
+    ["in one batch", undefined],
+    ["under maxConcurrency", 2],
+  ])("turns malformed pending calls into error entries, never a crash (%s)", async (_l, max) => {
     const { fastTool } = tutorialTools(5, 10);
     const graph = graphOf(parallelToolNode([fastTool]));
-    const state = await graph.invoke({
-      pending_tools: [
-        { id: "good", name: "fast_tool", args: { query: "a" } },
-        null,
-        { name: "fast_tool", args: { query: "no id" } },
-        { id: "good", name: "fast_tool", args: { query: "again" } },
-        { id: "no_name", args: {} },
-        { id: "unknown", name: "nope", args: {} },
-        { id: "bad_args", name: "fast_tool", args: { query: 1 } },
-      ] as never,
-    });
+    const state = await graph.invoke(
+      {
+        pending_tools: [
+          { id: "good", name: "fast_tool", args: { query: "a" } },
+          null,
+          { name: "fast_tool", args: { query: "no id" } },
+          { id: "good", name: "fast_tool", args: { query: "again" } },
+          { id: "no_name", args: {} },
+          { id: "unknown", name: "nope", args: {} },
+          { id: "bad_args", name: "fast_tool", args: { query: 1 } },
+        ] as never,
+      },
+      max === undefined ? {} : { maxConcurrency: max },
+    );
     expect(state.results).toEqual({ good: "Fast result for: a" });
     expect(Object.fromEntries(Object.entries(state.errors).map(([k, v]) => [k, v.kind]))).toEqual({
       "#1": "invalid_call",
