@@ -56,9 +56,9 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
     expect(out.messages.filter((m) => ToolMessage.isInstance(m))).toHaveLength(6);
   });
 
-  it("timeout: 200 with 1 s tools — the executor's slots are free at the timeout", async () => {
-    // A tool that ignores its signal: under ToolNode it holds on until the end.
-    const lgProbe = new Probe();
+  it("timeout: 200 with 3 s tools — the executor's slots are free at the timeout", async () => {
+    // (Under ToolNode a tool that ignores its signal holds on until its end; LangGraph's own
+    // timeout is what we compare against in docs/langgraph.md, not something to test here.)
     const deaf = (probe: Probe) =>
       tool(
         async ({ query }) => {
@@ -67,15 +67,6 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
         },
         { name: "work", description: "Works a while", schema: z.object({ query: z.string() }) },
       );
-    const lgRun = toolsGraph(new ToolNode([deaf(lgProbe)])).invoke(
-      { messages: [sixCalls()] },
-      { timeout: 200 },
-    );
-    await expect(lgRun).rejects.toThrow(/timeout/i);
-    // Tools that started before the timeout keep running (on a loaded machine not all 6 may have).
-    const lgStarted = lgProbe.inFlight;
-    expect(lgStarted).toBeGreaterThan(0);
-
     // Under Volley, a tool that honours its signal is aborted at the timeout, and one that
     // ignores it no longer holds an executor slot.
     const volleyProbe = new Probe();
@@ -103,8 +94,6 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
     ).rejects.toThrow(/timeout/i);
     expect(deafExecutor.stats().running).toBe(0);
     expect(deafProbe.inFlight).toBe(deafProbe.runs.size);
-    await new Promise((r) => setTimeout(r, 3_000));
-    expect(lgProbe.finished).toBe(lgStarted);
   });
 
   it("honours config.signal: the calls are cancelled and the node rethrows the abort", async () => {
