@@ -1,5 +1,6 @@
 /**
- * `npx tsx bench/threads.ts [--quick]`: CPU-bound tool calls inline against `volley/threads`.
+ * `npx tsx bench/threads.ts [--quick]` (`RUNS=n` for n runs, default 5): CPU-bound tool calls
+ * inline against `volley/threads`.
  *
  * Eight calls of a hash loop (~200 ms each, calibrated on this machine) run in one batch, inline
  * and in worker threads; the script reports the wall time, the speedup, and the event loop's

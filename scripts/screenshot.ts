@@ -27,6 +27,7 @@ try {
   const page = await browser.context.newPage();
   await page.goto(dashboard.url);
   await page.locator("#conn[data-state=live]").waitFor();
+  await sleep(500); // let the browser settle, so it does not slow the demo's tools
 
   await executor.execute(demoCalls);
   await executor.execute(nextStepsCalls);

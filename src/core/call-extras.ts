@@ -22,6 +22,8 @@ export interface RecoveryOrigin {
 export interface CallExtras {
   /** The call's claim on its sequential-group locks. */
   ticket?: SequenceTicket<CallState> | undefined;
+  /** Set while a call of an idempotent tool waits for its groups: dedupe it once it holds them. */
+  dedupeWhenReady?: boolean | undefined;
   /** The dedupe key, while this call leads identical calls in flight. */
   dedupeKey?: string | undefined;
   /** The table the key is in. */

@@ -29,7 +29,7 @@ import type { VolleyError } from "./errors/volley-error.js";
 import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
 import type { Journal } from "./journal.js";
 import type { ErrorKind, ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
-import { EXECUTOR_DEFAULTS } from "./policy.js";
+import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
 import {
   backoffDelay,
@@ -41,7 +41,7 @@ import {
 import { formatIssues, type ArgsCheck } from "./schema.js";
 import { SignalHub } from "./signal-hub.js";
 import { TimeoutWheel } from "./timeout-wheel.js";
-import { isVolleyTool, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
+import { assertPolicy, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
 import { OPEN_LANE, registerTools, type ToolEntry } from "./tool-entry.js";
 import {
   assertCount,
@@ -77,6 +77,12 @@ export interface ExecutorOptions<
    * @default 0
    */
   readonly priority?: number;
+  /**
+   * Policies by tool name, over each tool's own: how a `@langchain/core` tool, which cannot carry
+   * Volley's policy fields, gets a timeout, a rate limit, a circuit breaker or a recovery.
+   * @example policies: { search: { rateLimit: { max: 5, perMs: 1_000 }, onError: { default: [] } } }
+   */
+  readonly policies?: Readonly<Record<string, Policy>>;
   /** Runs every tool's attempts on this backend (for example `bullmqBackend()` from `volley/bullmq`). */
   readonly backend?: Backend;
   /**
@@ -294,12 +300,17 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         `Expected journal to have load() and record(), got ${describeValue(options.journal)}`,
       );
     }
+    const policies = checkPolicies(options.policies);
     this.#tools = registerTools(
       options.tools,
-      { timeoutMs, retry: options.retry, priority: options.priority ?? 0 },
+      { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
       backends,
       options.backend,
     );
+    for (const name of Object.keys(policies ?? {})) {
+      if (!this.#tools.has(name))
+        throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+    }
     this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
@@ -1098,10 +1109,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #attachToolFeatures(tools: readonly AnyTool[]): void {
     for (const tool of tools) {
       const entry = this.#tools.get(tool.name)!;
-      const policy = isVolleyTool(tool) ? tool : undefined;
-      if (policy?.rateLimit !== undefined)
+      const policy = entry.policy;
+      if (policy.rateLimit !== undefined)
         entry.bucket = new TokenBucket(policy.rateLimit, this.#clock, () => this.#drain());
-      if (policy?.circuitBreaker !== undefined) {
+      if (policy.circuitBreaker !== undefined) {
         entry.breaker = new CircuitBreaker(policy.circuitBreaker, (snapshot) => {
           if (this.#events.has("circuit:state"))
             this.#events.emit("circuit:state", {
@@ -1168,40 +1179,53 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         return;
       }
     }
-    if (dedupe && tool.dedupe !== null) {
-      const key = canonicalKey(call.args);
-      if (key !== undefined) {
-        const x: CallExtras = (call.x ??= {});
-        const cached = tool.dedupe.cached(key, this.#clock.now());
-        if (cached !== undefined) {
-          this.#endDeduped(call, cached);
-          return;
-        }
-        const leader = tool.dedupe.inflight.get(key);
-        if (leader !== undefined) {
-          x.leader = leader;
-          (leader.x!.followers ??= []).push(call);
-          call.phase = CallPhase.Held;
-          this.#held++;
-          return;
-        }
-        tool.dedupe.inflight.set(key, call);
-        x.dedupeKey = key;
-        x.dedupe = tool.dedupe;
-      }
-    }
-    if (group !== undefined || tool.exclusive !== null) {
+    // A call waits for its groups first (in call order), then for an identical call in flight.
+    let waiting = false;
+    const inherited = call.x?.ticket;
+    if (inherited !== undefined) waiting = !inherited.granted;
+    else if (group !== undefined || tool.exclusive !== null) {
       const locks: SequenceLock<CallState>[] = [];
       if (group !== undefined) locks.push(this.#sequencer.group(group));
       if (tool.exclusive !== null) locks.push(tool.exclusive);
       const ticket = new SequenceTicket(call, locks);
       (call.x ??= {}).ticket = ticket;
-      if (!this.#sequencer.acquire(ticket)) {
-        call.phase = CallPhase.Held;
-        this.#held++;
-        return;
-      }
+      waiting = !this.#sequencer.join(ticket);
     }
+    if (waiting) {
+      if (dedupe && tool.dedupe !== null) call.x!.dedupeWhenReady = true;
+      call.phase = CallPhase.Held;
+      this.#held++;
+      return;
+    }
+    if (dedupe && tool.dedupe !== null) this.#dedupeOrEnqueue(call);
+    else this.#enqueue(call);
+  }
+
+  /** An idempotent tool's call: answered from the cache, joins an identical call, or leads. */
+  #dedupeOrEnqueue(call: CallState): void {
+    const table = call.tool.dedupe!;
+    const key = canonicalKey(call.args);
+    if (key === undefined) {
+      this.#enqueue(call);
+      return;
+    }
+    const cached = table.cached(key, this.#clock.now());
+    if (cached !== undefined) {
+      this.#endDeduped(call, cached);
+      return;
+    }
+    const x: CallExtras = (call.x ??= {});
+    const leader = table.inflight.get(key);
+    if (leader !== undefined) {
+      x.leader = leader;
+      (leader.x!.followers ??= []).push(call);
+      call.phase = CallPhase.Held;
+      this.#held++;
+      return;
+    }
+    table.inflight.set(key, call);
+    x.dedupeKey = key;
+    x.dedupe = table;
     this.#enqueue(call);
   }
 
@@ -1352,7 +1376,13 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         next.x.followers = x.followers;
         for (const follower of x.followers) follower.x!.leader = next;
       }
-      if (x.ticket !== undefined) this.#releaseTicket(x);
+      if (x.ticket !== undefined) {
+        // The fallback keeps the call's place in its groups until the outcome is decided.
+        const { ready } = this.#sequencer.handOver(x.ticket, next, fallback.exclusive);
+        next.x.ticket = x.ticket;
+        x.ticket = undefined;
+        this.#enqueueReady(ready);
+      }
     }
     const checked =
       fallback.validate === null ? { success: true as const, data: call.args } : undefined;
@@ -1390,7 +1420,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       });
     } else {
       (call as { args: unknown }).args = check.data;
-      this.#place(call, undefined, false);
+      // A call refused before it joined its group (an open circuit) joins it now.
+      const group = call.x?.ticket === undefined ? run.groups?.get(call.index) : undefined;
+      this.#place(call, group, false);
     }
     this.#drain();
   }
@@ -1453,11 +1485,20 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #releaseTicket(x: CallExtras): void {
     const ready = this.#sequencer.release(x.ticket!);
     x.ticket = undefined;
+    this.#enqueueReady(ready);
+  }
+
+  /** Queues the calls that now hold all their group locks. */
+  #enqueueReady(ready: readonly CallState[]): void {
     for (const next of ready) {
       // A call of a batch being ended stays held: #endBatch reaches it next and ends it.
       if ((next.batch as BatchRun).endReason !== undefined) continue;
       this.#held--;
-      this.#enqueue(next);
+      const x = next.x!;
+      if (x.dedupeWhenReady === true) {
+        x.dedupeWhenReady = false;
+        this.#dedupeOrEnqueue(next);
+      } else this.#enqueue(next);
     }
     if (ready.length > 0) this.#drain();
   }
@@ -1562,6 +1603,26 @@ function assertBackend(where: string, backend: unknown): void {
       `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
     );
   }
+}
+
+/** Checks the `policies` option: an object of policies by tool name. */
+function checkPolicies(
+  policies: Readonly<Record<string, Policy>> | undefined,
+): Readonly<Record<string, Policy>> | undefined {
+  if (policies === undefined) return undefined;
+  if (typeof policies !== "object" || policies === null || Array.isArray(policies)) {
+    throw new TypeError(
+      `Expected policies to be an object of policies by tool name, got ${describeValue(policies)}`,
+    );
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    if (typeof policy !== "object" || policy === null)
+      throw new TypeError(
+        `Expected policies.${name} to be an object, got ${describeValue(policy)}`,
+      );
+    assertPolicy(`policies.${name}`, policy);
+  }
+  return policies;
 }
 
 function assertGroup(id: string, group: unknown): void {

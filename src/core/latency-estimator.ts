@@ -3,10 +3,12 @@
  * `expectedMs` keeps it; otherwise the executor learns an exponentially weighted moving average
  * of its successful attempts' durations. A call's own `expectedMs` wins over both.
  *
- * A learned estimate orders calls by its power of two (…, 8, 16, 32 ms, …), not its exact value:
+ * A learned estimate orders calls by a power of two (…, 8, 16, 32 ms, …), not its exact value:
  * a queued call keeps the estimate it was queued with, so an estimate that wobbled with every
- * sample would let a tool's newer calls overtake its older ones. Rounded, it changes only when
- * the tool's latency really does, and a tool's calls keep their arrival order.
+ * sample would let a tool's newer calls overtake its older ones. The power changes only when the
+ * average moves well past it (hysteresis: beyond ×1.68 or ÷1.68, three quarters of a doubling),
+ * so a tool whose latency sits between two powers does not flip between them, and its calls keep
+ * their arrival order.
  */
 
 /** Weight of the newest sample in the moving average. */
@@ -33,5 +35,10 @@ export function observeLatency(estimate: LatencyEstimate, durationMs: number): v
       : estimate.latencyEwmaMs + LATENCY_EWMA_ALPHA * (durationMs - estimate.latencyEwmaMs);
   estimate.latencyEwmaMs = ewma;
   estimate.latencySamples++;
-  estimate.expectedMs = ewma < 1 ? 0 : 2 ** Math.round(Math.log2(ewma));
+  const current = estimate.expectedMs;
+  if (current === 0 || ewma > current * HYSTERESIS || ewma * HYSTERESIS < current)
+    estimate.expectedMs = ewma < 1 ? 0 : 2 ** Math.round(Math.log2(ewma));
 }
+
+/** 2^0.75: how far past its power of two the average must move to change it. */
+const HYSTERESIS = 2 ** 0.75;

@@ -20,10 +20,14 @@ export interface ToolDefaults {
   readonly timeoutMs: number;
   readonly retry: RetryPolicy | false | undefined;
   readonly priority: number;
+  /** Policies by tool name, over the tools' own (the executor's `policies` option). */
+  readonly policies?: Readonly<Record<string, Policy>> | undefined;
 }
 
 /** A registered tool, with its policy resolved once and its live counters. */
 export class ToolEntry implements LatencyEstimate {
+  /** The tool's policy: its own, with the executor's `policies` entry for it on top. */
+  readonly policy: Policy;
   readonly name: string;
   readonly validate: ArgsValidator | null;
   readonly invoke: (args: unknown, ctx: ToolContext) => unknown;
@@ -63,7 +67,10 @@ export class ToolEntry implements LatencyEstimate {
     backends: ReadonlyMap<string, Backend>,
     backend: Backend | undefined,
   ) {
-    const policy: Policy = isVolleyTool(tool) ? tool : {};
+    const own: Policy = isVolleyTool(tool) ? tool : {};
+    const extra = defaults.policies?.[tool.name];
+    const policy: Policy = extra === undefined ? own : { ...own, ...extra };
+    this.policy = policy;
     this.name = tool.name;
     this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
     this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);

@@ -10,15 +10,21 @@ export interface SseHubOptions {
   readonly heartbeatMs: number;
 }
 
+/**
+ * How much may wait in a client's socket before it misses updates. Far above one snapshot at the
+ * default ring sizes (~2 MiB at most), so that a snapshot alone never marks a client behind.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 /** One server-sent event frame. The JSON has no newlines, so one `data:` line is enough. */
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /**
- * The server-sent event stream: a snapshot on connect, then broadcast updates. A client whose
- * socket is full misses updates instead of buffering them; when it drains it gets a fresh
- * snapshot, so memory stays bounded however slow a reader is.
+ * The server-sent event stream: a snapshot on connect, then broadcast updates. A client more
+ * than {@link MAX_BUFFERED_BYTES} behind misses updates instead of buffering them; when its
+ * socket drains it gets a fresh snapshot, so memory stays bounded however slow a reader is.
  */
 export class SseHub {
   readonly #options: SseHubOptions;
@@ -70,7 +76,7 @@ export class SseHub {
     const text = frame(event, data);
     for (const res of this.#clients) {
       if (this.#behind.has(res)) continue;
-      if (res.writableNeedDrain) this.#behind.add(res);
+      if (res.writableLength > MAX_BUFFERED_BYTES) this.#behind.add(res);
       else res.write(text);
     }
   }

@@ -1,4 +1,4 @@
-import type { ErrorKind, Executor, ExecutorEvents } from "../core/index.js";
+import { systemClock, type ErrorKind, type Executor, type ExecutorEvents } from "../core/index.js";
 import { percentile, RingBuffer } from "./ring-buffer.js";
 import type {
   BatchRecord,
@@ -20,7 +20,10 @@ export interface DashboardStateOptions {
   readonly maxCallsPerBatch: number;
   /** Told after every event, so the server can schedule an update. */
   readonly onChange?: () => void;
-  /** The clock, for tests. @default Date.now */
+  /**
+   * The clock (epoch ms). It should be the executor's, whose times the events carry.
+   * @default systemClock.now
+   */
   readonly now?: () => number;
 }
 
@@ -84,7 +87,7 @@ export class DashboardState {
   constructor(source: DashboardSource, options: DashboardStateOptions) {
     this.#source = source;
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => systemClock.now());
     for (const name of source.toolNames) this.#tools.set(name, newToolState());
     this.#unsubscribe = [
       source.on("batch:started", (e) => this.#batchStarted(e)),
@@ -183,6 +186,7 @@ export class DashboardState {
         retries: this.#retries,
         timeouts: this.#timeouts,
         abandoned: stats.abandoned,
+        detached: stats.detached,
         batches: stats.batches,
       },
       tools,

@@ -87,6 +87,8 @@ export interface TotalsRecord {
   readonly retries: number;
   readonly timeouts: number;
   readonly abandoned: number;
+  /** Attempts Volley stopped waiting for (timeout, deadline, cancel) that have not settled yet. */
+  readonly detached: number;
   /** Batches not yet complete. */
   readonly batches: number;
 }

@@ -97,6 +97,13 @@ export class PostgresJournal implements Journal {
     } else if (typeof opts.connectionString === "string" && opts.connectionString.length > 0) {
       const { Pool } = requirePeer<typeof pg>("pg", "PostgresJournal", "pg");
       this.#ownedPool = new Pool({ connectionString: opts.connectionString, max: 4 });
+      // An idle connection the server drops (a restart, a failover) must not crash the process:
+      // the next query reconnects, and a failed write surfaces through record().
+      this.#ownedPool.on("error", (error) =>
+        process.emitWarning(`PostgresJournal: idle connection lost: ${error.message}`, {
+          code: "VOLLEY_JOURNAL",
+        }),
+      );
       this.#pool = this.#ownedPool;
     } else {
       throw new TypeError(

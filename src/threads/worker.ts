@@ -12,12 +12,6 @@ import type { WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
 
 /**
- * The thread is terminated when an attempt must stop, so the tool's signal never needs to fire
- * first; it is still a real signal, for tools that pass it on.
- */
-const NEVER = new AbortController().signal;
-
-/**
  * When Volley runs from source, tools modules load the way they do in the parent (under tsx or
  * vitest): TypeScript, and `.js` specifiers that name `.ts` files.
  */
@@ -26,6 +20,8 @@ const hooks: Promise<unknown> =
   setup?.fromSource === true
     ? import("tsx/esm/api").then((tsx) => tsx.register())
     : Promise.resolve();
+// Handled here so that a failure cannot kill the thread before an attempt asks (and reports it).
+hooks.catch(() => {});
 
 function toolsOf(url: string): Promise<ReadonlyMap<string, AnyTool>> {
   let pending = modules.get(url);
@@ -83,8 +79,11 @@ export default async function runAttempt(task: WorkerTask): Promise<WorkerReply>
 }
 
 function invoke(tool: AnyTool, task: WorkerTask): unknown {
+  // The thread is terminated when an attempt must stop, so this signal never fires; it is still
+  // a real one, for tools that pass it on, and a fresh one, so listeners do not pile up on it.
+  const signal = new AbortController().signal;
   const ctx: ToolContext = {
-    signal: NEVER,
+    signal,
     callId: task.callId,
     batchId: task.batchId,
     attempt: task.attempt,
@@ -97,7 +96,7 @@ function invoke(tool: AnyTool, task: WorkerTask): unknown {
   const lc = tool as unknown as {
     invoke(input: unknown, config: { signal: AbortSignal }): Promise<unknown>;
   };
-  return lc.invoke(task.args, { signal: NEVER });
+  return lc.invoke(task.args, { signal });
 }
 
 function fail(error: WireError): WorkerReply {

@@ -14,7 +14,7 @@ const viaTsx = new Map<string, Promise<Record<string, unknown>>>();
 
 /**
  * The `file:` URL of a tools module given as a URL, a `file:` URL string, or a path (relative
- * paths are resolved against the current directory).
+ * paths are resolved against the current directory), without query or fragment.
  * @throws TypeError when `module` is neither, or a URL of another scheme.
  * @example toolsModuleUrl("./tools.ts") // "file:///home/me/project/tools.ts"
  */
@@ -31,7 +31,12 @@ export function toolsModuleUrl(module: string | URL): string {
         `Expected a tools module as a file path or a file: URL, got ${JSON.stringify(module)}`,
       );
     }
-    return new URL(module).href;
+    const url = new URL(module);
+    // A module loaded through tsx's tsImport has a `?tsx-namespace=…` query in its
+    // `import.meta.url`, which means nothing in another thread: a module is its file.
+    url.search = "";
+    url.hash = "";
+    return url.href;
   }
   return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
 }

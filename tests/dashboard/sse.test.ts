@@ -104,6 +104,16 @@ describe("the /events stream", () => {
     }
   });
 
+  it("serves at most 32 streams at once", async () => {
+    const dashboard = await start();
+    const clients = await Promise.all(Array.from({ length: 32 }, () => connect(dashboard.url)));
+    expect(clients.every((c) => c.status === 200)).toBe(true);
+    const extra = await connect(dashboard.url);
+    expect(extra.status).toBe(503);
+    clients[0]!.close(); // frees a place once the server sees the socket close
+    await expect.poll(async () => (await connect(dashboard.url)).status).toBe(200);
+  });
+
   it("ends the streams on close", async () => {
     const dashboard = await start();
     const client = await connect(dashboard.url);

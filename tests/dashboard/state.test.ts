@@ -24,6 +24,8 @@ describe("DashboardState", () => {
     const onChange = vi.fn();
     const state = new DashboardState(executor, { maxBatches: 5, maxCallsPerBatch: 50, onChange });
     const batch = executor.execute(demoCalls);
+    // Calls are admitted on the next microtask.
+    await vi.advanceTimersByTimeAsync(0);
 
     const running = state.snapshot();
     expect(running.reset).toBe(true);
@@ -97,6 +99,32 @@ describe("DashboardState", () => {
       kind: "unknown_tool",
       startedAt: null,
     });
+    state.dispose();
+  });
+
+  it("counts an attempt that ignored its timeout as abandoned", async () => {
+    const stubborn = defineTool({
+      name: "stubborn",
+      description: "Ignores its abort signal",
+      schema: z.object({}),
+      timeoutMs: 50,
+      run: () => new Promise((resolve) => setTimeout(() => resolve("late"), 200)),
+    });
+    const executor = createExecutor({ tools: [stubborn] });
+    const state = new DashboardState(executor, { maxBatches: 5, maxCallsPerBatch: 50 });
+    const batch = executor.execute([{ id: "s1", name: "stubborn", args: {} }]);
+    await vi.advanceTimersByTimeAsync(100);
+    await batch;
+    expect(state.snapshot().totals).toMatchObject({ timeouts: 1, detached: 1, running: 0 });
+    await vi.advanceTimersByTimeAsync(200);
+    const { totals, tools, incidents } = state.snapshot();
+    expect(totals).toMatchObject({ timeouts: 1, abandoned: 1, detached: 0 });
+    expect(tools[0]).toMatchObject({ tool: "stubborn", timeouts: 1, abandoned: 1, failed: 1 });
+    expect(incidents.map((i) => [i.type, i.kind])).toEqual([
+      ["timeout", "timeout"],
+      ["abandoned", "timeout"],
+    ]);
+    expect(incidents[1]!.message).toBe("attempt 1 settled 150 ms after its timeout");
     state.dispose();
   });
 

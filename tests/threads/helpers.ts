@@ -23,3 +23,11 @@ export function executorWith(tools: readonly AnyTool[], worker: Backend) {
 
 export const sleepMs = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with how much later than `ms` a plain timer fired (ms): the machine's lateness. */
+export function timerLateness(ms: number): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve) =>
+    setTimeout(() => resolve(Math.max(0, performance.now() - started - ms)), ms),
+  );
+}

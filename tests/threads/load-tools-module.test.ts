@@ -82,5 +82,6 @@ describe("loadToolsModule", () => {
     expect(() => toolsModuleUrl("")).toThrow(TypeError);
     expect(() => toolsModuleUrl(42 as unknown as string)).toThrow(TypeError);
     expect(toolsModuleUrl("/tmp/tools.ts")).toBe("file:///tmp/tools.ts");
+    expect(toolsModuleUrl("file:///tmp/tools.ts?tsx-namespace=1#x")).toBe("file:///tmp/tools.ts");
   });
 });

@@ -57,6 +57,23 @@ describe("threadTools", () => {
     ).rejects.toThrow(TypeError);
   });
 
+  it("runs a @langchain/core tool of a module when a backend is asked for it by name", async () => {
+    const value = await oneThread().run(
+      {
+        tool: "reverse",
+        module: fixture("mixed.ts").href,
+        args: { text: "volley" },
+        callId: "c",
+        batchId: "b",
+        attempt: 1,
+        deadline: Infinity,
+        idempotencyKey: "k",
+      },
+      new AbortController().signal,
+    );
+    expect(value).toBe("yellov");
+  });
+
   it("rejects with the loader's error for a module that is missing", async () => {
     await expect(threadTools(fixture("missing.ts"))).rejects.toMatchObject({
       name: "ToolsModuleError",

@@ -1,6 +1,6 @@
 // The Volley dashboard page: no framework, no build step. It keeps the records the server
 // sends over /events (upserted by key, see src/dashboard/wire.ts) and redraws from them.
-/* global document, EventSource, requestAnimationFrame, setTimeout */
+/* global document, window, EventSource, requestAnimationFrame, setTimeout */
 
 /** How calls are drawn: CSS class → legend label. */
 const LOOKS = {
@@ -120,9 +120,11 @@ const count = new Intl.NumberFormat();
 function ms(value) {
   if (value == null) return "–";
   if (value === 0) return "0";
-  if (value < 1) return `${value.toFixed(2)} ms`;
-  if (value < 1000) return `${Math.round(value)} ms`;
-  if (value < 60_000) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`;
+  // Each cut-off is where rounding would carry into the next unit ("1000 ms" reads as "1.00 s").
+  if (value < 0.995) return `${value.toFixed(2)} ms`;
+  if (value < 999.5) return `${Math.round(value)} ms`;
+  if (value < 9_995) return `${(value / 1000).toFixed(2)} s`;
+  if (value < 59_950) return `${(value / 1000).toFixed(1)} s`;
   const s = Math.round(value / 1000);
   return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
@@ -234,7 +236,10 @@ function renderTimeline(now) {
   }
   // One scale for every batch, from each batch's start, so bars compare across batches.
   const span = Math.max(1, ...batches.map((b) => (b.record.endedAt ?? now) - b.record.startedAt));
-  const step = niceStep(span, 6);
+  // About one tick per 80 px of track (measured on the last drawing; the first guesses).
+  const track = document.querySelector("#timeline .axis .track");
+  const width = track?.clientWidth ?? $("timeline").clientWidth * 0.6;
+  const step = niceStep(span, Math.max(2, Math.min(6, Math.floor(width / 80))));
   const x = (t) => `${(100 * t) / span}%`;
   const ticks = Array.from({ length: Math.floor(span / step) + 1 }, (_, i) => i * step);
   sub.textContent = `${batches.length} recent batch${batches.length === 1 ? "" : "es"}, newest first`;
@@ -256,7 +261,7 @@ function renderTimeline(now) {
 
   const blocks = batches.map((batch) => {
     // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
-    const key = `${batch.version}/${span}`;
+    const key = `${batch.version}/${span}/${step}`;
     if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
     const node = batchBlock(batch, now, x, grid);
     batch.drawn = { key, node };
@@ -354,7 +359,14 @@ function renderInFlight(now) {
   const { count: n, calls } = state.inFlight;
   const t = state.totals;
   $("inflight-sub").textContent = t
-    ? `${count.format(n)} running · ${count.format(t.queued)} queued`
+    ? [
+        `${count.format(n)} running`,
+        `${count.format(t.queued)} queued`,
+        // Attempts that outlived their limit and ignore their abort signal: leaks, made visible.
+        t.detached ? `${count.format(t.detached)} past their limit, still running` : null,
+      ]
+        .filter(Boolean)
+        .join(" · ")
     : "";
   if (n === 0) {
     $("inflight").replaceChildren(h("p", { class: "empty" }, "Nothing running right now."));
@@ -475,3 +487,4 @@ function connect() {
 
 renderLegend();
 connect();
+window.addEventListener("resize", scheduleRender);
