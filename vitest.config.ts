@@ -7,5 +7,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers; keep parallelism modest on the 2-core machines.
     maxWorkers: 2,
+    // In CI, also write a machine-readable summary that .ci/run turns into one closing line.
+    reporters: process.env["CI"]
+      ? ["default", ["json", { outputFile: ".ci/vitest-results.json" }]]
+      : ["default"],
   },
 });

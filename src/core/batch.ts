@@ -85,27 +85,13 @@ export class BatchSink<O extends Outcome = Outcome> {
       if (stream.waiter && stream.head >= stream.buffer.length)
         stream.waiter.resolve({ value: undefined, done: true });
     }
-    const results: Record<string, unknown> = Object.create(null);
-    const errors: Record<string, OutcomeError> = Object.create(null);
-    for (const outcome of this.#byIndex) {
-      // The first call to use an id owns its key; `outcomes` has the later duplicates.
-      if (outcome.id in results || outcome.id in errors) continue;
-      if (outcome.status === "ok") results[outcome.id] = outcome.value;
-      else errors[outcome.id] = outcome.error;
-    }
     const counts: ReportCounts = {
       total: this.#ok + this.#error,
       ok: this.#ok,
       error: this.#error,
       byKind: this.#byKind,
     };
-    return {
-      outcomes: this.#byIndex,
-      results: results as Report<O>["results"],
-      errors,
-      wallMs,
-      counts,
-    };
+    return new BatchReport(this.#byIndex, wallMs, counts) as unknown as Report<O>;
   }
 
   /** An iterator over the outcomes, in finishing order. */
@@ -145,6 +131,60 @@ export class BatchSink<O extends Outcome = Outcome> {
         stream.head = 0;
         return Promise.resolve({ value: undefined, done: true });
       },
+    };
+  }
+}
+
+/**
+ * A report whose `results` and `errors` maps are built on first read: many callers only walk
+ * `outcomes`, and keying thousands of ids costs more than running the calls.
+ */
+class BatchReport<O extends Outcome> {
+  #results: Record<string, unknown> | undefined;
+  #errors: Record<string, OutcomeError> | undefined;
+
+  constructor(
+    readonly outcomes: readonly O[],
+    readonly wallMs: number,
+    readonly counts: ReportCounts,
+  ) {}
+
+  get results(): Record<string, unknown> {
+    if (this.#results === undefined) this.#build();
+    return this.#results!;
+  }
+
+  get errors(): Record<string, OutcomeError> {
+    if (this.#errors === undefined) this.#build();
+    return this.#errors!;
+  }
+
+  #build(): void {
+    const results: Record<string, unknown> = Object.create(null);
+    const errors: Record<string, OutcomeError> = Object.create(null);
+    for (const outcome of this.outcomes) {
+      // The first call to use an id owns its key; `outcomes` has the later duplicates.
+      if (outcome.id in results || outcome.id in errors) continue;
+      if (outcome.status === "ok") results[outcome.id] = outcome.value;
+      else errors[outcome.id] = outcome.error;
+    }
+    this.#results = results;
+    this.#errors = errors;
+  }
+
+  toJSON(): {
+    outcomes: readonly O[];
+    results: Record<string, unknown>;
+    errors: Record<string, OutcomeError>;
+    wallMs: number;
+    counts: ReportCounts;
+  } {
+    return {
+      outcomes: this.outcomes,
+      results: this.results,
+      errors: this.errors,
+      wallMs: this.wallMs,
+      counts: this.counts,
     };
   }
 }

@@ -1,3 +1,5 @@
+import type { CallExtras } from "./call-extras.js";
+import type { PriorityClass } from "./fair-queue.js";
 import type { QueueEntry } from "./queue.js";
 import type { ResolvedRetryPolicy } from "./retry.js";
 import type { ToolContext } from "./tool.js";
@@ -9,6 +11,8 @@ export const CallPhase = {
   Running: 1,
   Backoff: 2,
   Done: 3,
+  /** Held outside the queue: waiting for its sequential group, or for a duplicate in flight. */
+  Held: 4,
 } as const;
 
 /** One of {@link CallPhase}'s values. */
@@ -19,6 +23,10 @@ export interface CallOwner {
   readonly id: string;
   /** Batch deadline (epoch ms) or `Infinity`. */
   readonly deadlineAt: number;
+  /** Fair sharing: the batch's tenant, weight and class (unset: the shared defaults). */
+  readonly tenant?: string | undefined;
+  readonly weight?: number | undefined;
+  readonly priorityClass?: PriorityClass | undefined;
 }
 
 /** One call of a batch, from validation to its outcome. Internal; never handed to user code. */
@@ -40,6 +48,8 @@ export class CallState implements QueueEntry {
   expiresAt = 0;
   prev: CallState | undefined = undefined;
   next: CallState | undefined = undefined;
+  /** Batch-processing state (group lock, dedupe, recovery); `undefined` for plain calls. */
+  x: CallExtras | undefined = undefined;
 
   constructor(
     readonly batch: CallOwner,
@@ -56,6 +66,18 @@ export class CallState implements QueueEntry {
 
   get lane(): object {
     return this.tool.lane;
+  }
+
+  get tenant(): string | undefined {
+    return this.batch.tenant;
+  }
+
+  get weight(): number | undefined {
+    return this.batch.weight;
+  }
+
+  get priorityClass(): PriorityClass | undefined {
+    return this.batch.priorityClass;
   }
 }
 

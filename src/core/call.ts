@@ -10,6 +10,11 @@ export interface CallOverrides {
   readonly retry?: RetryPolicy | false;
   /** This call's expected duration (ms), for ordering. Overrides the tool's. */
   readonly expectedMs?: number;
+  /**
+   * Calls that share a group run one at a time, in call order, across all batches.
+   * @example group: "browser-session-1"
+   */
+  readonly group?: string;
 }
 
 /** A call in LangChain's shape: an entry of `AIMessage.tool_calls`. */

@@ -1,3 +1,4 @@
+import type { CircuitState } from "./circuit-breaker.js";
 import type { ErrorKind, Outcome, OutcomeError, ReportCounts } from "./outcome.js";
 
 /** `batch:started`: emitted synchronously inside `execute()`, in the caller's async context. */
@@ -85,6 +86,19 @@ export interface BatchFinishedEvent {
   readonly counts: ReportCounts;
 }
 
+/** `circuit:state`: a tool's circuit breaker changed state. */
+export interface CircuitStateEvent {
+  readonly tool: string;
+  /** The new state. */
+  readonly state: CircuitState;
+  /** Why it opened (open and half-open). */
+  readonly reason?: string;
+  /** When the cool-down ends (epoch ms), when it opened. */
+  readonly until?: number;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
 /** The executor's events, by name. Listeners run synchronously; one that throws never hurts a call. */
 export interface ExecutorEvents {
   "batch:started": BatchStartedEvent;
@@ -94,6 +108,7 @@ export interface ExecutorEvents {
   "call:finished": CallFinishedEvent;
   "call:abandoned": CallAbandonedEvent;
   "batch:finished": BatchFinishedEvent;
+  "circuit:state": CircuitStateEvent;
 }
 
 /** The name of an executor event. */

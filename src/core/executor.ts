@@ -2,7 +2,21 @@ import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
-import { normalizeCall, type ToolCall } from "./call.js";
+import {
+  assertBatchLimits,
+  assertFairnessOptions,
+  type BatchLimitOptions,
+  type FairnessOptions,
+} from "./batching-options.js";
+import type { CallExtras } from "./call-extras.js";
+import { CircuitBreaker, type CircuitSnapshot } from "./circuit-breaker.js";
+import { canonicalKey } from "./dedupe.js";
+import { FairQueue, type TenantStats } from "./fair-queue.js";
+import { observeLatency } from "./latency-estimator.js";
+import { TokenBucket } from "./rate-limiter.js";
+import { assertFallbacks, recoveryFor } from "./recovery.js";
+import { SequenceTicket, Sequencer, type SequenceLock } from "./sequential-groups.js";
+import { normalizeCall, type CallOverrides, type ToolCall } from "./call.js";
 import { AttemptContext, CallPhase, CallState } from "./call-state.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -27,7 +41,7 @@ import {
 import { formatIssues, type ArgsCheck } from "./schema.js";
 import { SignalHub } from "./signal-hub.js";
 import { TimeoutWheel } from "./timeout-wheel.js";
-import type { AnyTool, ToolName, ToolResult } from "./tool.js";
+import { isVolleyTool, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
 import { OPEN_LANE, registerTools, type ToolEntry } from "./tool-entry.js";
 import {
   assertCount,
@@ -38,7 +52,9 @@ import {
 } from "./validate-options.js";
 
 /** Options of {@link createExecutor}. */
-export interface ExecutorOptions<T extends readonly AnyTool[] = readonly AnyTool[]> {
+export interface ExecutorOptions<
+  T extends readonly AnyTool[] = readonly AnyTool[],
+> extends BatchLimitOptions {
   /** The tools calls may name: made by `defineTool()`, or `@langchain/core` tools as they are. */
   readonly tools: T;
   /**
@@ -85,7 +101,7 @@ export interface ExecutorOptions<T extends readonly AnyTool[] = readonly AnyTool
 }
 
 /** Options of {@link Executor.execute}. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends FairnessOptions {
   /** Aborting it ends every unfinished call `cancelled`. */
   readonly signal?: AbortSignal;
   /**
@@ -123,6 +139,19 @@ export interface ToolStats {
   readonly failed: number;
   /** The tool's own limit (`Infinity` if none). */
   readonly concurrency: number;
+  /**
+   * The latency estimate calls are ordered by (ms): declared, or learned (rounded to a power of
+   * two); 0 while unknown.
+   */
+  readonly expectedMs: number;
+  /** The learned moving average of successful attempts' durations (ms); 0 before the first. */
+  readonly latencyMs: number;
+  /** Failed calls that `onTimeout`/`onError` recovered. */
+  readonly recovered: number;
+  /** The circuit breaker's state, for a tool with one. */
+  readonly circuit?: CircuitSnapshot;
+  /** Tokens in the rate limit's bucket now, for a tool with one. */
+  readonly tokens?: number;
 }
 
 /** Live counters of an executor. */
@@ -143,6 +172,10 @@ export interface ExecutorStats {
   readonly failed: number;
   /** Batches not yet complete. */
   readonly batches: number;
+  /** Calls held outside the queue: waiting for their sequential group or for a duplicate. */
+  readonly held: number;
+  /** Per class and tenant, once a batch has set `tenant`, `weight` or `class`. */
+  readonly tenants?: TenantStats;
   /** The global limit. */
   readonly concurrency: number;
   /** Per tool, by name. */
@@ -200,15 +233,23 @@ export function createExecutor<const T extends readonly AnyTool[]>(
   return new VolleyExecutor<T>(options);
 }
 
-const NO_PROBLEM = undefined;
-
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #tools: Map<string, ToolEntry>;
   readonly #toolList: T;
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
-  readonly #queue: QueueDiscipline<CallState>;
+  #queue: QueueDiscipline<CallState>;
+  /** The queue's optional `release` hook, looked up once. */
+  #queueRelease: ((entry: CallState) => void) | undefined;
+  /** True until the first batch with a tenant, weight or class swaps in the fair queue. */
+  #defaultQueue: boolean;
+  readonly #maxBatchSize: number;
+  readonly #split: boolean;
+  readonly #maxQueued: number;
+  readonly #sequencer = new Sequencer<CallState>();
+  /** Calls held outside the queue (sequential groups, duplicates in flight). */
+  #held = 0;
   readonly #wheel: TimeoutWheel;
   readonly #signals = new SignalHub<BatchRun>();
   readonly #journal: Journal | undefined;
@@ -238,6 +279,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     assertDuration("timeoutMs", timeoutMs, { min: 1 });
     optional(options.priority, (v) => assertFiniteNumber("priority", v));
     resolveRetryPolicy(options.retry, "retry");
+    assertBatchLimits(options);
     const backends = new Map<string, Backend>();
     for (const [name, backend] of Object.entries(options.backends ?? {})) {
       assertBackend(`backends.${name}`, backend);
@@ -264,6 +306,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#events = new EventHub(options.onListenerError ?? warnListenerError);
     this.#queue =
       (options.queue as QueueDiscipline<CallState> | undefined) ?? new PriorityQueue<CallState>();
+    this.#queueRelease = this.#queue.release?.bind(this.#queue);
+    this.#defaultQueue = options.queue === undefined;
+    this.#maxBatchSize = options.maxBatchSize ?? Number.POSITIVE_INFINITY;
+    this.#split = options.overflow === "split";
+    this.#maxQueued = options.maxQueued ?? Number.POSITIVE_INFINITY;
+    this.#attachToolFeatures(options.tools);
     this.#wheel = new TimeoutWheel(this.#clock, (call) => this.#onTimeout(call));
     this.#journal = options.journal;
     this.#backends = [
@@ -298,13 +346,18 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     const now = this.#clock.now();
     const run = new BatchRun(
       batchId ?? crypto.randomUUID(),
-      list.length,
+      list,
       now,
       now + deadlineMs,
       collect,
       (r, reason) => this.#endBatch(r, new CancelledError(reason)),
     );
+    run.defaultPriority = priority;
+    if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
     run.invoke = invoke;
+    if (list.length > this.#maxBatchSize) this.#limitBatch(run);
+    if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)
+      this.#placeBatch(run, options);
     this.#batches.add(run);
     if (this.#events.has("batch:started")) {
       this.#events.emit("batch:started", {
@@ -334,7 +387,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         }, deadlineMs);
       }
     }
-    const defaultPriority = priority;
     if (this.#journal !== undefined && run.endReason === undefined) {
       const journal = this.#journal;
       let loading: ReturnType<Journal["load"]>;
@@ -344,15 +396,19 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         loading = Promise.reject(error);
       }
       Promise.resolve(loading).then(
-        (prior) =>
-          this.#admit(run, list, defaultPriority, new Map([...prior].map((o) => [o.id, o]))),
+        (prior) => {
+          run.prior = new Map([...prior].map((o) => [o.id, o]));
+          this.#admit(run);
+        },
         (error) => {
           warn(`Journal could not load batch "${run.id}"; running every call`, error);
-          this.#admit(run, list, defaultPriority, undefined);
+          this.#admit(run);
         },
       );
     } else {
-      this.#admit(run, list, defaultPriority, undefined);
+      // Admit on the next microtask: the caller can start iterating before the first outcome
+      // (a synchronous tool finishes at once), which matters with `collect: false`.
+      queueMicrotask(() => this.#admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
   }
@@ -367,6 +423,11 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         ok: t.ok,
         failed: t.failed,
         concurrency: t.concurrency,
+        expectedMs: t.expectedMs,
+        latencyMs: t.latencyEwmaMs,
+        recovered: t.recovered,
+        ...(t.breaker !== null && { circuit: t.breaker.snapshot() }),
+        ...(t.bucket !== null && { tokens: t.bucket.tokens }),
       };
     }
     return {
@@ -379,6 +440,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       ok: this.#ok,
       failed: this.#failed,
       batches: this.#batches.size,
+      held: this.#held,
+      ...(this.#queue instanceof FairQueue && { tenants: this.#queue.tenants() }),
       concurrency: this.#concurrency,
       tools,
     };
@@ -405,123 +468,149 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   // ─── admission ────────────────────────────────────────────────────────────
 
-  #admit(
-    run: BatchRun,
-    list: readonly unknown[],
-    defaultPriority: number | undefined,
-    prior: Map<string, Outcome> | undefined,
-  ): void {
-    const seen = list.length > 1 ? new Set<string>() : undefined;
-    for (let index = 0; index < list.length; index++) {
-      const call = normalizeCall(list[index], index);
-      const { id, name } = call;
-      if (call.problem !== NO_PROBLEM) {
-        this.#finishEarly(run, index, id, name, "invalid_call", call.problem);
-        continue;
-      }
-      if (seen !== undefined) {
-        if (seen.has(id)) {
-          this.#finishEarly(
-            run,
-            index,
-            id,
-            name,
-            "invalid_call",
-            `Call ${index} repeats the id "${id}" of an earlier call in the batch`,
-          );
-          continue;
-        }
-        seen.add(id);
-      }
-      const replay = prior?.get(id);
-      if (replay !== undefined) {
-        this.#publish(run, { ...replay, index, replayed: true });
-        continue;
-      }
-      if (run.endReason !== undefined) {
-        this.#finishEarly(run, index, id, name, run.endReason.kind, run.endReason.message);
-        continue;
-      }
-      const tool = this.#tools.get(name);
-      if (tool === undefined) {
-        this.#finishEarly(
-          run,
-          index,
-          id,
-          name,
-          "unknown_tool",
-          `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`,
-        );
-        continue;
-      }
-      const input = call.input;
-      let retry = tool.retry;
-      let timeoutMs = tool.timeoutMs;
-      let priority =
-        defaultPriority !== undefined && tool.priority === 0 ? defaultPriority : tool.priority;
-      let expectedMs = tool.expectedMs;
-      if (
-        input.retry !== undefined ||
-        input.timeoutMs !== undefined ||
-        input.priority !== undefined ||
-        input.expectedMs !== undefined
+  /** Admits the batch's calls in order, up to its window of live calls. */
+  #admit(run: BatchRun): void {
+    if (run.admitting) return;
+    run.admitting = true;
+    try {
+      const list = run.input;
+      while (
+        run.nextIndex < list.length &&
+        (run.live < run.window || run.endReason !== undefined)
       ) {
-        try {
-          if (input.retry !== undefined)
-            retry = resolveRetryPolicy(input.retry, `call "${id}" retry`);
-          optional(input.timeoutMs, (v) => assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }));
-          optional(input.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
-          optional(input.expectedMs, (v) =>
-            assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
-          );
-        } catch (error) {
-          this.#finishEarly(run, index, id, name, "invalid_call", (error as Error).message);
-          continue;
-        }
-        timeoutMs = input.timeoutMs ?? timeoutMs;
-        priority = input.priority ?? priority;
-        expectedMs = input.expectedMs ?? expectedMs;
+        const index = run.nextIndex++;
+        this.#admitOne(run, list[index], index);
       }
-      const validate = tool.validate;
-      if (validate === null) {
-        this.#accept(run, index, id, tool, call.args, priority, expectedMs, timeoutMs, retry);
-        continue;
+      // Let go of the caller's array once every call is read.
+      if (run.nextIndex === list.length) {
+        run.input = [];
+        run.nextIndex = 0;
+        run.seen = undefined;
       }
-      let check: ArgsCheck | Promise<ArgsCheck>;
-      try {
-        check = validate(call.args);
-      } catch (error) {
-        check = {
-          ok: false,
-          issues: [
-            {
-              path: "",
-              message: `the schema threw: ${(error as Error)?.message ?? String(error)}`,
-            },
-          ],
-        };
-      }
-      if (check instanceof Promise) {
-        check.then(
-          (c) => this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry),
-          (error: unknown) =>
-            this.#afterCheck(
-              run,
-              index,
-              id,
-              tool,
-              { ok: false, issues: [{ path: "", message: `the schema threw: ${String(error)}` }] },
-              priority,
-              expectedMs,
-              timeoutMs,
-              retry,
-            ),
-        );
-      } else {
-        this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
-      }
+    } finally {
+      run.admitting = false;
     }
     this.#drain();
+  }
+
+  #admitOne(run: BatchRun, input: unknown, index: number): void {
+    // Read the call in place; only a malformed one pays for normalizeCall's description.
+    const raw = (typeof input === "object" && input !== null ? input : undefined) as
+      | (Partial<CallOverrides> & {
+          id?: unknown;
+          name?: unknown;
+          tool_name?: unknown;
+          args?: unknown;
+        })
+      | undefined;
+    const id = raw?.id;
+    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
+    if (index >= run.rejectFrom) {
+      const call = normalizeCall(input, index);
+      this.#finishEarly(
+        run,
+        index,
+        call.id,
+        call.name,
+        "rejected",
+        this.#oversizedMessage(run, index),
+      );
+      return;
+    }
+    if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
+      const call = normalizeCall(input, index);
+      this.#finishEarly(run, index, call.id, call.name, "invalid_call", call.problem!);
+      return;
+    }
+    const overrides = raw!;
+    const seen = run.seen;
+    if (seen !== undefined) {
+      if (seen.has(id)) {
+        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
+        this.#finishEarly(run, index, id, name, "invalid_call", message);
+        return;
+      }
+      seen.add(id);
+    }
+    const replay = run.prior?.get(id);
+    if (replay !== undefined) {
+      this.#publish(run, { ...replay, index, replayed: true });
+      return;
+    }
+    const ended = run.endReason;
+    if (ended !== undefined) {
+      this.#finishEarly(run, index, id, name, ended.kind, ended.message, { name: ended.name });
+      return;
+    }
+    const tool = this.#tools.get(name);
+    if (tool === undefined) {
+      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
+      this.#finishEarly(run, index, id, name, "unknown_tool", message);
+      return;
+    }
+    let retry = tool.retry;
+    let timeoutMs = tool.timeoutMs;
+    let priority =
+      run.defaultPriority !== undefined && tool.priority === 0
+        ? run.defaultPriority
+        : tool.priority;
+    let expectedMs = tool.expectedMs;
+    const group = overrides.group;
+    if (
+      overrides.retry !== undefined ||
+      overrides.timeoutMs !== undefined ||
+      overrides.priority !== undefined ||
+      overrides.expectedMs !== undefined ||
+      group !== undefined
+    ) {
+      try {
+        if (overrides.retry !== undefined) {
+          retry = resolveRetryPolicy(overrides.retry, `call "${id}" retry`);
+        }
+        optional(overrides.timeoutMs, (v) =>
+          assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }),
+        );
+        optional(overrides.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
+        optional(overrides.expectedMs, (v) =>
+          assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
+        );
+        optional(group, (v) => assertGroup(id, v));
+      } catch (error) {
+        this.#finishEarly(run, index, id, name, "invalid_call", errorText(error));
+        return;
+      }
+      if (group !== undefined) (run.groups ??= new Map()).set(index, group);
+      timeoutMs = overrides.timeoutMs ?? timeoutMs;
+      priority = overrides.priority ?? priority;
+      expectedMs = overrides.expectedMs ?? expectedMs;
+    }
+    run.live++;
+    const validate = tool.validate;
+    if (validate === null) {
+      this.#accept(run, index, id, tool, overrides.args, priority, expectedMs, timeoutMs, retry);
+      return;
+    }
+    let check: ArgsCheck | Promise<ArgsCheck>;
+    try {
+      check = validate(overrides.args);
+    } catch (error) {
+      check = schemaThrew(error);
+    }
+    if (check instanceof Promise) {
+      // An async Standard Schema: the call joins the queue when its check is done.
+      check.then(
+        (c) => {
+          this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry);
+          this.#drain();
+        },
+        (error: unknown) => {
+          const failed = schemaThrew(error);
+          this.#afterCheck(run, index, id, tool, failed, priority, expectedMs, timeoutMs, retry);
+        },
+      );
+    } else {
+      this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
+    }
   }
 
   #afterCheck(
@@ -535,10 +624,11 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
   ): void {
-    if (check.ok) {
-      this.#accept(run, index, id, tool, check.value, priority, expectedMs, timeoutMs, retry);
+    if (check.success) {
+      this.#accept(run, index, id, tool, check.data, priority, expectedMs, timeoutMs, retry);
       return;
     }
+    run.live--;
     this.#finishEarly(
       run,
       index,
@@ -564,7 +654,15 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     retry: ResolvedRetryPolicy | null,
   ): void {
     if (run.endReason !== undefined) {
-      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message);
+      run.live--;
+      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message, {
+        name: run.endReason.name,
+      });
+      return;
+    }
+    if (this.#queue.size + this.#held >= this.#maxQueued && this.#queueIsFull()) {
+      run.live--;
+      this.#finishEarly(run, index, id, tool.name, "rejected", this.#queueFullMessage(id, tool));
       return;
     }
     const call = new CallState(
@@ -580,7 +678,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       retry,
     );
     run.calls[index] = call;
-    this.#enqueue(call);
+    const group = run.groups?.get(index);
+    if (group !== undefined || tool.special) this.#place(call, group, true);
+    else this.#enqueue(call);
   }
 
   #knownTools(): string {
@@ -594,15 +694,21 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   // ─── scheduling ───────────────────────────────────────────────────────────
 
   readonly #isLaneOpen = (lane: object): boolean =>
-    lane === OPEN_LANE || (lane as ToolEntry).running < (lane as ToolEntry).concurrency;
+    lane === OPEN_LANE ||
+    ((lane as ToolEntry).running < (lane as ToolEntry).concurrency &&
+      ((lane as ToolEntry).bucket === null || (lane as ToolEntry).bucket!.ready()) &&
+      ((lane as ToolEntry).breaker === null || !(lane as ToolEntry).breaker!.probing));
 
   #enqueue(call: CallState): void {
-    const now = this.#clock.now();
+    if (call.tool.bucket !== null && !this.#tokenInTime(call)) return;
     call.phase = CallPhase.Queued;
-    call.queuedAt = now;
     call.tool.queued++;
     this.#queue.push(call);
+    // The queue time is only reported in events: skip the clock read when nobody listens.
+    if (this.#events.has("call:started")) call.queuedAt = this.#clock.now();
     if (this.#events.has("call:queued")) {
+      const now = this.#clock.now();
+      call.queuedAt = now;
       this.#events.emit("call:queued", {
         batchId: call.batch.id,
         callId: call.id,
@@ -631,6 +737,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   #start(call: CallState): void {
     const tool = call.tool;
+    if ((tool.breaker !== null || tool.bucket !== null) && !this.#passGates(call)) return;
     const now = this.#clock.now();
     const attempt = ++call.attempt;
     call.phase = CallPhase.Running;
@@ -687,6 +794,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   /** Frees the slot of the call's running attempt. */
   #release(call: CallState): void {
+    if (this.#queueRelease !== undefined) this.#queueRelease(call);
     call.ctx = undefined;
     call.tool.running--;
     this.#running--;
@@ -702,6 +810,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       return;
     }
     this.#release(call);
+    if (call.tool.breaker !== null) this.#recordAttempt(call, ok, value);
     if (ok) this.#finishOk(call, value);
     else this.#fail(call, value);
     this.#drain();
@@ -731,6 +840,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #detach(call: CallState, reason: VolleyError): void {
     const ctx = call.ctx!;
     AttemptContext.abort(ctx, reason, this.#clock.now());
+    call.tool.breaker?.abandon(call);
     this.#detached++;
     this.#release(call);
   }
@@ -746,6 +856,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       call.attempt,
       `executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
     );
+    call.tool.breaker?.record(call, true, now);
     this.#detach(call, reason);
     this.#fail(call, reason);
     this.#drain();
@@ -773,14 +884,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
           this.#scheduleRetry(call, delayMs, outcomeError);
           return;
         }
-        this.#finishError(call, {
+        this.#failFinal(call, {
           ...outcomeError,
           message: `${outcomeError.message} (not retried: the batch deadline falls before the next attempt)`,
         });
         return;
       }
     }
-    this.#finishError(call, outcomeError);
+    this.#failFinal(call, outcomeError);
   }
 
   #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
@@ -809,6 +920,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   #finishOk(call: CallState, value: unknown): void {
     const tool = call.tool;
+    const now = this.#clock.now();
+    if (tool.learnsLatency) observeLatency(tool, now - call.attemptStartedAt);
+    if (call.x !== undefined && call.x.recovering !== undefined) {
+      this.#finishFallback(call, value);
+      return;
+    }
     tool.ok++;
     this.#ok++;
     this.#end(call, {
@@ -818,7 +935,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       status: "ok",
       value,
       startedAt: call.startedAt,
-      durationMs: this.#clock.now() - call.startedAt,
+      durationMs: now - call.startedAt,
       attempts: call.attempt,
     });
   }
@@ -845,7 +962,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#finished++;
     const run = call.batch as BatchRun;
     run.calls[call.index] = undefined;
+    run.live--;
     this.#deliver(run, outcome);
+    if (call.x !== undefined) this.#afterEnd(call, outcome);
+    if (run.nextIndex < run.input.length) this.#admit(run);
   }
 
   /** A call that ends before it could be queued: malformed, unknown tool, bad args, batch ended. */
@@ -962,10 +1082,413 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         case CallPhase.Running:
           this.#detach(call, reason);
           break;
+        case CallPhase.Held:
+          this.#unhold(call);
+          break;
       }
       this.#finishError(call, error);
     }
+    // Calls not yet admitted end with the same reason.
+    this.#admit(run);
+  }
+
+  // ─── batch processing: limits, fairness, rate limits, dedupe, groups, recovery, breakers ──
+
+  /** Makes the parts of tools' batch-processing features that need the clock or the registry. */
+  #attachToolFeatures(tools: readonly AnyTool[]): void {
+    for (const tool of tools) {
+      const entry = this.#tools.get(tool.name)!;
+      const policy = isVolleyTool(tool) ? tool : undefined;
+      if (policy?.rateLimit !== undefined)
+        entry.bucket = new TokenBucket(policy.rateLimit, this.#clock, () => this.#drain());
+      if (policy?.circuitBreaker !== undefined) {
+        entry.breaker = new CircuitBreaker(policy.circuitBreaker, (snapshot) => {
+          if (this.#events.has("circuit:state"))
+            this.#events.emit("circuit:state", {
+              tool: entry.name,
+              ...snapshot,
+              at: this.#clock.now(),
+            });
+        });
+      }
+      assertFallbacks(entry.name, entry, (name) => this.#tools.has(name));
+      entry.special = entry.dedupe !== null || entry.exclusive !== null || entry.breaker !== null;
+    }
+  }
+
+  /** Records a batch's tenant, weight and class; the first such batch turns fair queuing on. */
+  #placeBatch(run: BatchRun, options: FairnessOptions): void {
+    run.tenant = options.tenant;
+    run.weight = options.weight;
+    run.priorityClass = options.class;
+    if (!this.#defaultQueue) return;
+    this.#defaultQueue = false;
+    const fair = new FairQueue<CallState>();
+    const old = this.#queue;
+    const any = (): boolean => true;
+    for (let entry = old.pop(any); entry !== undefined; entry = old.pop(any)) fair.push(entry);
+    this.#queue = fair;
+    this.#queueRelease = (entry) => fair.release(entry);
+  }
+
+  /**
+   * A batch larger than `maxBatchSize`: with `overflow: "split"` at most that many of its calls
+   * are admitted at a time (the next as each ends); otherwise the calls beyond it are rejected.
+   */
+  #limitBatch(run: BatchRun): void {
+    if (this.#split) run.window = Math.min(run.window, this.#maxBatchSize);
+    else run.rejectFrom = this.#maxBatchSize;
+  }
+
+  #oversizedMessage(run: BatchRun, index: number): string {
+    return `Batch too large: ${run.size} calls, maxBatchSize ${this.#maxBatchSize}; call ${index} is beyond it (pass overflow: "split" to run big batches in chunks)`;
+  }
+
+  /** Full even after starting what can start now (a batch fills the queue before draining it). */
+  #queueIsFull(): boolean {
     this.#drain();
+    return this.#queue.size + this.#held >= this.#maxQueued;
+  }
+
+  #queueFullMessage(id: string, tool: ToolEntry): string {
+    const held = this.#held > 0 ? `, ${this.#held} held` : "";
+    return `queue full: ${this.#queue.size} queued${held}, ${this.#running} running (maxQueued ${this.#maxQueued}); call "${id}" to "${tool.name}" was not queued`;
+  }
+
+  /**
+   * Queues a call that uses a feature: an open circuit rejects it, a duplicate in flight (or a
+   * cached outcome) answers it, and a busy sequential group holds it back.
+   */
+  #place(call: CallState, group: string | undefined, dedupe: boolean): void {
+    const tool = call.tool;
+    if (tool.breaker !== null) {
+      const refused = tool.breaker.check(this.#clock.now(), tool.name);
+      if (refused !== undefined) {
+        this.#failFinal(call, circuitError(refused));
+        return;
+      }
+    }
+    if (dedupe && tool.dedupe !== null) {
+      const key = canonicalKey(call.args);
+      if (key !== undefined) {
+        const x: CallExtras = (call.x ??= {});
+        const cached = tool.dedupe.cached(key, this.#clock.now());
+        if (cached !== undefined) {
+          this.#endDeduped(call, cached);
+          return;
+        }
+        const leader = tool.dedupe.inflight.get(key);
+        if (leader !== undefined) {
+          x.leader = leader;
+          (leader.x!.followers ??= []).push(call);
+          call.phase = CallPhase.Held;
+          this.#held++;
+          return;
+        }
+        tool.dedupe.inflight.set(key, call);
+        x.dedupeKey = key;
+        x.dedupe = tool.dedupe;
+      }
+    }
+    if (group !== undefined || tool.exclusive !== null) {
+      const locks: SequenceLock<CallState>[] = [];
+      if (group !== undefined) locks.push(this.#sequencer.group(group));
+      if (tool.exclusive !== null) locks.push(tool.exclusive);
+      const ticket = new SequenceTicket(call, locks);
+      (call.x ??= {}).ticket = ticket;
+      if (!this.#sequencer.acquire(ticket)) {
+        call.phase = CallPhase.Held;
+        this.#held++;
+        return;
+      }
+    }
+    this.#enqueue(call);
+  }
+
+  /** Rate limit: false (and the call ended `deadline`) when its token would come too late. */
+  #tokenInTime(call: CallState): boolean {
+    const deadlineAt = call.batch.deadlineAt;
+    if (deadlineAt === Number.POSITIVE_INFINITY) return true;
+    const tool = call.tool;
+    const bucket = tool.bucket!;
+    const waitMs = bucket.delayFor(tool.queued);
+    const now = this.#clock.now();
+    if (now + waitMs < deadlineAt) return true;
+    this.#finishError(call, {
+      kind: "deadline",
+      message: `Tool "${tool.name}" is rate limited (${bucket.max} per ${bucket.perMs} ms, ${tool.queued} calls waiting): call "${call.id}" would get a token in ${Math.ceil(waitMs)} ms, after the batch deadline (${Math.max(0, Math.floor(deadlineAt - now))} ms left)`,
+      data: { name: "DeadlineExceededError", rateLimited: true, waitMs },
+    });
+    return false;
+  }
+
+  /** At an attempt's start: an open circuit refuses it; a rate-limited tool takes a token. */
+  #passGates(call: CallState): boolean {
+    const tool = call.tool;
+    if (tool.breaker !== null) {
+      const refused = tool.breaker.check(this.#clock.now(), tool.name, call);
+      if (refused !== undefined) {
+        this.#queueRelease?.(call);
+        this.#failFinal(call, circuitError(refused));
+        return false;
+      }
+    }
+    tool.bucket?.take();
+    return true;
+  }
+
+  #recordAttempt(call: CallState, ok: boolean, value: unknown): void {
+    let failed = false;
+    if (!ok) {
+      const kind = classifyError(value, call.tool.name).kind;
+      failed = kind === "tool_error" || kind === "crashed" || kind === "timeout";
+    }
+    call.tool.breaker!.record(call, failed, this.#clock.now());
+  }
+
+  /** A call's last failure: recovered by its tool's `onTimeout`/`onError`, or its outcome. */
+  #failFinal(call: CallState, error: OutcomeError): void {
+    const tool = call.tool;
+    const origin = call.x?.recovering;
+    if (origin !== undefined) {
+      // The fallback failed too: the call ends with its first error.
+      if (error.kind === "deadline" || error.kind === "cancelled") {
+        this.#finishError(call, error);
+        return;
+      }
+      tool.failed++;
+      this.#failed++;
+      const started = origin.startedAt !== 0 ? origin.startedAt : call.startedAt;
+      this.#end(call, {
+        id: call.id,
+        index: call.index,
+        name: origin.name,
+        status: "error",
+        error: {
+          ...origin.from,
+          message: `${origin.from.message} (fallback "${tool.name}" failed too: ${error.message})`,
+          data: { ...origin.from.data, fallback: tool.name, fallbackError: error },
+        },
+        startedAt: started !== 0 ? started : null,
+        durationMs: started !== 0 ? this.#clock.now() - started : 0,
+        attempts: origin.attempts + call.attempt,
+      });
+      return;
+    }
+    if (tool.onTimeout !== null || tool.onError !== null) {
+      const recovery = recoveryFor(
+        error.kind,
+        tool.onTimeout,
+        tool.onError,
+        error.data?.["circuit"] === true,
+      );
+      if (recovery !== null) {
+        if ("default" in recovery) this.#recoverWithDefault(call, recovery.default, error);
+        else this.#recoverWithFallback(call, this.#tools.get(recovery.fallback)!, error);
+        return;
+      }
+    }
+    this.#finishError(call, error);
+  }
+
+  #recoverWithDefault(call: CallState, value: unknown, error: OutcomeError): void {
+    const tool = call.tool;
+    tool.failed++;
+    tool.recovered++;
+    this.#ok++;
+    const started = call.attempt > 0;
+    this.#end(call, {
+      id: call.id,
+      index: call.index,
+      name: tool.name,
+      status: "ok",
+      value,
+      startedAt: started ? call.startedAt : null,
+      durationMs: started ? this.#clock.now() - call.startedAt : 0,
+      attempts: call.attempt,
+      recoveredBy: "default",
+      recoveredFrom: error,
+    });
+  }
+
+  /** Hands the call over to its fallback tool, with the same args and the same batch slot. */
+  #recoverWithFallback(call: CallState, fallback: ToolEntry, error: OutcomeError): void {
+    const tool = call.tool;
+    const run = call.batch as BatchRun;
+    tool.failed++;
+    tool.finished++;
+    tool.recovered++;
+    call.phase = CallPhase.Done;
+    const x = call.x;
+    const next = new CallState(
+      run,
+      call.index,
+      call.id,
+      fallback,
+      call.args,
+      call.priority,
+      fallback.expectedMs,
+      this.#seq++,
+      fallback.timeoutMs,
+      fallback.retry,
+    );
+    next.x = {
+      recovering: {
+        name: tool.name,
+        from: error,
+        attempts: call.attempt,
+        startedAt: call.attempt > 0 ? call.startedAt : 0,
+      },
+    };
+    run.calls[call.index] = next;
+    if (x !== undefined) {
+      // Identical calls waiting for this one now wait for the fallback.
+      if (x.dedupeKey !== undefined && x.dedupe !== undefined) {
+        x.dedupe.inflight.set(x.dedupeKey, next);
+        next.x.dedupeKey = x.dedupeKey;
+        next.x.dedupe = x.dedupe;
+      }
+      if (x.followers !== undefined) {
+        next.x.followers = x.followers;
+        for (const follower of x.followers) follower.x!.leader = next;
+      }
+      if (x.ticket !== undefined) this.#releaseTicket(x);
+    }
+    const checked =
+      fallback.validate === null ? { success: true as const, data: call.args } : undefined;
+    if (checked !== undefined) {
+      this.#placeFallback(next, checked);
+      return;
+    }
+    let check: ArgsCheck | Promise<ArgsCheck>;
+    try {
+      check = fallback.validate!(call.args);
+    } catch (thrown) {
+      check = schemaThrew(thrown);
+    }
+    if (check instanceof Promise) {
+      check.then(
+        (c) => this.#placeFallback(next, c),
+        (thrown: unknown) => this.#placeFallback(next, schemaThrew(thrown)),
+      );
+    } else this.#placeFallback(next, check);
+  }
+
+  #placeFallback(call: CallState, check: ArgsCheck): void {
+    const run = call.batch as BatchRun;
+    if (run.endReason !== undefined) {
+      this.#finishError(call, {
+        kind: run.endReason.kind,
+        message: run.endReason.message,
+        data: { name: run.endReason.name },
+      });
+    } else if (!check.success) {
+      this.#failFinal(call, {
+        kind: "invalid_args",
+        message: `Invalid arguments for fallback tool "${call.tool.name}": ${formatIssues(check.issues)}`,
+        data: { issues: check.issues },
+      });
+    } else {
+      (call as { args: unknown }).args = check.data;
+      this.#place(call, undefined, false);
+    }
+    this.#drain();
+  }
+
+  /** A successful fallback: the call ends `ok`, recovered. */
+  #finishFallback(call: CallState, value: unknown): void {
+    const origin = call.x!.recovering!;
+    call.tool.ok++;
+    this.#ok++;
+    const started = origin.startedAt !== 0 ? origin.startedAt : call.startedAt;
+    this.#end(call, {
+      id: call.id,
+      index: call.index,
+      name: origin.name,
+      status: "ok",
+      value,
+      startedAt: started,
+      durationMs: this.#clock.now() - started,
+      attempts: origin.attempts + call.attempt,
+      recoveredBy: "fallback",
+      recoveredFrom: origin.from,
+    });
+  }
+
+  /** After a featured call's outcome: frees its group locks and answers its duplicates. */
+  #afterEnd(call: CallState, outcome: Outcome): void {
+    const x = call.x!;
+    if (x.ticket !== undefined) this.#releaseTicket(x);
+    if (x.dedupeKey !== undefined && x.dedupe !== undefined) {
+      if (x.dedupe.inflight.get(x.dedupeKey) === call) x.dedupe.inflight.delete(x.dedupeKey);
+      x.dedupe.remember(x.dedupeKey, outcome, this.#clock.now());
+    }
+    const followers = x.followers;
+    if (followers === undefined || followers.length === 0) return;
+    x.followers = undefined;
+    const kind = outcome.status === "error" ? outcome.error.kind : undefined;
+    if (kind === "deadline" || kind === "cancelled") {
+      // The leader's batch ended, not theirs: the first duplicate runs, the others wait for it.
+      for (const follower of followers) {
+        this.#held--;
+        follower.x!.leader = undefined;
+        const ended = (follower.batch as BatchRun).endReason;
+        if (ended === undefined) this.#place(follower, undefined, true);
+        else
+          this.#finishError(follower, {
+            kind: ended.kind,
+            message: ended.message,
+            data: { name: ended.name },
+          });
+      }
+      this.#drain();
+      return;
+    }
+    for (const follower of followers) {
+      this.#held--;
+      this.#endDeduped(follower, outcome);
+    }
+  }
+
+  #releaseTicket(x: CallExtras): void {
+    const ready = this.#sequencer.release(x.ticket!);
+    x.ticket = undefined;
+    for (const next of ready) {
+      // A call of a batch being ended stays held: #endBatch reaches it next and ends it.
+      if ((next.batch as BatchRun).endReason !== undefined) continue;
+      this.#held--;
+      this.#enqueue(next);
+    }
+    if (ready.length > 0) this.#drain();
+  }
+
+  /** Ends a call with the outcome of an identical one (in flight or cached). */
+  #endDeduped(call: CallState, source: Outcome): void {
+    if (source.status === "ok") {
+      call.tool.ok++;
+      this.#ok++;
+    } else {
+      call.tool.failed++;
+      this.#failed++;
+    }
+    const { replayed: _replayed, ...rest } = source;
+    this.#end(call, { ...rest, id: call.id, index: call.index, deduped: true } as Outcome);
+  }
+
+  /** A held call whose batch ended: it leaves its group's line or its leader's followers. */
+  #unhold(call: CallState): void {
+    this.#held--;
+    const x = call.x!;
+    const leader = x.leader;
+    if (leader !== undefined) {
+      const followers = leader.x?.followers;
+      const at = followers?.indexOf(call) ?? -1;
+      if (at >= 0) followers!.splice(at, 1);
+      x.leader = undefined;
+    }
+    // It gives up its place in line, and the locks it already held (a group's, while it waited
+    // for its exclusive tool's).
+    if (x.ticket !== undefined) this.#releaseTicket(x);
   }
 
   #isIdle(): boolean {
@@ -984,6 +1507,11 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** The outcome error of a call refused by an open circuit. */
+function circuitError(message: string): OutcomeError {
+  return { kind: "rejected", message, data: { name: "RejectedError", circuit: true } };
 }
 
 function toCallList(calls: unknown): readonly unknown[] {
@@ -1016,6 +1544,7 @@ function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
     if (typeof v !== "function")
       throw new TypeError(`Expected invoke to be a function, got ${describeValue(v)}`);
   });
+  assertFairnessOptions(options);
   optional(options.batchId, (v) => {
     if (typeof v !== "string" || v.length === 0)
       throw new TypeError(`Expected batchId to be a non-empty string, got ${describeValue(v)}`);
@@ -1033,6 +1562,24 @@ function assertBackend(where: string, backend: unknown): void {
       `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
     );
   }
+}
+
+function assertGroup(id: string, group: unknown): void {
+  if (typeof group !== "string" || group.length === 0)
+    throw new TypeError(
+      `Expected call "${id}" group to be a non-empty string, got ${describeValue(group)}`,
+    );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function schemaThrew(error: unknown): ArgsCheck {
+  return {
+    success: false,
+    issues: [{ path: "", message: `the schema threw: ${errorText(error)}` }],
+  };
 }
 
 function warn(message: string, error: unknown): void {

@@ -44,6 +44,18 @@ export { RETRY_DEFAULTS, backoffDelay, resolveRetryPolicy } from "./retry.js";
 export type { RetryPolicy, RetryContext, ResolvedRetryPolicy } from "./retry.js";
 export { PriorityQueue, startsBefore } from "./queue.js";
 export type { QueueDiscipline, QueueEntry } from "./queue.js";
+export { FairQueue, PRIORITY_CLASSES } from "./fair-queue.js";
+export type { PriorityClass, FairEntry, TenantStats, TenantCounters } from "./fair-queue.js";
+export type { BatchLimitOptions, FairnessOptions } from "./batching-options.js";
+export type { BatchingPolicy } from "./batching-policy.js";
+export { TokenBucket } from "./rate-limiter.js";
+export type { RateLimit } from "./rate-limiter.js";
+export { canonicalKey } from "./dedupe.js";
+export type { IdempotentOption } from "./dedupe.js";
+export { LATENCY_EWMA_ALPHA } from "./latency-estimator.js";
+export type { Recovery, RecoveredBy } from "./recovery.js";
+export { CircuitBreaker } from "./circuit-breaker.js";
+export type { CircuitBreakerOptions, CircuitState, CircuitSnapshot } from "./circuit-breaker.js";
 export { MemoryJournal } from "./journal.js";
 export type { Journal } from "./journal.js";
 export type { Backend, AttemptRequest } from "./backend.js";
@@ -69,5 +81,6 @@ export type {
   CallFinishedEvent,
   CallAbandonedEvent,
   BatchFinishedEvent,
+  CircuitStateEvent,
 } from "./events.js";
 export * from "./errors/index.js";

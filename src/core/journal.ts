@@ -1,4 +1,10 @@
-import type { Outcome } from "./outcome.js";
+import type { ErrorKind, Outcome } from "./outcome.js";
+
+/**
+ * Kinds that describe the run rather than the call (the caller aborted, the batch's time ran
+ * out, a limit refused it): not recorded, so that resuming the batch runs those calls again.
+ */
+const TRANSIENT: ReadonlySet<ErrorKind> = new Set<ErrorKind>(["cancelled", "deadline", "rejected"]);
 
 /**
  * Durable record of finished outcomes, keyed by (batch id, call id). The executor records an
@@ -17,7 +23,10 @@ export interface Journal {
   delete?(batchId: string): Promise<void> | void;
 }
 
-/** A journal in memory: for tests, and as the reference behaviour for real ones. */
+/**
+ * A journal in memory: for tests, and as the reference behaviour for real ones. Like the durable
+ * journals, it does not record `cancelled`, `deadline` and `rejected` outcomes.
+ */
 export class MemoryJournal implements Journal {
   readonly #batches = new Map<string, Map<string, Outcome>>();
 
@@ -26,6 +35,7 @@ export class MemoryJournal implements Journal {
   }
 
   record(batchId: string, outcome: Outcome): void {
+    if (outcome.status === "error" && TRANSIENT.has(outcome.error.kind)) return;
     let batch = this.#batches.get(batchId);
     if (batch === undefined) this.#batches.set(batchId, (batch = new Map()));
     if (!batch.has(outcome.id)) batch.set(outcome.id, outcome);

@@ -60,6 +60,11 @@ interface OutcomeBase<Name extends string = string> {
   readonly attempts: number;
   /** True when the outcome was read back from a journal rather than produced by this run. */
   readonly replayed?: boolean;
+  /**
+   * True when an identical call of an `idempotent` tool ran (or was cached) instead of this one:
+   * the outcome is that call's.
+   */
+  readonly deduped?: boolean;
 }
 
 /** A call that succeeded. */
@@ -70,6 +75,10 @@ export interface OkOutcome<
   readonly status: "ok";
   /** What the tool returned. */
   readonly value: Value;
+  /** Set when the call failed and its tool's `onTimeout`/`onError` recovered it. */
+  readonly recoveredBy?: "fallback" | "default";
+  /** The error the call was recovered from (with `recoveredBy`). */
+  readonly recoveredFrom?: OutcomeError;
 }
 
 /** A call that failed. */

@@ -1,10 +1,11 @@
+import type { BatchingPolicy } from "./batching-policy.js";
 import type { RetryPolicy } from "./retry.js";
 
 /**
  * How a tool's calls are run. Set per tool, with the executor's values as defaults; a call may
  * override `timeoutMs`, `retry` and `priority`.
  */
-export interface Policy {
+export interface Policy extends BatchingPolicy {
   /**
    * Longest one attempt may run (ms). On expiry the attempt's signal aborts and the call ends
    * `timeout` (or is retried). `Infinity` turns it off.
@@ -32,7 +33,7 @@ export interface Policy {
   /**
    * Expected duration of a call (ms). Among equal priorities, longer calls start first, which
    * shortens a batch under a concurrency limit.
-   * @default 0 (unknown)
+   * @default learned: a moving average of the tool's observed durations (0 until the first)
    */
   readonly expectedMs?: number;
 }

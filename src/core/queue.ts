@@ -31,6 +31,11 @@ export interface QueueDiscipline<T extends QueueEntry = QueueEntry> {
   pop(isLaneOpen: (lane: object) => boolean): T | undefined;
   /** Removes an entry that will not start (cancelled, deadline); returns whether it was queued. */
   remove(entry: T): boolean;
+  /**
+   * Optional: told once per popped entry when its attempt ends (or it was refused at the start),
+   * so that a discipline can count running work, as the fair queue does per tenant.
+   */
+  release?(entry: T): void;
 }
 
 /** True when `a` should start before `b` under the default order. */
@@ -40,91 +45,42 @@ export function startsBefore(a: QueueEntry, b: QueueEntry): boolean {
   return a.seq < b.seq;
 }
 
-/** A binary heap that tracks each entry's position, for O(log n) removal. */
-class EntryHeap<T extends QueueEntry> {
-  readonly items: T[] = [];
+/** Entries of one rank (priority, expected duration) in one lane, in arrival order. */
+interface Bucket<T extends QueueEntry> {
+  readonly priority: number;
+  readonly expectedMs: number;
+  items: T[];
+  /** Index of the first entry not yet taken. */
+  head: number;
+  /** Entries in `items[head..]` still queued (the others were removed). */
+  live: number;
+}
 
-  push(entry: T): void {
-    const items = this.items;
-    items.push(entry);
-    this.#up(items.length - 1);
-  }
+/** One lane's buckets, best rank first. */
+interface Lane<T extends QueueEntry> {
+  readonly key: object;
+  readonly buckets: Bucket<T>[];
+  size: number;
+}
 
-  peek(): T | undefined {
-    return this.items[0];
-  }
+const QUEUED = 1;
+const NOT_QUEUED = -1;
 
-  pop(): T | undefined {
-    const items = this.items;
-    const top = items[0];
-    if (top === undefined) return undefined;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      last.queueSlot = 0;
-      this.#down(0);
-    }
-    top.queueSlot = -1;
-    return top;
-  }
-
-  remove(entry: T): boolean {
-    const items = this.items;
-    const at = entry.queueSlot;
-    if (at < 0 || items[at] !== entry) return false;
-    const last = items.pop()!;
-    if (at < items.length) {
-      items[at] = last;
-      last.queueSlot = at;
-      this.#down(at);
-      this.#up(last.queueSlot);
-    }
-    entry.queueSlot = -1;
-    return true;
-  }
-
-  #up(at: number): void {
-    const items = this.items;
-    const entry = items[at]!;
-    while (at > 0) {
-      const parentAt = (at - 1) >> 1;
-      const parent = items[parentAt]!;
-      if (!startsBefore(entry, parent)) break;
-      items[at] = parent;
-      parent.queueSlot = at;
-      at = parentAt;
-    }
-    items[at] = entry;
-    entry.queueSlot = at;
-  }
-
-  #down(at: number): void {
-    const items = this.items;
-    const length = items.length;
-    const entry = items[at]!;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < length && startsBefore(items[right]!, items[left]!)) child = right;
-      const best = items[child]!;
-      if (!startsBefore(best, entry)) break;
-      items[at] = best;
-      best.queueSlot = at;
-      at = child;
-    }
-    items[at] = entry;
-    entry.queueSlot = at;
-  }
+function ranksBefore(p1: number, e1: number, p2: number, e2: number): boolean {
+  return p1 !== p2 ? p1 > p2 : e1 > e2;
 }
 
 /**
- * The default discipline: one heap per lane, so that a closed lane (a tool at its own limit)
- * never holds back the calls of other tools. `pop` compares the heads of the open lanes.
+ * The default discipline. Each lane (a gate such as a tool's own concurrency limit) keeps its
+ * entries in buckets of equal rank, best rank first, each bucket a FIFO. Almost every batch has
+ * one or two ranks, so push and pop are O(1); a closed lane never holds back the others, since
+ * `pop` compares the heads of the open lanes only. Removal is lazy: the entry is marked and
+ * skipped, and a bucket is compacted when it is mostly skipped entries.
  */
 export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDiscipline<T> {
-  readonly #lanes = new Map<object, EntryHeap<T>>();
+  readonly #lanes = new Map<object, Lane<T>>();
+  /** The lanes with entries, for iteration without allocating. */
+  readonly #active: Lane<T>[] = [];
   #size = 0;
 
   get size(): number {
@@ -132,36 +88,111 @@ export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDi
   }
 
   push(entry: T): void {
-    let heap = this.#lanes.get(entry.lane);
-    if (heap === undefined) this.#lanes.set(entry.lane, (heap = new EntryHeap<T>()));
-    heap.push(entry);
+    let lane = this.#lanes.get(entry.lane);
+    if (lane === undefined) {
+      lane = { key: entry.lane, buckets: [], size: 0 };
+      this.#lanes.set(entry.lane, lane);
+    }
+    if (lane.size === 0) this.#active.push(lane);
+    const bucket = this.#bucketFor(lane, entry.priority, entry.expectedMs);
+    const items = bucket.items;
+    const last = items.length > bucket.head ? items[items.length - 1]! : undefined;
+    if (last === undefined || last.seq < entry.seq) {
+      items.push(entry);
+    } else {
+      // An older entry coming back (a retry) takes its place by arrival order.
+      let lo = bucket.head;
+      let hi = items.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (items[mid]!.seq < entry.seq) lo = mid + 1;
+        else hi = mid;
+      }
+      items.splice(lo, 0, entry);
+    }
+    entry.queueSlot = QUEUED;
+    bucket.live++;
+    lane.size++;
     this.#size++;
   }
 
   pop(isLaneOpen: (lane: object) => boolean): T | undefined {
     if (this.#size === 0) return undefined;
-    let bestHeap: EntryHeap<T> | undefined;
+    const active = this.#active;
     let best: T | undefined;
-    for (const [lane, heap] of this.#lanes) {
-      const head = heap.peek();
-      if (head === undefined || !isLaneOpen(lane)) continue;
+    let bestLane: Lane<T> | undefined;
+    for (let i = 0; i < active.length; i++) {
+      const lane = active[i]!;
+      if (!isLaneOpen(lane.key)) continue;
+      const head = this.#head(lane.buckets[0]!);
       if (best === undefined || startsBefore(head, best)) {
         best = head;
-        bestHeap = heap;
+        bestLane = lane;
       }
     }
-    if (bestHeap === undefined) return undefined;
-    this.#size--;
-    const entry = bestHeap.pop()!;
-    if (bestHeap.items.length === 0) this.#lanes.delete(entry.lane);
-    return entry;
+    if (bestLane === undefined) return undefined;
+    const bucket = bestLane.buckets[0]!;
+    bucket.head++;
+    this.#taken(bestLane, bucket, best!);
+    return best;
   }
 
   remove(entry: T): boolean {
-    const heap = this.#lanes.get(entry.lane);
-    if (heap === undefined || !heap.remove(entry)) return false;
-    this.#size--;
-    if (heap.items.length === 0) this.#lanes.delete(entry.lane);
+    if (entry.queueSlot !== QUEUED) return false;
+    const lane = this.#lanes.get(entry.lane)!;
+    const bucket = lane.buckets.find(
+      (b) => b.priority === entry.priority && b.expectedMs === entry.expectedMs,
+    )!;
+    this.#taken(lane, bucket, entry);
+    if (
+      bucket.live > 0 &&
+      bucket.head > 64 &&
+      bucket.live * 2 < bucket.items.length - bucket.head
+    ) {
+      bucket.items = bucket.items.slice(bucket.head).filter((e) => e.queueSlot === QUEUED);
+      bucket.head = 0;
+    }
     return true;
+  }
+
+  /** The first entry of a non-empty bucket still queued. */
+  #head(bucket: Bucket<T>): T {
+    const items = bucket.items;
+    let at = bucket.head;
+    while (items[at]!.queueSlot !== QUEUED) at++;
+    bucket.head = at;
+    return items[at]!;
+  }
+
+  #taken(lane: Lane<T>, bucket: Bucket<T>, entry: T): void {
+    entry.queueSlot = NOT_QUEUED;
+    this.#size--;
+    lane.size--;
+    if (--bucket.live === 0) {
+      lane.buckets.splice(lane.buckets.indexOf(bucket), 1);
+    } else if (bucket.head > 1_024 && bucket.head * 2 > bucket.items.length) {
+      bucket.items = bucket.items.slice(bucket.head);
+      bucket.head = 0;
+    }
+    if (lane.size === 0) {
+      const active = this.#active;
+      const at = active.indexOf(lane);
+      active[at] = active[active.length - 1]!;
+      active.pop();
+      this.#lanes.delete(lane.key);
+    }
+  }
+
+  #bucketFor(lane: Lane<T>, priority: number, expectedMs: number): Bucket<T> {
+    const buckets = lane.buckets;
+    let at = 0;
+    for (; at < buckets.length; at++) {
+      const b = buckets[at]!;
+      if (b.priority === priority && b.expectedMs === expectedMs) return b;
+      if (ranksBefore(priority, expectedMs, b.priority, b.expectedMs)) break;
+    }
+    const bucket: Bucket<T> = { priority, expectedMs, items: [], head: 0, live: 0 };
+    buckets.splice(at, 0, bucket);
+    return bucket;
   }
 }

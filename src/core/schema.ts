@@ -52,10 +52,10 @@ export interface ArgsIssue {
   readonly message: string;
 }
 
-/** The result of checking arguments: the parsed value, or the issues. */
+/** The result of checking arguments: the parsed value (`data`), or the issues. */
 export type ArgsCheck =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly issues: ArgsIssue[] };
+  | { readonly success: true; readonly data: unknown }
+  | { readonly success: false; readonly issues: ArgsIssue[] };
 
 /** A function that checks arguments; async only for async Standard Schemas. */
 export type ArgsValidator = (args: unknown) => ArgsCheck | Promise<ArgsCheck>;
@@ -84,9 +84,10 @@ export function makeValidator(schema: unknown): ArgsValidator | null {
     const zodLike = schema as SafeParseSchema;
     return (args) => {
       const result = zodLike.safeParse(args);
-      if (result.success) return { ok: true, value: result.data };
+      // zod's own result has the success shape: hand it on rather than allocate another.
+      if (result.success) return result;
       return {
-        ok: false,
+        success: false,
         issues: result.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })),
       };
     };
@@ -96,10 +97,10 @@ export function makeValidator(schema: unknown): ArgsValidator | null {
     const fromResult = (result: StandardResult<unknown>): ArgsCheck =>
       result.issues
         ? {
-            ok: false,
+            success: false,
             issues: result.issues.map((i) => ({ path: pathOf(i.path), message: i.message })),
           }
-        : { ok: true, value: result.value };
+        : { success: true, data: result.value };
     return (args) => {
       const result = standard.validate(args);
       return result instanceof Promise ? result.then(fromResult) : fromResult(result);

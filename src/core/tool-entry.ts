@@ -1,4 +1,11 @@
 import type { Backend } from "./backend.js";
+import type { CallState } from "./call-state.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import { DedupeTable } from "./dedupe.js";
+import type { LatencyEstimate } from "./latency-estimator.js";
+import type { TokenBucket } from "./rate-limiter.js";
+import type { Recovery } from "./recovery.js";
+import { SequenceLock } from "./sequential-groups.js";
 import type { Policy } from "./policy.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from "./retry.js";
 import { makeValidator, type ArgsValidator } from "./schema.js";
@@ -16,7 +23,7 @@ export interface ToolDefaults {
 }
 
 /** A registered tool, with its policy resolved once and its live counters. */
-export class ToolEntry {
+export class ToolEntry implements LatencyEstimate {
   readonly name: string;
   readonly validate: ArgsValidator | null;
   readonly invoke: (args: unknown, ctx: ToolContext) => unknown;
@@ -24,8 +31,24 @@ export class ToolEntry {
   readonly retry: ResolvedRetryPolicy | null;
   readonly concurrency: number;
   readonly priority: number;
-  readonly expectedMs: number;
+  /** Declared, or learned from observed durations when `learnsLatency`. */
+  expectedMs: number;
+  readonly learnsLatency: boolean;
+  latencyEwmaMs = 0;
+  latencySamples = 0;
   readonly lane: object;
+  // Batch-processing features (batching-policy.ts): null when off. The executor makes the
+  // bucket and the breaker, which need its clock.
+  bucket: TokenBucket | null = null;
+  breaker: CircuitBreaker | null = null;
+  readonly dedupe: DedupeTable<CallState> | null;
+  readonly exclusive: SequenceLock<CallState> | null;
+  readonly onTimeout: Recovery | null;
+  readonly onError: Recovery | null;
+  /** Calls of this tool that failed and were recovered. */
+  recovered = 0;
+  /** True when admission must look at a feature (dedupe, exclusive, breaker). */
+  special = false;
   /** Where attempts run: `"inline"` or a backend's isolation name. */
   readonly isolation: string;
   queued = 0;
@@ -47,7 +70,18 @@ export class ToolEntry {
     this.concurrency = policy.concurrency ?? Number.POSITIVE_INFINITY;
     this.priority = policy.priority ?? defaults.priority;
     this.expectedMs = policy.expectedMs ?? 0;
-    this.lane = Number.isFinite(this.concurrency) ? this : OPEN_LANE;
+    this.learnsLatency = policy.expectedMs === undefined;
+    // A tool with a limit, a rate limit or a breaker gets a lane of its own, which it may close.
+    this.lane =
+      Number.isFinite(this.concurrency) ||
+      policy.rateLimit !== undefined ||
+      policy.circuitBreaker !== undefined
+        ? this
+        : OPEN_LANE;
+    this.dedupe = policy.idempotent ? new DedupeTable<CallState>(policy.idempotent) : null;
+    this.exclusive = policy.exclusive ? new SequenceLock<CallState>(`tool:${tool.name}`) : null;
+    this.onTimeout = policy.onTimeout ?? null;
+    this.onError = policy.onError ?? null;
     this.validate = makeValidator(tool.schema);
     const isolation = isVolleyTool(tool) ? (tool.isolation ?? "inline") : "inline";
     this.isolation = isolation;

@@ -1,3 +1,4 @@
+import { assertBatchingPolicy } from "./batching-policy.js";
 import type { Policy } from "./policy.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
@@ -118,6 +119,7 @@ export function assertPolicy(where: string, policy: Policy): void {
     assertDuration(`${where}.expectedMs`, v, { allowInfinity: false }),
   );
   resolveRetryPolicy(policy.retry, `${where}.retry`);
+  assertBatchingPolicy(where, policy);
 }
 
 /**

@@ -2,8 +2,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { BlockList, isIP } from "node:net";
 
-/** The cookie that carries the token once the page was opened with `?token=`. */
-export const TOKEN_COOKIE = "volley_dashboard_token";
+/**
+ * The name of the cookie that carries the token once the page was opened with `?token=`.
+ * Cookies are shared by every port of a host, so the name carries the port: two dashboards on
+ * one machine keep their own.
+ */
+export function tokenCookieName(port: number): string {
+  return `volley_dashboard_token_${port}`;
+}
 
 const loopback = new BlockList();
 loopback.addSubnet("127.0.0.0", 8, "ipv4");
@@ -32,10 +38,10 @@ function same(given: string, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token));
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+function cookieToken(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
       try {
         return decodeURIComponent(part.slice(eq + 1).trim());
       } catch {
@@ -52,7 +58,12 @@ function cookieToken(header: string | undefined): string | undefined {
  * Without one, only requests addressed to a loopback name are served, so that a web page
  * cannot reach the dashboard through DNS rebinding.
  */
-export function authorize(req: IncomingMessage, url: URL, token: string | undefined): AuthDecision {
+export function authorize(
+  req: IncomingMessage,
+  url: URL,
+  token: string | undefined,
+  port: number,
+): AuthDecision {
   if (token === undefined) {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     return isLoopback(host)
@@ -66,12 +77,13 @@ export function authorize(req: IncomingMessage, url: URL, token: string | undefi
     clean.searchParams.delete("token");
     return {
       kind: "login",
-      location: clean.pathname + clean.search,
-      cookie: `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
+      // One leading slash, always: "//host" would send the browser to another site.
+      location: `/${clean.pathname.replace(/^\/+/, "")}${clean.search}`,
+      cookie: `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
     };
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
-  const given = bearer ?? cookieToken(req.headers.cookie);
+  const given = bearer ?? cookieToken(req.headers.cookie, tokenCookieName(port));
   return given !== undefined && same(given, token) ? { kind: "allow" } : denied;
 }
 

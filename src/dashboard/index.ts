@@ -10,7 +10,7 @@ export type { Dashboard } from "./server.js";
 export type { DashboardOptions, MetricsRegistry } from "./options.js";
 export { DashboardState } from "./state.js";
 export type { DashboardSource, DashboardStateOptions } from "./state.js";
-export { isLoopback, TOKEN_COOKIE } from "./auth.js";
+export { isLoopback, tokenCookieName } from "./auth.js";
 export type {
   BatchRecord,
   CallRecord,

@@ -168,7 +168,7 @@ async function start(
       return text(res, 405, `Method ${req.method ?? ""} not allowed`);
     }
     const url = new URL(req.url ?? "/", "http://dashboard.invalid");
-    const decision = authorize(req, url, options.token);
+    const decision = authorize(req, url, options.token, port);
     if (decision.kind === "deny") {
       if (decision.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="volley"');
       return text(res, decision.status, decision.message);
@@ -192,6 +192,7 @@ async function start(
     }
   }
 
+  let port = options.port;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
@@ -213,7 +214,7 @@ async function start(
     throw error;
   }
 
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;
   const close = () =>

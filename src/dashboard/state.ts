@@ -31,8 +31,11 @@ const MAX_IN_FLIGHT_SHOWN = 50;
 const MAX_RETRIED_SHOWN = 10;
 /** Long messages and ids are cut: the page shows a line, and memory stays bounded. */
 const MAX_TEXT = 300;
-/** Calls naming a tool the executor does not have are counted together, so a model inventing names cannot grow the table. */
-const UNREGISTERED = "(unregistered)";
+/**
+ * Calls naming a tool the executor does not have are counted together (as volley/metrics does),
+ * so a model inventing names cannot grow the table.
+ */
+const UNKNOWN_TOOL = "(unknown)";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -200,8 +203,8 @@ export class DashboardState {
   #tool(name: string): ToolState {
     const known = this.#tools.get(name);
     if (known) return known;
-    let other = this.#tools.get(UNREGISTERED);
-    if (!other) this.#tools.set(UNREGISTERED, (other = newToolState()));
+    let other = this.#tools.get(UNKNOWN_TOOL);
+    if (!other) this.#tools.set(UNKNOWN_TOOL, (other = newToolState()));
     return other;
   }
 

@@ -1,7 +1,7 @@
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { createMiddleware, type AgentMiddleware, type ToolCallRequest } from "langchain";
-import { NonRetryableError, type Executor } from "../core/index.js";
+import { CancelledError, type Executor } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { isExecutor } from "./executor-source.js";
 import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
@@ -78,9 +78,10 @@ export function volleyMiddleware(
             });
           } catch (error) {
             if (isGraphBubbleUp(error)) {
-              // An interrupt is not a failure: never retry it; LangGraph gets it below.
+              // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
+              // journaled, so a resume runs it again), and LangGraph gets it below.
               bubbled = error;
-              throw new NonRetryableError(`Call "${id}" interrupted the graph`, { cause: error });
+              throw new CancelledError(`call "${id}" interrupted the graph`);
             }
             thrown = error;
             throw error;
@@ -89,7 +90,8 @@ export function volleyMiddleware(
       });
       const outcome = (await batch).outcomes[0]!;
       if (bubbled !== undefined && outcome.status === "error") throw bubbled;
-      if (outcome.status === "ok") return answerOf(outcome.value, id, call.name);
+      if (outcome.status === "ok")
+        return answerOf(outcome.value, id, call.name, outcome.replayed === true);
       if (signal?.aborted) throw signal.reason;
       return answerFailure(handle, outcome, call, thrown);
     },

@@ -1,5 +1,15 @@
-import { ToolMessage } from "@langchain/core/messages";
-import { isCommand, type Command } from "@langchain/langgraph";
+import {
+  AIMessage,
+  BaseMessage as BaseMessageClass,
+  ChatMessage,
+  FunctionMessage,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
+import { Command, Send, isCommand } from "@langchain/langgraph";
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import { formatOutcomeError, type ErrorOutcome, type OutcomeError } from "../core/index.js";
 
@@ -28,18 +38,22 @@ export type ToolAnswer = ToolMessage | Command;
 
 /**
  * Turns a successful call's value into its answer. Tools invoked with the full tool call already
- * return a `ToolMessage` (with its artifact) or a `Command`; a value read back from a durable
- * journal may be a serialised `ToolMessage`; anything else becomes the message's content.
+ * return a `ToolMessage` (with its artifact) or a `Command`; a value replayed from a durable
+ * journal is revived first; anything else becomes the message's content.
  */
-export function answerOf(value: unknown, callId: string, name: string): ToolAnswer {
+export function answerOf(
+  value: unknown,
+  callId: string,
+  name: string,
+  replayed = false,
+): ToolAnswer {
+  if (replayed) value = reviveJournaled(value);
   if (isCommand(value)) return value;
   if (ToolMessage.isInstance(value)) {
     if (!value.tool_call_id) value.tool_call_id = callId;
     if (value.name === undefined) value.name = name;
     return value;
   }
-  const revived = reviveToolMessage(value);
-  if (revived !== undefined) return revived;
   return new ToolMessage({
     status: "success",
     name,
@@ -90,21 +104,48 @@ function failureOf(outcome: ErrorOutcome): ToolCallFailure {
   return error as ToolCallFailure;
 }
 
-/** A `ToolMessage` from its LangChain serialised form (`{ lc: 1, type: "constructor", … }`). */
-function reviveToolMessage(value: unknown): ToolMessage | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const record = value as { lc?: unknown; type?: unknown; id?: unknown; kwargs?: unknown };
+const MESSAGE_CLASSES: Readonly<Record<string, new (fields: never) => BaseMessage>> = {
+  AIMessage,
+  ChatMessage,
+  FunctionMessage,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+};
+
+/**
+ * A value read back from a durable journal, which stores JSON: LangChain messages (`{ lc: 1,
+ * type: "constructor", … }`), `Command`s and `Send`s become instances again, so that a replayed
+ * call answers exactly as it did when it ran.
+ */
+export function reviveJournaled(value: unknown, depth = 0): unknown {
+  if (typeof value !== "object" || value === null || depth > 32) return value;
+  if (isCommand(value) || BaseMessageClass.isInstance(value) || value instanceof Send) return value;
+  if (Array.isArray(value)) return value.map((item) => reviveJournaled(item, depth + 1));
+  const record = value as Record<string, unknown>;
   if (
-    record.lc === 1 &&
-    record.type === "constructor" &&
-    Array.isArray(record.id) &&
-    record.id[record.id.length - 1] === "ToolMessage" &&
-    typeof record.kwargs === "object" &&
-    record.kwargs !== null
+    record["lc"] === 1 &&
+    record["type"] === "constructor" &&
+    Array.isArray(record["id"]) &&
+    typeof record["kwargs"] === "object" &&
+    record["kwargs"] !== null
   ) {
-    return new ToolMessage(record.kwargs as ConstructorParameters<typeof ToolMessage>[0]);
+    const Message = MESSAGE_CLASSES[String(record["id"][record["id"].length - 1])];
+    if (Message !== undefined) return new Message(record["kwargs"] as never);
   }
-  return undefined;
+  if (record["lg_name"] === "Send" && typeof record["node"] === "string") {
+    return new Send(record["node"], reviveJournaled(record["args"], depth + 1));
+  }
+  if (record["lg_name"] === "Command") {
+    const { lg_name: _name, ...params } = record;
+    return new Command(
+      reviveJournaled(params, depth + 1) as ConstructorParameters<typeof Command>[0],
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record)) out[key] = reviveJournaled(item, depth + 1);
+  return out;
 }
 
 function stringify(value: unknown): string {

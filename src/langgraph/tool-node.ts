@@ -10,7 +10,7 @@ import {
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import {
-  NonRetryableError,
+  CancelledError,
   isLangChainTool,
   isVolleyTool,
   type AnyTool,
@@ -22,6 +22,7 @@ import {
 } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
@@ -53,6 +54,13 @@ export interface VolleyToolNodeOptions {
   readonly deadlineMs?: number;
   /** Priority of the step's calls that set none. @default the tools' own */
   readonly priority?: number;
+  /**
+   * Write each outcome to LangGraph's custom stream (`streamMode: "custom"`) as it finishes, as a
+   * `{ type: "volley:outcome", outcome }` chunk. Off by default, so that a graph's own custom
+   * stream is unchanged when it swaps `ToolNode` for this node.
+   * @default false
+   */
+  readonly stream?: boolean;
   /**
    * The batch id of a step, the key a journal resumes it by. `false`: a random id each time.
    * @default graphBatchId(config, calls, { messageId }): from the thread, the node and the AIMessage
@@ -90,6 +98,7 @@ export class VolleyToolNode extends ToolNode {
   readonly #deadlineMs: number | undefined;
   readonly #priority: number | undefined;
   readonly #batchId: NonNullable<VolleyToolNodeOptions["batchId"]>;
+  readonly #stream: boolean;
 
   /**
    * @param toolsOrExecutor An executor from `createExecutor()`, or the tools to make one from
@@ -129,6 +138,7 @@ export class VolleyToolNode extends ToolNode {
     this.#deadlineMs = deadlineMs;
     this.#priority = options.priority;
     this.#batchId = batchId;
+    this.#stream = options.stream === true;
   }
 
   protected override async run(
@@ -150,18 +160,18 @@ export class VolleyToolNode extends ToolNode {
       }
       return Promise.resolve(pending).catch((error: unknown) => {
         if (isGraphBubbleUp(error)) {
-          // An interrupt or a parent command is not a failure: never retry it, and hand it to
-          // LangGraph once the batch is done.
+          // An interrupt or a parent command is not a failure: it ends the call "cancelled"
+          // (never retried, never journaled, so a resume runs it again with the resume value),
+          // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
-          throw new NonRetryableError(`Call "${attempt.id}" interrupted the graph`, {
-            cause: error,
-          });
+          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
         }
         thrown.set(attempt.id, error);
         throw error;
       });
     };
     const limits = runLimits(config);
+    const writer = this.#stream ? config.writer : undefined;
     const outcomes =
       calls.length === 0
         ? []
@@ -172,6 +182,11 @@ export class VolleyToolNode extends ToolNode {
             priority: this.#priority,
             maxConcurrency: limits.maxConcurrency,
             invoke,
+            onOutcome:
+              typeof writer === "function"
+                ? (outcome) =>
+                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+                : undefined,
           });
     for (const outcome of outcomes) {
       const bubble = bubbled.get(outcome.id);
@@ -222,7 +237,8 @@ export class VolleyToolNode extends ToolNode {
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
-    if (outcome.status === "ok") return answerOf(outcome.value, id, name);
+    if (outcome.status === "ok")
+      return answerOf(outcome.value, id, name, outcome.replayed === true);
     return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 

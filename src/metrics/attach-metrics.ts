@@ -1,15 +1,13 @@
 import { register as globalRegistry } from "prom-client";
 import type { Executor } from "../core/index.js";
-import { DEFAULT_DURATION_BUCKETS } from "./metric-names.js";
+import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
+import { PendingCounter } from "./pending-counter.js";
 
 /** What {@link attachMetrics} needs of an executor. */
 export type MetricsTarget = Pick<Executor, "on" | "stats">;
 
-interface CounterChild {
-  inc(value?: number): void;
-}
 interface HistogramChild {
   observe(value: number): void;
 }
@@ -66,6 +64,9 @@ export function attachMetrics(
     );
   }
 
+  // A model may name tools that do not exist: label those alike, so that made-up names cannot
+  // grow the number of series without bound.
+  const known = new Set(Object.keys(executor.stats().tools));
   const set = metricSetOf(registry, executorName !== undefined, buckets);
   for (const source of set.sources) {
     if (source.executor === executor) {
@@ -77,23 +78,24 @@ export function attachMetrics(
 
   // Label objects built once per series, not once per call.
   const extra = executorName === undefined ? {} : { executor: executorName };
-  const calls = new Map<string, CounterChild>();
+  const calls = new PendingCounter(set.calls);
+  const retries = new PendingCounter(set.retries);
+  const abandoned = new PendingCounter(set.abandoned);
+  const flush = (): void => {
+    calls.flush();
+    retries.flush();
+    abandoned.flush();
+  };
+  set.flushers.add(flush);
   const durations = new Map<string, HistogramChild>();
-  const retries = new Map<string, CounterChild>();
-  const abandoned = new Map<string, CounterChild>();
   const batchDuration = set.batchDuration.labels(extra);
 
   const unsubscribe = [
-    executor.on("call:finished", ({ tool, outcome }) => {
+    executor.on("call:finished", ({ tool: name, outcome }) => {
+      const tool = known.has(name) ? name : UNKNOWN_TOOL;
       const status = outcome.status;
       const kind = status === "ok" ? "none" : outcome.error.kind;
-      const key = `${tool}\0${status}\0${kind}`;
-      let counter = calls.get(key);
-      if (counter === undefined) {
-        counter = set.calls.labels({ tool, status, kind, ...extra });
-        calls.set(key, counter);
-      }
-      counter.inc();
+      calls.series(`${tool}\0${status}\0${kind}`, () => ({ tool, status, kind, ...extra })).n++;
       // A call that never ran, or whose outcome came back from a journal, spent no time here.
       if (outcome.startedAt === null || outcome.replayed === true) return;
       const durationKey = `${tool}\0${status}`;
@@ -105,20 +107,10 @@ export function attachMetrics(
       histogram.observe(outcome.durationMs / 1000);
     }),
     executor.on("call:retry", ({ tool }) => {
-      let counter = retries.get(tool);
-      if (counter === undefined) {
-        counter = set.retries.labels({ tool, ...extra });
-        retries.set(tool, counter);
-      }
-      counter.inc();
+      retries.series(tool, () => ({ tool, ...extra })).n++;
     }),
     executor.on("call:abandoned", ({ tool }) => {
-      let counter = abandoned.get(tool);
-      if (counter === undefined) {
-        counter = set.abandoned.labels({ tool, ...extra });
-        abandoned.set(tool, counter);
-      }
-      counter.inc();
+      abandoned.series(tool, () => ({ tool, ...extra })).n++;
     }),
     executor.on("batch:finished", ({ wallMs }) => batchDuration.observe(wallMs / 1000)),
   ];
@@ -128,6 +120,8 @@ export function attachMetrics(
     if (!attached) return;
     attached = false;
     for (const off of unsubscribe) off();
+    flush();
+    set.flushers.delete(flush);
     set.sources.delete(source);
   };
   return { registry, detach, [Symbol.dispose]: detach };

@@ -8,4 +8,4 @@
 export { attachMetrics } from "./attach-metrics.js";
 export type { MetricsTarget } from "./attach-metrics.js";
 export type { MetricsOptions, MetricsHandle } from "./metrics-options.js";
-export { METRIC_NAMES, DEFAULT_DURATION_BUCKETS } from "./metric-names.js";
+export { METRIC_NAMES, DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";

@@ -23,6 +23,8 @@ export interface MetricSet {
   readonly batchDuration: Histogram<string>;
   /** The executors whose `stats()` feed the gauges. */
   readonly sources: Set<GaugeSource>;
+  /** Add each executor's locally kept counts to the counters; run before the counters are read. */
+  readonly flushers: Set<() => void>;
 }
 
 const sets = new WeakMap<Registry, MetricSet>();
@@ -37,7 +39,12 @@ export function metricSetOf(
   labelled: boolean,
   buckets: readonly number[],
 ): MetricSet {
-  const existing = sets.get(registry);
+  let existing = sets.get(registry);
+  // After registry.clear() the set is stale: make a fresh one.
+  if (existing !== undefined && registry.getSingleMetric(METRIC_NAMES.calls) !== existing.calls) {
+    sets.delete(registry);
+    existing = undefined;
+  }
   if (existing !== undefined) {
     if (existing.labelled !== labelled) {
       throw new TypeError(
@@ -58,6 +65,10 @@ export function metricSetOf(
   const extra = labelled ? ["executor"] : [];
   const registers = [registry];
   const sources = new Set<GaugeSource>();
+  const flushers = new Set<() => void>();
+  const flush = (): void => {
+    for (const f of flushers) f();
+  };
   const set: MetricSet = {
     labelled,
     calls: new Counter({
@@ -65,6 +76,7 @@ export function metricSetOf(
       help: "Tool calls that ended, by tool, status (ok or error) and error kind (none when ok).",
       labelNames: ["tool", "status", "kind", ...extra],
       registers,
+      collect: flush,
     }),
     callDuration: new Histogram({
       name: METRIC_NAMES.callDuration,
@@ -78,12 +90,14 @@ export function metricSetOf(
       help: "Failed attempts that will be retried, by tool.",
       labelNames: ["tool", ...extra],
       registers,
+      collect: flush,
     }),
     abandoned: new Counter({
       name: METRIC_NAMES.abandoned,
       help: "Attempts that settled after a timeout, deadline or cancel without honouring their abort signal, by tool.",
       labelNames: ["tool", ...extra],
       registers,
+      collect: flush,
     }),
     batchDuration: new Histogram({
       name: METRIC_NAMES.batchDuration,
@@ -93,6 +107,7 @@ export function metricSetOf(
       registers,
     }),
     sources,
+    flushers,
   };
   // Live gauges read the executors' own counters at scrape time: exact, and free between scrapes.
   new Gauge({

@@ -45,8 +45,8 @@ export interface ThreadBackendOptions {
   readonly maxTotalThreads?: number;
   /**
    * Tools modules (paths or `file:` URLs) that every thread loads as it starts, so that the first
-   * attempt in a thread, and the first after a thread was killed and replaced, do not wait for
-   * the module to load.
+   * attempt in each thread does not wait for its module to load. (Threads started later, such as
+   * those that replace a killed thread, also load every module used so far.)
    * @default []
    * @example preload: [new URL("./cpu-tools.js", import.meta.url)]
    */

@@ -42,7 +42,10 @@ export interface ThreadBackendStats {
   readonly pools: readonly ThreadPoolStats[];
   /** Attempts finished with an answer from the tool (a value or an error). */
   readonly completed: number;
-  /** Threads terminated because their attempt timed out, hit the deadline or was cancelled. */
+  /**
+   * Attempts stopped on timeout, deadline or cancel: their thread was terminated (or, if they
+   * still waited for a thread, they were taken off the queue).
+   */
   readonly killed: number;
   /** Threads that died under an attempt (exit, uncaught error, out of memory). */
   readonly crashed: number;
@@ -67,7 +70,14 @@ export class ThreadBackend implements Backend {
   readonly name = "threads";
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
-  readonly #preload: readonly string[];
+  /**
+   * The `preload` option, then every tools module a thread has answered from: each thread
+   * preloads them as it starts. Piscina hands the same `workerData` to each new thread, so one
+   * started to replace a killed thread loads the modules used before it, rather than making its
+   * first attempt wait. (Only modules that loaded without killing a thread: a module whose top
+   * level kills its thread would otherwise kill every new thread.)
+   */
+  readonly #modules: string[];
   readonly #pools = new Map<string, Pool>();
   #shared: Pool | undefined;
   #closed = false;
@@ -105,7 +115,7 @@ export class ThreadBackend implements Backend {
         `Expected preload to be an array of tools module paths or URLs, got ${describeValue(preload)}`,
       );
     }
-    this.#preload = preload.map((m: unknown, i) => {
+    this.#modules = preload.map((m: unknown, i) => {
       try {
         return toolsModuleUrl(m as string | URL);
       } catch (error) {
@@ -157,6 +167,8 @@ export class ThreadBackend implements Backend {
       (reply) => {
         pool.running--;
         this.#completed++;
+        // A thread loaded the module and lived: later threads may preload it safely.
+        if (!this.#modules.includes(module)) this.#modules.push(module);
         if (reply.ok) return reply.value;
         throw reviveError(reply.error);
       },
@@ -165,6 +177,12 @@ export class ThreadBackend implements Backend {
         if (signal.aborted) {
           this.#killed++;
           throw signal.reason;
+        }
+        if (this.#closed) {
+          throw new RejectedError(
+            `The thread backend was closed while tool "${tool}" ran (call "${request.callId}")`,
+            { cause: error },
+          );
         }
         throw this.#explain(error, request, pool);
       },
@@ -226,7 +244,7 @@ export class ThreadBackend implements Backend {
       // tool's attempt.
       atomics: "disabled",
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      workerData: { fromSource: FROM_SOURCE, preload: this.#preload } satisfies WorkerSetup,
+      workerData: { fromSource: FROM_SOURCE, preload: this.#modules } satisfies WorkerSetup,
       ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
     });
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no

@@ -39,9 +39,12 @@ function toolsOf(url: string): Promise<ReadonlyMap<string, AnyTool>> {
   return pending;
 }
 
-// A module that fails to preload is loaded again by the first attempt that needs it, which then
-// reports the failure.
-for (const url of setup?.preload ?? []) toolsOf(url).catch(() => {});
+// After piscina has marked this thread ready (it does so once this module has loaded): a thread
+// that dies before it is ready is never replaced. A module that fails to preload is loaded again
+// by the first attempt that needs it, which then reports the failure.
+setTimeout(() => {
+  for (const url of setup?.preload ?? []) toolsOf(url).catch(() => {});
+}, 0);
 
 /** Runs one attempt in this thread. Never rejects: failures are answers. */
 export default async function runAttempt(task: WorkerTask): Promise<WorkerReply> {

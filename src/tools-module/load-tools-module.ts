@@ -45,7 +45,7 @@ export function toolsModuleUrl(module: string | URL): string {
  *
  * The CLI, the thread workers of `volley/threads` and queue workers all load modules this way.
  * @param module A path (relative to the current directory) or a `file:` URL.
- * @returns The tools, named exports first (in export-name order), then the default array's.
+ * @returns The tools: named exports first, then the default array's.
  * @throws ToolsModuleError when the file is missing, fails to load, or exports no tools
  *   (`error.problem` says which).
  * @example

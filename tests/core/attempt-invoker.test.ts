@@ -43,3 +43,22 @@ describe("execute({ invoke })", () => {
     expect(() => executor.execute([], { invoke: 1 as never })).toThrow(TypeError);
   });
 });
+
+describe("MemoryJournal", () => {
+  it("does not record transient kinds, so a resume runs those calls again", async () => {
+    const { MemoryJournal } = await import("../../src/core/index.js");
+    const journal = new MemoryJournal();
+    const base = { index: 0, name: "t", startedAt: null, durationMs: 0, attempts: 0 } as const;
+    journal.record("b", { ...base, id: "ok", status: "ok", value: 1 });
+    journal.record("b", {
+      ...base,
+      id: "err",
+      status: "error",
+      error: { kind: "tool_error", message: "x" },
+    });
+    for (const kind of ["cancelled", "deadline", "rejected"] as const) {
+      journal.record("b", { ...base, id: kind, status: "error", error: { kind, message: kind } });
+    }
+    expect(journal.load("b").map((o) => o.id)).toEqual(["ok", "err"]);
+  });
+});

@@ -98,4 +98,45 @@ describe.skipIf(!available && !CI)("the dashboard in Chromium (apt-get install c
       }
     }, 60_000);
   }
+
+  it("serves a late page the batches so far, and reconnects when the server restarts", async () => {
+    const first = createExecutor({ tools: demoTools });
+    await first.execute(demoCalls);
+    let dashboard = await attachDashboard(first, { port: 0, token: TOKEN });
+    const { port } = dashboard;
+    const second = createExecutor({ tools: demoTools });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      // Before the page connected: the batch is not in the snapshot (nothing was watching).
+      await page.goto(`${dashboard.url}?token=${TOKEN}`);
+      await page.locator("#conn[data-state=live]").waitFor({ timeout: 10_000 });
+      expect(await page.locator("#timeline .empty").count()).toBe(1);
+      expect(await page.locator("#tools").innerText()).toMatch(/fast_tool/);
+
+      await first.execute(demoCalls.slice(0, 2));
+      await page.locator("#timeline .row.call").nth(1).waitFor({ timeout: 5_000 });
+      const late = await browser.context.newPage();
+      await late.goto(dashboard.url); // the cookie is already set
+      await late.locator('#timeline .row.call[data-call-id="slow_1"][data-status=ok]').waitFor({
+        timeout: 5_000,
+      });
+
+      await dashboard.close();
+      await page.locator("#conn[data-state=down]").waitFor({ timeout: 10_000 });
+      dashboard = await attachDashboard(second, { port, token: TOKEN });
+      await page.locator("#conn[data-state=live]").waitFor({ timeout: 15_000 });
+      await second.execute([{ id: "after_restart", name: "fast_tool", args: { query: "x" } }]);
+      await page
+        .locator('#timeline .row.call[data-call-id="after_restart"][data-status=ok]')
+        .waitFor({ timeout: 5_000 });
+      // The new server's snapshot replaced what the page had.
+      expect(await page.locator("#timeline .row.call").count()).toBe(1);
+    } finally {
+      await browser.close();
+      await dashboard.close();
+      await first.close();
+      await second.close();
+    }
+  }, 60_000);
 });

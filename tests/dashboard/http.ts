@@ -11,10 +11,14 @@ export interface Reply {
 /** One request; redirects are not followed. */
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
+  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? "GET", headers: options.headers });
+    const req = httpRequest(url, {
+      method: options.method ?? "GET",
+      headers: options.headers,
+      ...(options.path === undefined ? {} : { path: options.path }),
+    });
     req.on("error", reject);
     req.on("response", (res) => {
       let body = "";

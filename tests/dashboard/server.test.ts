@@ -170,7 +170,7 @@ describe("the dashboard with a token", () => {
     expect(login.status).toBe(303);
     expect(login.headers.location).toBe("/?view=compact");
     const cookie = login.headers["set-cookie"]?.[0] ?? "";
-    expect(cookie).toMatch(/^volley_dashboard_token=/);
+    expect(cookie).toMatch(new RegExp(`^volley_dashboard_token_${dashboard.port}=`));
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
 
@@ -183,9 +183,19 @@ describe("the dashboard with a token", () => {
       headers: { Cookie: pair },
     });
     expect(events.status).toBe(200);
+    // A path that normalises to "//host" must not become an open redirect.
+    for (const path of ["/.//evil.example/", "//evil.example/", "/\\evil.example/"]) {
+      const sneaky = await request(dashboard.url, { path: `${path}?token=${TOKEN}` });
+      expect(sneaky.headers.location, path).toMatch(/^\/(?!\/)/);
+    }
     const forged = await request(dashboard.url, {
-      headers: { Cookie: "volley_dashboard_token=x" },
+      headers: { Cookie: `volley_dashboard_token_${dashboard.port}=x` },
     });
     expect(forged.status).toBe(401);
+    // Cookies are shared across ports: another dashboard's cookie is not this one's.
+    const otherPort = await request(dashboard.url, {
+      headers: { Cookie: `volley_dashboard_token_${dashboard.port + 1}=${TOKEN}` },
+    });
+    expect(otherPort.status).toBe(401);
   });
 });

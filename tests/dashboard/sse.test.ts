@@ -94,7 +94,9 @@ describe("the /events stream", () => {
     expect(refused.status).toBe(401);
 
     const a = await connect(dashboard.url, { Authorization: "Bearer stream-token" });
-    const b = await connect(dashboard.url, { Cookie: "volley_dashboard_token=stream-token" });
+    const b = await connect(dashboard.url, {
+      Cookie: `volley_dashboard_token_${dashboard.port}=stream-token`,
+    });
     expect([a.status, b.status]).toEqual([200, 200]);
     await dashboard.executor.execute(demoCalls.slice(0, 1));
     for (const client of [a, b]) {

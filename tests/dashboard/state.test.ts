@@ -75,7 +75,7 @@ describe("DashboardState", () => {
     const byTool = Object.fromEntries(tools.map((t) => [t.tool, t]));
     expect(byTool["flaky_api"]).toMatchObject({ retries: 2, ok: 2 });
     expect(byTool["web_search"]).toMatchObject({ timeouts: 1, failed: 1, calls: 4 });
-    expect(byTool["(unregistered)"]).toMatchObject({ calls: 1, failed: 1 });
+    expect(byTool["(unknown)"]).toMatchObject({ calls: 1, failed: 1 });
     expect(incidents.map((i) => [i.type, i.callId])).toEqual(
       expect.arrayContaining([
         ["retry", "api_1"],

@@ -123,7 +123,10 @@ describe("StoreJournal", () => {
       args: { item, slow: i > 0 },
     }));
     await expect(
-      graph.invoke({ pending_tools: calls }, { ...config, signal: controller.signal }),
+      graph.invoke(
+        { pending_tools: calls },
+        { ...config, signal: controller.signal, durability: "sync" },
+      ),
     ).rejects.toThrow();
     off();
     expect(await store.listNamespaces({ prefix: ["volley", "journal"] })).toHaveLength(1);

@@ -1,9 +1,10 @@
 import { HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
+import { Command, MemorySaver, interrupt } from "@langchain/langgraph";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createExecutor } from "../../src/core/index.js";
+import { MemoryJournal, createExecutor } from "../../src/core/index.js";
 import { volleyMiddleware } from "../../src/langgraph/index.js";
 import { Probe, lookupTool } from "./probe.js";
 import { ScriptedChatModel, threeTurns } from "./scripted-model.js";
@@ -100,5 +101,39 @@ describe("volleyMiddleware in createAgent", () => {
     expect(answer!.content).toContain('Unknown tool "lookup"');
     expect(probe.totalRuns).toBe(0);
     expect(() => volleyMiddleware([lookup] as never)).toThrow(TypeError);
+  });
+
+  it("lets interrupt() through; with a journal, a resume does not re-run finished calls", async () => {
+    const probe = new Probe();
+    const lookup = lookupTool(probe, 5);
+    const approve = tool(
+      async ({ action }) => `${action}: ${String(interrupt({ question: `may I ${action}?` }))}`,
+      { name: "approve", description: "Asks a human", schema: z.object({ action: z.string() }) },
+    );
+    const executor = createExecutor({ tools: [lookup, approve], journal: new MemoryJournal() });
+    const model = new ScriptedChatModel([
+      {
+        calls: [
+          { id: "q", name: "approve", args: { action: "deploy" } },
+          { id: "l", name: "lookup", args: { query: "docs" } },
+        ],
+      },
+      { text: "done" },
+    ]);
+    const agent = createAgent({
+      model,
+      tools: [lookup, approve],
+      middleware: [volleyMiddleware(executor)],
+      checkpointer: new MemorySaver(),
+    });
+    const config = { configurable: { thread_id: "mw-interrupt" } };
+    const first = await agent.invoke({ messages: [new HumanMessage("go")] }, config);
+    const pause = (first as { __interrupt__?: Array<{ value: unknown }> }).__interrupt__;
+    expect(pause?.[0]?.value).toEqual({ question: "may I deploy?" });
+    const resumed = await agent.invoke(new Command({ resume: "yes" }), config);
+    const byId = new Map(toolMessages(resumed.messages).map((m) => [m.tool_call_id, m.content]));
+    expect(byId.get("q")).toBe("deploy: yes");
+    expect(byId.get("l")).toBe("found docs");
+    expect(probe.runs.get("docs")).toBe(1);
   });
 });

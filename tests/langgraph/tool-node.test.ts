@@ -13,7 +13,7 @@ import {
 import { createReactAgent, toolsCondition } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createExecutor, defineTool } from "../../src/core/index.js";
+import { MemoryJournal, createExecutor, defineTool } from "../../src/core/index.js";
 import { VolleyToolNode } from "../../src/langgraph/index.js";
 import { Probe, lookupTool } from "./probe.js";
 import { ScriptedChatModel, threeTurns } from "./scripted-model.js";
@@ -60,6 +60,20 @@ describe("VolleyToolNode in createReactAgent", () => {
     expect(model.boundTools).toEqual(["lookup"]);
     expect(probe.maxInFlight).toBe(2);
     expect(probe.totalRuns).toBe(10);
+  });
+
+  it('works with version: "v2", which sends each call to the node on its own', async () => {
+    const probe = new Probe();
+    const executor = createExecutor({ tools: [lookupTool(probe, 30)], concurrency: 2 });
+    const agent = createReactAgent({
+      llm: new ScriptedChatModel(threeTurns()),
+      tools: new VolleyToolNode(executor),
+      version: "v2",
+    });
+    const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+    expect(toolMessages(out.messages)).toHaveLength(10);
+    // One executor's limit holds across the separate tasks.
+    expect(probe.maxInFlight).toBe(2);
   });
 
   it("answers in the model's call order, however the calls finish", async () => {
@@ -141,6 +155,35 @@ describe("VolleyToolNode answers", () => {
     expect(byId.get("garbled")!.name).toBe("lookup");
   });
 
+  it("streams outcomes to the custom stream only when asked", async () => {
+    const probe = new Probe();
+    const input = {
+      messages: [
+        aiWith([
+          { id: "a", name: "lookup", args: { query: "x" } },
+          { id: "b", name: "lookup", args: { query: "y" } },
+        ]),
+      ],
+    };
+    const chunks = async (node: VolleyToolNode) => {
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode("tools", node)
+        .addEdge(START, "tools")
+        .compile();
+      const seen: unknown[] = [];
+      for await (const chunk of await graph.stream(input, { streamMode: "custom" })) {
+        seen.push(chunk);
+      }
+      return seen as Array<{ type: string; outcome: { id: string } }>;
+    };
+    expect(await chunks(new VolleyToolNode([lookupTool(probe, 5)]))).toEqual([]);
+    const streamed = await chunks(new VolleyToolNode([lookupTool(probe, 5)], { stream: true }));
+    expect(streamed.map((c) => `${c.type}:${c.outcome.id}`).sort()).toEqual([
+      "volley:outcome:a",
+      "volley:outcome:b",
+    ]);
+  });
+
   it("passes the artifact of a content_and_artifact tool through", async () => {
     const chart = tool(async ({ n }) => [`chart of ${n}`, { points: [1, 2, n] }], {
       name: "chart",
@@ -215,7 +258,10 @@ describe("VolleyToolNode answers", () => {
     expect(toolMessages(out.messages).map((m) => m.content)).toEqual(["mood is happy"]);
   });
 
-  it("lets interrupt() through, and resumes the thread", async () => {
+  it.each([
+    ["without a journal", false],
+    ["with a journal", true],
+  ])("lets interrupt() through, and resumes the thread (%s)", async (_label, journaled) => {
     const probe = new Probe();
     const approve = tool(
       async ({ action }) => {
@@ -235,12 +281,20 @@ describe("VolleyToolNode answers", () => {
     ]);
     const graph = new StateGraph(MessagesAnnotation)
       .addNode("agent", async (state) => ({ messages: [await model.invoke(state.messages)] }))
-      .addNode("tools", new VolleyToolNode([approve, lookupTool(probe, 5)]))
+      .addNode(
+        "tools",
+        new VolleyToolNode(
+          createExecutor({
+            tools: [approve, lookupTool(probe, 5)],
+            ...(journaled ? { journal: new MemoryJournal() } : {}),
+          }),
+        ),
+      )
       .addEdge(START, "agent")
       .addConditionalEdges("agent", toolsCondition, ["tools", END])
       .addEdge("tools", "agent")
       .compile({ checkpointer: new MemorySaver() });
-    const config = { configurable: { thread_id: "interrupt-1" } };
+    const config = { configurable: { thread_id: `interrupt-${String(journaled)}` } };
     const first = await graph.invoke({ messages: [new HumanMessage("go")] }, config);
     const pause = (first as { __interrupt__?: Array<{ value: unknown }> }).__interrupt__;
     expect(pause?.[0]?.value).toEqual({ question: "may I deploy?" });
@@ -250,5 +304,7 @@ describe("VolleyToolNode answers", () => {
       ["q", "deploy: yes"],
       ["l", "found docs"],
     ]);
+    // With a journal, the call that finished before the interrupt is not run again.
+    expect(probe.runs.get("docs")).toBe(journaled ? 1 : 2);
   });
 });

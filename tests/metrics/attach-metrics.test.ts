@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { createExecutor } from "../../src/index.js";
-import { attachMetrics, METRIC_NAMES } from "../../src/metrics/index.js";
+import { attachMetrics, METRIC_NAMES, UNKNOWN_TOOL } from "../../src/metrics/index.js";
 import { allTools, echo, sleep } from "./tools.js";
 
 async function valueOf(
@@ -41,7 +41,8 @@ describe("attachMetrics", () => {
     expect(
       await valueOf(registry, calls, { tool: "boom", status: "error", kind: "tool_error" }),
     ).toBe(1);
-    expect(await valueOf(registry, calls, { tool: "nope", kind: "unknown_tool" })).toBe(1);
+    // Made-up tool names share one label value, so they cannot multiply series.
+    expect(await valueOf(registry, calls, { tool: UNKNOWN_TOOL, kind: "unknown_tool" })).toBe(1);
 
     const d = METRIC_NAMES.callDuration;
     expect(await valueOf(registry, `${d}`, { tool: "echo", status: "ok", le: "+Inf" })).toBe(2);
@@ -50,7 +51,8 @@ describe("attachMetrics", () => {
     expect(echoSum).toBeGreaterThanOrEqual(0.025);
     expect(echoSum).toBeLessThan(5);
     // The unknown tool never ran: no duration for it.
-    expect(text).not.toMatch(new RegExp(`${d}_count\\{tool="nope"`));
+    expect(text).not.toContain("nope");
+    expect(text).not.toMatch(new RegExp(`${d}_count\\{tool="\\(unknown\\)"`));
     expect(sampleOf(text, `${METRIC_NAMES.batchDuration}_count`)).toBe(1);
     handle.detach();
   });
@@ -158,6 +160,16 @@ describe("attachMetrics", () => {
     }
     await executor.execute([{ id: "b", name: "echo", args: {} }]);
     expect(await valueOf(registry, METRIC_NAMES.calls, { executor: "x" })).toBe(1);
+  });
+
+  it("registers afresh after registry.clear()", async () => {
+    const registry = new Registry();
+    const executor = createExecutor({ tools: [echo] });
+    attachMetrics(executor, { registry }).detach();
+    registry.clear();
+    attachMetrics(executor, { registry });
+    await executor.execute([{ id: "a", name: "echo", args: {} }]);
+    expect(await valueOf(registry, METRIC_NAMES.calls, { tool: "echo" })).toBe(1);
   });
 
   it("uses the global registry by default", async () => {

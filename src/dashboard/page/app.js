@@ -2,7 +2,7 @@
 // sends over /events (upserted by key, see src/dashboard/wire.ts) and redraws from them.
 /* global document, EventSource, requestAnimationFrame, setTimeout */
 
-/** How each outcome is drawn: a CSS class and a legend label. */
+/** How calls are drawn: CSS class → legend label. */
 const LOOKS = {
   ok: "Succeeded",
   error: "Failed",
@@ -77,8 +77,9 @@ function apply(update) {
   }
   for (const call of update.calls) {
     const batch = state.batches.get(call.batchId);
-    batch?.calls.set(call.id, call);
-    if (batch) batch.version++;
+    if (!batch) continue; // its batch was dropped from the ring
+    batch.calls.set(call.id, call);
+    batch.version++;
   }
   for (const incident of update.incidents) {
     if (incident.seq > state.lastSeq) state.incidents.push(incident);
@@ -113,6 +114,7 @@ function setChildren(parent, nodes) {
     if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
   });
 }
+
 const count = new Intl.NumberFormat();
 
 function ms(value) {
@@ -144,6 +146,7 @@ function niceStep(span, most) {
 // ---------------------------------------------------------------- rendering
 
 let renderQueued = false;
+let tick = null;
 function scheduleRender() {
   if (renderQueued) return;
   renderQueued = true;
@@ -162,7 +165,12 @@ function render() {
   renderIncidents();
   // While something runs, keep the bars and the elapsed times moving.
   const live = [...state.batches.values()].some((b) => b.record.endedAt === null);
-  if (live || state.inFlight.count > 0) setTimeout(scheduleRender, 250);
+  if ((live || state.inFlight.count > 0) && tick === null) {
+    tick = setTimeout(() => {
+      tick = null;
+      scheduleRender();
+    }, 250);
+  }
 }
 
 function card(label, value, sub, look) {
@@ -178,6 +186,7 @@ function card(label, value, sub, look) {
 function renderCards() {
   const t = state.totals;
   if (!t) return;
+  document.title = t.running ? `(${t.running} running) Volley dashboard` : "Volley dashboard";
   $("cards").replaceChildren(
     card(
       "Running",
@@ -452,7 +461,12 @@ function connect() {
   });
   events.addEventListener("error", () => {
     conn.dataset.state = "down";
-    label.textContent = "Reconnecting…";
+    // EventSource retries by itself after a network error, but gives up on an HTTP error (a
+    // restarted server with a new token, say): then start over, less eagerly.
+    if (events.readyState === EventSource.CLOSED) {
+      label.textContent = "Disconnected · retrying";
+      setTimeout(connect, 5_000);
+    } else label.textContent = "Reconnecting…";
   });
   for (const name of ["snapshot", "update"]) {
     events.addEventListener(name, (e) => apply(JSON.parse(e.data)));

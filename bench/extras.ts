@@ -1,0 +1,119 @@
+/**
+ * Other areas' benchmarks: standalone scripts that print a markdown table. `run.ts` runs each one
+ * that exists (`tsx bench/<name>.ts [--quick]`) and appends what it prints to RESULTS.md.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+/** The scripts, in the order they run. */
+export const EXTRA_BENCHES = [
+  { file: "batching.ts", title: "Batching: fairness and longest-first" },
+  { file: "threads.ts", title: "Worker threads vs inline" },
+  {
+    file: "fanout.ts",
+    title: "LangGraph fan-out: `Send` vs `parallelToolNode` + SQLite journal vs `ToolNode`",
+  },
+] as const;
+
+/** What one script produced. */
+export interface ExtraResult {
+  readonly file: string;
+  readonly title: string;
+  readonly ok: boolean;
+  readonly seconds: number;
+  /** Its markdown, or the reason it failed. */
+  readonly markdown: string;
+}
+
+/** Demotes the script's headings one level, so that they nest under the section's `##`. */
+export function nestHeadings(markdown: string): string {
+  return markdown.replace(/^(#{1,5}) /gm, "#$1 ");
+}
+
+/**
+ * Runs one script, resolving (never rejecting) with what it printed or why it failed. Its stderr
+ * (progress) is passed through; its stdout is the markdown.
+ */
+export function runExtra(
+  root: string,
+  file: string,
+  title: string,
+  quick: boolean,
+  timeoutMs: number,
+): Promise<ExtraResult> {
+  const script = path.join(root, "bench", file);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", script, ...(quick ? ["--quick"] : [])],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderrTail = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      process.stderr.write(chunk.replace(/^(?=.)/gm, "    "));
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    const finish = (why: string | undefined): void => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      if (why === undefined) {
+        resolve({ file, title, ok: true, seconds, markdown: nestHeadings(stdout.trim()) });
+        return;
+      }
+      const tail = stderrTail.trim().split("\n").slice(-15).join("\n");
+      resolve({
+        file,
+        title,
+        ok: false,
+        seconds,
+        markdown: `\`bench/${file}\` failed: ${why}.${tail ? `\n\n\`\`\`\n${tail}\n\`\`\`` : ""}`,
+      });
+    };
+    child.on("error", (error) => finish(`could not start: ${error.message}`));
+    child.on("close", (code, signal) => {
+      if (timedOut) finish(`timed out after ${Math.round(timeoutMs / 1000)} s`);
+      else if (code !== 0)
+        finish(`exited with ${code === null ? `signal ${signal}` : `code ${code}`}`);
+      else finish(undefined);
+    });
+  });
+}
+
+/** Runs every script that exists; the ones that don't are listed as absent. */
+export async function runExtras(
+  root: string,
+  quick: boolean,
+  log: (line: string) => void,
+): Promise<{ markdown: string; results: ExtraResult[] }> {
+  const results: ExtraResult[] = [];
+  const absent: string[] = [];
+  for (const { file, title } of EXTRA_BENCHES) {
+    if (!existsSync(path.join(root, "bench", file))) {
+      absent.push(`\`bench/${file}\``);
+      continue;
+    }
+    log(`extras: bench/${file}${quick ? " --quick" : ""}`);
+    const result = await runExtra(root, file, title, quick, quick ? 120_000 : 900_000);
+    log(`  ${result.ok ? "done" : "FAILED"} in ${result.seconds.toFixed(1)} s`);
+    results.push(result);
+  }
+  const parts = results.map(
+    (r) =>
+      `## ${r.title}\n\nFrom \`bench/${r.file}\` (${r.seconds.toFixed(1)} s).\n\n${r.markdown}`,
+  );
+  if (absent.length > 0)
+    parts.push(`_Not present in this tree, so not run: ${absent.join(", ")}._`);
+  return { markdown: parts.join("\n\n"), results };
+}

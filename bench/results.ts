@@ -1,0 +1,55 @@
+import type { BenchConfig, MachineInfo } from "./harness.js";
+import { targetsTable, type TargetRow } from "./targets.js";
+
+/** Everything RESULTS.md is made of. */
+export interface ResultsInput {
+  readonly config: BenchConfig;
+  readonly started: Date;
+  readonly before: MachineInfo;
+  readonly after: MachineInfo;
+  readonly revision: string;
+  readonly versions: Record<string, string>;
+  readonly targets: readonly TargetRow[];
+  readonly bodies: readonly string[];
+  readonly extras: string | undefined;
+  /** Seconds per section, in the order they ran. */
+  readonly timings: ReadonlyArray<readonly [string, number]>;
+  readonly totalSeconds: number;
+}
+
+/** RESULTS.md. */
+export function renderResults(r: ResultsInput): string {
+  const mode = r.config.quick ? "`--quick`" : "full";
+  return [
+    "# Volley benchmark results",
+    "",
+    `Written by \`npm run bench${r.config.quick ? " -- --quick" : ""}\` on ${r.started.toISOString()} ` +
+      `(${mode} run: medians of ${r.config.runs} samples after a warm-up; ` +
+      `${r.totalSeconds.toFixed(0)} s: ${r.timings.map(([name, s]) => `${name} ${s.toFixed(0)} s`).join(", ")}). ` +
+      "Do not edit by hand: rerun the bench.",
+    "",
+    "## Machine",
+    "",
+    `- CPU: ${r.before.cpu}, ${r.before.cores} cores`,
+    `- Memory: ${r.before.memory}`,
+    `- Node.js ${r.before.node} on ${r.before.os}`,
+    `- Load average (1 / 5 / 15 min): ${r.before.loadAverage} at the start, ${r.after.loadAverage} at the end`,
+    `- Commit: ${r.revision}${r.config.baseline ? `, compared with the core of \`${r.config.baseline}\`` : ""}`,
+    "",
+    "> The machine is shared: 2 cores, with other engineers' test suites running during the run. " +
+      "Absolute figures are noisy; the contenders are measured in interleaved rounds and each ratio is " +
+      "the median of per-round ratios, so that noise lands on all of them alike. Rerun when the load " +
+      "average is low for steadier absolute figures.",
+    "",
+    "## Versions",
+    "",
+    ...Object.entries(r.versions).map(([name, v]) => `- ${name} ${v}`),
+    "",
+    "## Targets (issue 3)",
+    "",
+    r.targets.length > 0 ? targetsTable(r.targets) : "_No target sections ran._",
+    "",
+    ...r.bodies.flatMap((b) => [b, ""]),
+    ...(r.extras ? [r.extras, ""] : []),
+  ].join("\n");
+}

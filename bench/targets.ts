@@ -1,0 +1,17 @@
+import { markdownTable, verdict } from "./harness.js";
+
+/** One target of issue 3 and whether this run met it. */
+export interface TargetRow {
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+/** The targets table. */
+export function targetsTable(rows: readonly TargetRow[]): string {
+  return markdownTable(
+    ["target", "measured", "verdict"],
+    rows.map((r) => [r.target, r.measured, verdict(r.pass)]),
+    ["l", "r", "l"],
+  );
+}

@@ -1,0 +1,35 @@
+import type { CallState } from "./call-state.js";
+import type { DedupeTable } from "./dedupe.js";
+import type { OutcomeError } from "./outcome.js";
+import type { SequenceTicket } from "./sequential-groups.js";
+
+/** A call being recovered by a fallback tool: what the original call was and how it failed. */
+export interface RecoveryOrigin {
+  /** The tool the call named. */
+  readonly name: string;
+  /** The original call's first error. */
+  readonly from: OutcomeError;
+  /** Attempts the original tool made. */
+  readonly attempts: number;
+  /** When the original call first started (epoch ms), or 0. */
+  readonly startedAt: number;
+}
+
+/**
+ * The batch-processing state of one call, made only for calls that use a feature (a group, an
+ * exclusive or idempotent tool, a fallback), so plain calls carry a single `undefined` field.
+ */
+export interface CallExtras {
+  /** The call's claim on its sequential-group locks. */
+  ticket?: SequenceTicket<CallState> | undefined;
+  /** The dedupe key, while this call leads identical calls in flight. */
+  dedupeKey?: string | undefined;
+  /** The table the key is in. */
+  dedupe?: DedupeTable<CallState> | undefined;
+  /** Identical calls waiting for this one's outcome. */
+  followers?: CallState[] | undefined;
+  /** For a follower: the call it waits for. */
+  leader?: CallState | undefined;
+  /** For a fallback call: the call it recovers. */
+  recovering?: RecoveryOrigin | undefined;
+}

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { canonicalKey, createExecutor } from "../../src/index.js";
+import { waitTool } from "./helpers.js";
+
+describe("dedupe of idempotent tools", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("runs identical calls in flight once; duplicates get the same outcome with deduped: true", async () => {
+    let runs = 0;
+    const executor = createExecutor({
+      tools: [waitTool("fetch", { idempotent: true, onRun: () => runs++ })],
+    });
+    const a = executor.execute([
+      { id: "a1", name: "fetch", args: { tag: "x", ms: 10 } },
+      { id: "a2", name: "fetch", args: { ms: 10, tag: "x" } }, // same args, other key order
+      { id: "a3", name: "fetch", args: { tag: "y", ms: 10 } },
+    ]);
+    const b = executor.execute([{ id: "b1", name: "fetch", args: { tag: "x", ms: 10 } }]);
+    await vi.advanceTimersByTimeAsync(20);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(runs).toBe(2);
+    expect(ra.results).toEqual({ a1: "x", a2: "x", a3: "y" });
+    expect(ra.outcomes[0]!.deduped).toBeUndefined();
+    expect(ra.outcomes[1]).toMatchObject({ id: "a2", index: 1, status: "ok", deduped: true });
+    expect(rb.outcomes[0]).toMatchObject({ id: "b1", index: 0, value: "x", deduped: true });
+    expect(executor.stats().tools["fetch"]).toMatchObject({ finished: 4, ok: 4 });
+  });
+
+  it("shares failures too, but a later identical call runs again", async () => {
+    let runs = 0;
+    const executor = createExecutor({
+      tools: [waitTool("fetch", { idempotent: true, onRun: () => runs++ })],
+    });
+    const first = executor.execute([
+      { id: "a", name: "fetch", args: { fail: true } },
+      { id: "b", name: "fetch", args: { fail: true } },
+    ]);
+    await vi.advanceTimersByTimeAsync(20);
+    const r = await first;
+    expect(r.counts.byKind).toEqual({ tool_error: 2 });
+    expect(r.outcomes[1]!.deduped).toBe(true);
+    const again = executor.execute([{ id: "c", name: "fetch", args: { fail: true } }]);
+    await vi.advanceTimersByTimeAsync(20);
+    await again;
+    expect(runs).toBe(2);
+  });
+
+  it("answers from the result cache within its TTL", async () => {
+    let runs = 0;
+    const executor = createExecutor({
+      tools: [waitTool("fetch", { idempotent: { cacheTtlMs: 1_000 }, onRun: () => runs++ })],
+    });
+    const run = async (id: string) => {
+      const batch = executor.execute([{ id, name: "fetch", args: { tag: "k" } }]);
+      await vi.advanceTimersByTimeAsync(20);
+      return (await batch).outcomes[0]!;
+    };
+    expect((await run("one")).deduped).toBeUndefined();
+    const cached = await run("two");
+    expect(cached).toMatchObject({ id: "two", status: "ok", value: "k", deduped: true });
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await run("three")).deduped).toBeUndefined();
+    expect(runs).toBe(2);
+  });
+
+  it("a duplicate whose leader's batch is cancelled runs by itself", async () => {
+    let runs = 0;
+    const executor = createExecutor({
+      tools: [waitTool("fetch", { idempotent: true, onRun: () => runs++ })],
+    });
+    const leader = executor.execute([{ id: "L", name: "fetch", args: { tag: "q", ms: 50 } }]);
+    const follower = executor.execute([{ id: "F", name: "fetch", args: { tag: "q", ms: 50 } }]);
+    await vi.advanceTimersByTimeAsync(10);
+    leader.cancel("user went away");
+    await vi.advanceTimersByTimeAsync(100);
+    const [rl, rf] = await Promise.all([leader, follower]);
+    expect(rl.errors["L"]!.kind).toBe("cancelled");
+    expect(rf.outcomes[0]).toMatchObject({ status: "ok", value: "q" });
+    expect(rf.outcomes[0]!.deduped).toBeUndefined();
+    expect(runs).toBe(2);
+  });
+
+  it("a duplicate whose own batch is cancelled leaves; the leader carries on", async () => {
+    const executor = createExecutor({ tools: [waitTool("fetch", { idempotent: true })] });
+    const leader = executor.execute([{ id: "L", name: "fetch", args: { ms: 50 } }]);
+    const follower = executor.execute([{ id: "F", name: "fetch", args: { ms: 50 } }]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(executor.stats().held).toBe(1);
+    follower.cancel();
+    expect((await follower).errors["F"]!.kind).toBe("cancelled");
+    expect(executor.stats().held).toBe(0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect((await leader).counts.ok).toBe(1);
+  });
+
+  it("canonicalKey sorts keys and refuses what it cannot key", () => {
+    expect(canonicalKey({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(
+      canonicalKey({ a: [1, { c: 3, d: 2 }], b: 1 }),
+    );
+    expect(canonicalKey({ a: undefined, b: 1 })).toBe(canonicalKey({ b: 1 }));
+    const cyclic: Record<string, unknown> = {};
+    cyclic["self"] = cyclic;
+    expect(canonicalKey(cyclic)).toBeUndefined();
+    expect(canonicalKey({ n: 10n })).toBeUndefined();
+    expect(canonicalKey(new Map())).toBeUndefined();
+  });
+});

@@ -1,0 +1,228 @@
+import { describe, expect, it } from "vitest";
+import {
+  fmtBytes,
+  fmtMicros,
+  markdownTable,
+  measureInterleaved,
+  median,
+  microsPerCall,
+  pairedRatio,
+  parseBenchArgs,
+  relativeMad,
+  repsFor,
+  type Sampler,
+  type SampleTime,
+} from "../../bench/harness.js";
+import { nestHeadings } from "../../bench/extras.js";
+import { idealMakespan, summarizeMakespan } from "../../bench/makespan.js";
+import { memoryFigures, summarizeMemory } from "../../bench/memory.js";
+import type { MemoryProbeResult } from "../../bench/memory-probe.js";
+import { OVERHEAD_SIZES, summarizeOverhead } from "../../bench/overhead.js";
+
+describe("statistics", () => {
+  it("takes the median of odd and even lists without reordering the input", () => {
+    const xs = [5, 1, 4, 2, 3];
+    expect(median(xs)).toBe(3);
+    expect(xs).toEqual([5, 1, 4, 2, 3]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it("pairs samples round by round before taking the median ratio", () => {
+    // Round 3 is slow for both (a noisy neighbour): pairing cancels it.
+    const a = [2, 2, 20, 2, 2];
+    const b = [40, 40, 400, 40, 40];
+    expect(pairedRatio(a, b)).toBeCloseTo(0.05);
+    expect(() => pairedRatio([1], [1, 2])).toThrow(TypeError);
+  });
+
+  it("measures spread as the relative median absolute deviation", () => {
+    expect(relativeMad([10, 10, 10])).toBe(0);
+    expect(relativeMad([9, 10, 11, 10, 10])).toBeCloseTo(0);
+    expect(relativeMad([8, 10, 12])).toBeCloseTo(0.2);
+  });
+
+  it("picks repetitions so a sample lasts about sampleMs, at least one", () => {
+    expect(repsFor(0.01, 40)).toBe(4000);
+    expect(repsFor(500, 40)).toBe(1);
+    expect(repsFor(0, 40)).toBe(1000);
+  });
+
+  it("converts ms per batch to µs per call", () => {
+    expect(microsPerCall(15, 10_000)).toBeCloseTo(1.5);
+  });
+});
+
+describe("arguments", () => {
+  it("has quick and full defaults with at least 5 runs", () => {
+    const quick = parseBenchArgs(["--quick"], "/r");
+    expect(quick.quick).toBe(true);
+    expect(quick.runs).toBeGreaterThanOrEqual(5);
+    const full = parseBenchArgs([], "/r");
+    expect(full.runs).toBeGreaterThanOrEqual(quick.runs);
+    expect(full.warmupMs).toBeGreaterThan(quick.warmupMs);
+    expect(full.out).toBe("/r/bench/RESULTS.md");
+  });
+
+  it("refuses fewer than 5 runs and unknown sections or flags, naming them", () => {
+    expect(() => parseBenchArgs(["--runs", "3"], "/r")).toThrow(/--runs .* ≥ 5/);
+    expect(() => parseBenchArgs(["--only", "speed"], "/r")).toThrow(/"speed"/);
+    expect(() => parseBenchArgs(["--fast"], "/r")).toThrow(/"--fast"/);
+    expect(parseBenchArgs(["--only", "overhead,memory"], "/r").only).toEqual(
+      new Set(["overhead", "memory"]),
+    );
+    expect(parseBenchArgs(["--baseline", "main"], "/r").baseline).toBe("main");
+    expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline/);
+  });
+});
+
+describe("formatting", () => {
+  it("formats µs, bytes and tables", () => {
+    expect(fmtMicros(0.0613)).toBe("0.061");
+    expect(fmtMicros(1.384)).toBe("1.38");
+    expect(fmtMicros(43.71)).toBe("43.7");
+    expect(fmtBytes(812)).toBe("812 B");
+    expect(fmtBytes(2048)).toBe("2.00 KB");
+    expect(markdownTable(["a", "b"], [["x", "1"]])).toBe("| a | b |\n| :--- | ---: |\n| x | 1 |");
+    expect(() => markdownTable(["a", "b"], [["x"]])).toThrow(TypeError);
+  });
+});
+
+/** A scenario that costs `usPerCall` per call, slower in some rounds (noise on every scenario). */
+function fakeSampler(name: string, usPerCall: number, noise: number[] = []): Sampler {
+  let round = 0;
+  return {
+    name,
+    warmUp: async (n) => (usPerCall * n) / 1000,
+    sample: async (n, reps): Promise<SampleTime> => {
+      const factor = noise[round++ % Math.max(1, noise.length)] ?? 1;
+      const ms = ((usPerCall * n) / 1000) * reps * factor;
+      return { wallMs: ms * 1.5, cpuMs: ms };
+    },
+  };
+}
+
+describe("other areas' scripts", () => {
+  it("nest their headings under the section's heading", () => {
+    expect(nestHeadings("# A\n\n## B\ntext # not a heading\n| a |")).toBe(
+      "## A\n\n### B\ntext # not a heading\n| a |",
+    );
+  });
+});
+
+describe("interleaved measuring", () => {
+  it("samples each scenario once per round and records ms per batch", async () => {
+    const order: string[] = [];
+    const spy = (s: Sampler): Sampler => ({
+      ...s,
+      sample: (n, reps) => {
+        order.push(`${s.name}@${n}`);
+        return s.sample(n, reps);
+      },
+    });
+    const measured = await measureInterleaved(
+      [spy(fakeSampler("a", 1)), spy(fakeSampler("b", 50))],
+      [1, 100],
+      { runs: 5, warmupMs: 1, sampleMs: 10 },
+    );
+    expect(order.filter((o) => o === "a@1")).toHaveLength(5);
+    // Rotated order: b goes first in odd rounds.
+    expect(order.slice(0, 4)).toEqual(["a@1", "b@1", "b@1", "a@1"]);
+    expect(measured.cpu.get("a")!.get(100)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1]);
+    expect(measured.samples.get("b")!.get(1)![0]).toBeCloseTo(0.075);
+    expect(measured.reps.get("a")!.get(1)).toBe(10_000);
+  });
+
+  it("runs exactly fixedReps batches per sample when asked (makespans)", async () => {
+    const measured = await measureInterleaved([fakeSampler("m", 50_000)], [1000], {
+      runs: 5,
+      warmupMs: 1,
+      sampleMs: 10,
+      fixedReps: 1,
+    });
+    expect(measured.reps.get("m")!.get(1000)).toBe(1);
+    expect(measured.cpu.get("m")!.get(1000)![0]).toBe(50_000);
+  });
+});
+
+describe("sections", () => {
+  it("overhead: µs per call and targets from CPU samples", async () => {
+    const noise = [1, 1, 3, 1, 1];
+    const measured = await measureInterleaved(
+      [
+        fakeSampler("promise-all", 0.06, noise),
+        fakeSampler("p-limit", 1.2, noise),
+        fakeSampler("toolnode", 55, noise),
+        fakeSampler("volley", 1.5, noise),
+        fakeSampler("volley-lc", 60, noise),
+      ],
+      OVERHEAD_SIZES,
+      { runs: 5, warmupMs: 1, sampleMs: 1 },
+    );
+    const result = summarizeOverhead(measured, { runs: 5 });
+    expect(result.micros.volley[10_000]).toBeCloseTo(1.5);
+    expect(result.wall.volley[10_000]).toBeCloseTo(2.25);
+    const [perCall, vsToolNode, lc] = result.targets;
+    expect(perCall!.pass).toBe(true);
+    expect(vsToolNode!.pass).toBe(true); // 1.5 / 55 = 0.027
+    expect(vsToolNode!.measured).toContain("0.027");
+    expect(lc!.pass).toBe(false); // 60 > 55
+    expect(result.markdown).toContain("| Volley, native tools | 1.50 ±0% |");
+  });
+
+  it("makespan: ratio to the ideal, and the 0.01 targets", async () => {
+    expect(idealMakespan(1000, Infinity)).toBe(50);
+    expect(idealMakespan(1000, 100)).toBe(500);
+    // A sampler whose batch of 1,000 calls takes `ms` of wall time.
+    const named = (name: string, ms: number): Sampler => ({
+      name,
+      warmUp: async () => ms,
+      sample: async (_n, reps) => ({ wallMs: ms * reps, cpuMs: 1 }),
+    });
+    const measured = await measureInterleaved(
+      [
+        named("volley", 51),
+        named("promise-all", 50.2),
+        named("toolnode", 88),
+        named("volley-100", 504),
+        named("p-limit-100", 503),
+      ],
+      [1000],
+      { runs: 5, warmupMs: 1, sampleMs: 1, fixedReps: 1 },
+    );
+    const result = summarizeMakespan(measured, { runs: 5 });
+    expect(result.ratios.volley).toBeCloseTo(1.02);
+    expect(result.ratios["volley-100"]).toBeCloseTo(1.008);
+    expect(result.targets[0]!.pass).toBe(false); // 1.020 vs 1.004: +0.016
+    expect(result.targets[0]!.measured).toContain("+0.016");
+    expect(result.targets[1]!.pass).toBe(true); // 1.008 vs 1.006: +0.002
+  });
+
+  it("memory: per-call figures are medians over probes", () => {
+    const probe = (peak: number, queued: number, heap: number): MemoryProbeResult => ({
+      contender: "volley",
+      calls: 100_000,
+      concurrency: 100,
+      baselineRss: 100e6,
+      queuedRss: 100e6 + queued,
+      peakRss: 100e6 + peak,
+      retainedHeap: heap,
+      wallMs: 2000,
+    });
+    const figures = memoryFigures([
+      probe(80e6, 40e6, 30e6),
+      probe(90e6, 50e6, 30e6),
+      probe(70e6, 45e6, 30e6),
+    ]);
+    expect(figures.peakPerCall).toBe(800);
+    expect(figures.queuedPerCall).toBe(450);
+    expect(figures.heapPerCall).toBe(300);
+    const result = summarizeMemory({
+      volley: figures,
+      "volley-stream": figures,
+      "p-limit": { ...figures, peakPerCall: 1100 },
+    });
+    expect(result.targets[0]!.pass).toBe(true);
+    expect(result.targets[0]!.measured).toBe("800 B (p-limit: 1.07 KB)");
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { createExecutor, defineTool, type ExecutorEventName } from "../../src/index.js";
+import { waitTool } from "../helpers/tools.js";
+
+describe("events", () => {
+  it("emits the typed events of a batch's life, with ids, tool, attempt, timings and kind", async () => {
+    let first = true;
+    const flaky = defineTool({
+      name: "flaky",
+      description: "",
+      schema: z.object({}),
+      retry: { initialInterval: 1, jitter: false },
+      run: () => {
+        if (first) {
+          first = false;
+          throw new Error("once");
+        }
+        return "fine";
+      },
+    });
+    const executor = createExecutor({ tools: [flaky, waitTool] });
+    const seen: Array<[ExecutorEventName, Record<string, unknown>]> = [];
+    const names: ExecutorEventName[] = [
+      "batch:started",
+      "call:queued",
+      "call:started",
+      "call:retry",
+      "call:finished",
+      "batch:finished",
+    ];
+    for (const name of names)
+      executor.on(name, (e) => seen.push([name, e as unknown as Record<string, unknown>]));
+    const batch = executor.execute(
+      [
+        { id: "f", name: "flaky", args: {} },
+        { id: "bad", name: "nope", args: {} },
+      ],
+      { batchId: "b-1" },
+    );
+    expect(seen.map(([n]) => n)).toEqual(["batch:started"]);
+    await batch;
+    expect(seen.map(([n, e]) => `${n}${e["callId"] ? ` ${e["callId"]}` : ""}`)).toEqual([
+      "batch:started",
+      "call:queued f",
+      "call:finished bad",
+      "call:started f",
+      "call:retry f",
+      "call:queued f",
+      "call:started f",
+      "call:finished f",
+      "batch:finished",
+    ]);
+    const byName = (n: ExecutorEventName) => seen.filter(([name]) => name === n).map(([, e]) => e);
+    expect(byName("batch:started")[0]).toMatchObject({
+      batchId: "b-1",
+      size: 2,
+      deadline: Infinity,
+    });
+    expect(byName("call:started")[1]).toMatchObject({
+      batchId: "b-1",
+      callId: "f",
+      index: 0,
+      tool: "flaky",
+      attempt: 2,
+    });
+    expect(byName("call:retry")[0]).toMatchObject({
+      attempt: 1,
+      delayMs: 1,
+      error: { kind: "tool_error", message: "once" },
+    });
+    expect(byName("call:finished")[1]).toMatchObject({
+      tool: "flaky",
+      outcome: { status: "ok", value: "fine", attempts: 2 },
+    });
+    expect(byName("batch:finished")[0]).toMatchObject({
+      batchId: "b-1",
+      counts: { ok: 1, error: 1 },
+    });
+    expect(byName("batch:finished")[0]!["wallMs"]).toBeGreaterThanOrEqual(0);
+  });
+
+  it("a throwing listener never hurts a call, and is reported", async () => {
+    const reported: unknown[] = [];
+    const executor = createExecutor({
+      tools: [waitTool],
+      onListenerError: (error, event) => reported.push([event, (error as Error).message]),
+    });
+    executor.on("call:started", () => {
+      throw new Error("listener bug");
+    });
+    const report = await executor.execute([{ id: "a", name: "wait", args: { ms: 1 } }]);
+    expect(report.results["a"]).toBe(1);
+    expect(reported).toEqual([["call:started", "listener bug"]]);
+  });
+
+  it("on() returns a function that unsubscribes, even from inside a listener", async () => {
+    const executor = createExecutor({ tools: [waitTool] });
+    const calls = vi.fn();
+    const off = executor.on("call:finished", () => {
+      calls();
+      off();
+    });
+    await executor.execute([
+      { id: "a", name: "wait", args: { ms: 1 } },
+      { id: "b", name: "wait", args: { ms: 2 } },
+    ]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(() => executor.on("call:finished", "x" as never)).toThrow(TypeError);
+  });
+
+  it("emits batch:started synchronously inside execute(), in the caller's async context", async () => {
+    const { AsyncLocalStorage } = await import("node:async_hooks");
+    const als = new AsyncLocalStorage<string>();
+    const executor = createExecutor({ tools: [waitTool] });
+    let context: string | undefined;
+    executor.on("batch:started", () => (context = als.getStore()));
+    await als.run("request-42", () =>
+      executor.execute([{ id: "a", name: "wait", args: { ms: 1 } }]),
+    );
+    expect(context).toBe("request-42");
+  });
+});
