@@ -81,7 +81,7 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
   heading(
     print,
     "Next steps 1 and 2: timeouts and retries",
-    "createExecutor({ tools, timeoutMs: 500 }); a flaky tool with its own " +
+    "createExecutor({ tools, timeoutMs: 500 }), and a flaky tool with its own\n" +
       "retry: { maxAttempts: 3, initialInterval: 100, jitter: false }",
   );
   const retried = await run(
