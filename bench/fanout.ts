@@ -45,7 +45,10 @@ export interface FanoutOptions {
 
 /** One measured cell. */
 export interface FanoutCell {
+  /** Wall time of the graph's invoke (ms), median. */
   readonly ms: number;
+  /** CPU time of this process during it (user + system, ms), median: steadier on a busy machine. */
+  readonly cpuMs: number;
   readonly runs: number;
   /** Journal commits per run (Volley rows only). */
   readonly commits?: number;
@@ -172,19 +175,28 @@ async function measure(
   runs: number,
 ): Promise<FanoutCell & { commits?: number }> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let commits: number | undefined;
   for (let r = 0; r < runs; r++) {
     (globalThis as { gc?: () => void }).gc?.();
     const run = await make();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await run.invoke();
     times.push(performance.now() - t0);
+    const used = process.cpuUsage(cpu0);
+    cpu.push((used.user + used.system) / 1000);
     const extra = await run.after?.();
     if (extra && extra.commits !== undefined) commits = extra.commits;
   }
-  times.sort((a, b) => a - b);
-  const ms = times[Math.floor(times.length / 2)]!;
-  return commits === undefined ? { ms, runs } : { ms, runs, commits };
+  const ms = median(times);
+  const cpuMs = median(cpu);
+  return commits === undefined ? { ms, cpuMs, runs } : { ms, cpuMs, runs, commits };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Runs the fan-out benchmark and returns its measurements. */
@@ -235,9 +247,13 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
 
 function fmt(cell: FanoutCell | undefined): string {
   if (cell === undefined) return "—";
-  const time = cell.ms >= 10_000 ? `${(cell.ms / 1000).toFixed(1)} s` : `${cell.ms.toFixed(0)} ms`;
-  const runs = cell.runs === 1 ? " (1 run)" : "";
-  return `${time}${runs}`;
+  const time = seconds(cell.ms);
+  const runs = cell.runs === 1 ? ", 1 run" : "";
+  return `${time} (cpu ${seconds(cell.cpuMs)}${runs})`;
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 }
 
 function ratio(slow: FanoutCell | undefined, fast: FanoutCell | undefined): string {
@@ -265,15 +281,17 @@ export function formatFanoutTable(result: FanoutResult): string {
       "volley",
       `yes (journal: ${commits})`,
     ),
-    row("  the same, tool from `defineTool`", "volleyDefineTool", "yes"),
+    row("↳ the same, tool from Volley's `defineTool`", "volleyDefineTool", "yes"),
     row("`Send` fan-out + `SqliteSaver`", "sendSqlite", "yes"),
     row("`Send` fan-out, no checkpointer", "sendNoCheckpointer", "no"),
     row("`ToolNode` + `SqliteSaver`", "toolNode", "no"),
     `| **Send + SqliteSaver ÷ Volley** (target ≥ 20×) | ${sizes.map((n) => `**${ratio(cells.sendSqlite[n], cells.volley[n])}**`).join(" | ")} | |`,
+    `| Send + SqliteSaver ÷ Volley with \`defineTool\` | ${sizes.map((n) => ratio(cells.sendSqlite[n], cells.volleyDefineTool[n])).join(" | ")} | |`,
     `| Send, no checkpointer ÷ Volley | ${sizes.map((n) => ratio(cells.sendNoCheckpointer[n], cells.volley[n])).join(" | ")} | |`,
     `| ToolNode ÷ Volley | ${sizes.map((n) => ratio(cells.toolNode[n], cells.volley[n])).join(" | ")} | |`,
     "",
-    "Same LangChain `tool()` in every row but the `defineTool` one; medians of 3 unless marked; " +
+    "Wall time of one `graph.invoke` (in brackets: this process's CPU time during it; ratios use wall time). " +
+      "Same LangChain `tool()` in every row but the `defineTool` one; medians of 3 unless marked; " +
       "fresh thread, databases and journal per run.",
   ].join("\n");
 }

@@ -11,5 +11,6 @@ export type { SqliteJournalOptions } from "./sqlite-journal.js";
 export { PostgresJournal } from "./postgres-journal.js";
 export type { PostgresJournalOptions, PostgresQueryable } from "./postgres-journal.js";
 export type { JournalWriteStats } from "./group-commit.js";
+export { TRANSIENT_KINDS } from "./codec.js";
 export { MemoryJournal } from "../core/index.js";
 export type { Journal } from "../core/index.js";

@@ -1,6 +1,7 @@
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
-import { isGraphBubbleUp } from "@langchain/langgraph";
-import { createMiddleware, type AgentMiddleware, type ToolCallRequest } from "langchain";
+import type { ToolMessage } from "@langchain/core/messages";
+import { isGraphBubbleUp, type Command } from "@langchain/langgraph";
+import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import { CancelledError, type Executor } from "../core/index.js";
 import { graphBatchId } from "./batch-id.js";
 import { isExecutor } from "./executor-source.js";
@@ -26,9 +27,9 @@ export interface VolleyMiddlewareOptions {
 }
 
 /**
- * A `wrapToolCall` middleware for `createAgent` (from `langchain`), which runs every tool call
- * of a turn as a task of its own: each call runs LangChain's own handler inside the executor's
- * scheduling, so one executor's slot limits (global and per tool), timeouts (the attempt's signal
+ * A `wrapToolCall` middleware (as `createMiddleware` from `langchain` builds it) for
+ * `createAgent`, which runs every tool call of a turn as a task of its own: each call runs
+ * LangChain's own handler inside the executor's scheduling, so one executor's slot limits (global and per tool), timeouts (the attempt's signal
  * reaches the tool), retries, journal and events hold across all of the agent's parallel calls.
  * Register the agent's tools with the executor too: a call of a tool the executor does not know
  * answers with an `unknown_tool` error.
@@ -58,44 +59,52 @@ export function volleyMiddleware(
       `volleyMiddleware: expected batchId to be false or a function, got ${typeof batchIdOf}`,
     );
   }
-  return createMiddleware({
-    name: options.name ?? "VolleyMiddleware",
-    wrapToolCall: async (request, handler) => {
-      const call = request.toolCall;
-      const id = call.id ?? "";
-      let bubbled: unknown;
-      let thrown: unknown;
-      const signal = request.runtime.signal;
-      const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
-        ...(signal ? { signal } : {}),
-        ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
-        invoke: async (_attempt, ctx) => {
-          try {
-            return await handler({
-              ...request,
-              tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
-              runtime: { ...request.runtime, signal: ctx.signal },
-            });
-          } catch (error) {
-            if (isGraphBubbleUp(error)) {
-              // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
-              // journaled, so a resume runs it again), and LangGraph gets it below.
-              bubbled = error;
-              throw new CancelledError(`call "${id}" interrupted the graph`);
-            }
-            thrown = error;
-            throw error;
+  const wrapToolCall = async (
+    request: ToolCallRequest,
+    handler: ToolCallHandler,
+  ): Promise<ToolMessage | Command> => {
+    const call = request.toolCall;
+    const id = call.id ?? "";
+    let bubbled: unknown;
+    let thrown: unknown;
+    const signal = request.runtime.signal;
+    const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
+      ...(signal ? { signal } : {}),
+      ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
+      invoke: async (_attempt, ctx) => {
+        try {
+          return await handler({
+            ...request,
+            tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
+            runtime: { ...request.runtime, signal: ctx.signal },
+          });
+        } catch (error) {
+          if (isGraphBubbleUp(error)) {
+            // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
+            // journaled, so a resume runs it again), and LangGraph gets it below.
+            bubbled = error;
+            throw new CancelledError(`call "${id}" interrupted the graph`);
           }
-        },
-      });
-      const outcome = (await batch).outcomes[0]!;
-      if (bubbled !== undefined && outcome.status === "error") throw bubbled;
-      if (outcome.status === "ok")
-        return answerOf(outcome.value, id, call.name, outcome.replayed === true);
-      if (signal?.aborted) throw signal.reason;
-      return answerFailure(handle, outcome, call, thrown);
-    },
-  }) as unknown as AgentMiddleware;
+          thrown = error;
+          throw error;
+        }
+      },
+    });
+    const outcome = (await batch).outcomes[0]!;
+    if (bubbled !== undefined && outcome.status === "error") throw bubbled;
+    if (outcome.status === "ok")
+      return answerOf(outcome.value, id, call.name, outcome.replayed === true);
+    if (signal?.aborted) throw signal.reason;
+    return answerFailure(handle, outcome, call, thrown);
+  };
+  // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
+  // Symbol.for) and the hooks. Built here so that volley/langgraph loads without `langchain`
+  // installed, for LangGraph users who never call this.
+  return {
+    [Symbol.for("AgentMiddleware")]: true,
+    name: options.name ?? "VolleyMiddleware",
+    wrapToolCall,
+  } as unknown as AgentMiddleware;
 }
 
 function defaultBatchId(request: ToolCallRequest, call: LangChainToolCall): string | undefined {
@@ -110,10 +119,14 @@ function withSignal<T extends object>(tool: T, signal: AbortSignal): T {
   const invoke = (tool as { invoke?: unknown }).invoke;
   if (typeof invoke !== "function") return tool;
   return new Proxy(tool, {
-    get(target, key, receiver) {
-      if (key !== "invoke") return Reflect.get(target, key, receiver);
-      return (input: unknown, config?: Record<string, unknown>) =>
-        invoke.call(target, input, { ...config, signal });
+    get(target, key) {
+      if (key === "invoke") {
+        return (input: unknown, config?: Record<string, unknown>) =>
+          invoke.call(target, input, { ...config, signal });
+      }
+      // The tool's own methods run on the tool itself (class tools may hold private fields).
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }

@@ -24,6 +24,8 @@ describe("DashboardState", () => {
     const onChange = vi.fn();
     const state = new DashboardState(executor, { maxBatches: 5, maxCallsPerBatch: 50, onChange });
     const batch = executor.execute(demoCalls);
+    // Calls are admitted on the next microtask.
+    await vi.advanceTimersByTimeAsync(0);
 
     const running = state.snapshot();
     expect(running.reset).toBe(true);

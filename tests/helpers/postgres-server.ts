@@ -115,12 +115,16 @@ export async function startPostgres(): Promise<PostgresServer> {
         if (attempt < 3 && /could not (bind|create listen)/i.test(log)) continue;
         throw error;
       }
+      // If the test process ends without stop() (a crash, a timeout), do not leave a server behind.
+      const onExit = () => child.kill("SIGQUIT");
+      process.once("exit", onExit);
       return {
         host: "127.0.0.1",
         port,
         connectionString,
         pid: child.pid!,
         stop: async () => {
+          process.removeListener("exit", onExit);
           await stopProcess(child);
           dir.remove();
         },

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runTs } from "../helpers/child-process.js";
+import { runTs, type TsChild } from "../helpers/child-process.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const child = join(import.meta.dirname, "fixtures", "graph-resume-child.ts");
@@ -17,7 +17,19 @@ function countEffects(file: string): Record<string, number> {
 describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJournal)", () => {
   let dir: ReturnType<typeof makeTempDir>;
   beforeEach(() => (dir = makeTempDir("graph-resume")));
-  afterEach(() => dir.remove());
+  const children: TsChild[] = [];
+  afterEach(async () => {
+    // A failed assertion must not leave a hanging child behind.
+    for (const c of children.splice(0)) {
+      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+      await c.exited;
+    }
+    dir.remove();
+  });
+  const track = (child: TsChild): TsChild => {
+    children.push(child);
+    return child;
+  };
 
   it("graph.invoke(null, config) on the same thread re-runs only the 3 unfinished calls", async () => {
     const env = {
@@ -27,9 +39,10 @@ describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJou
     };
     writeFileSync(env.VOLLEY_EFFECTS, "");
 
-    const first = runTs(child, { ...env, VOLLEY_MODE: "start", VOLLEY_HANG: "1" });
+    const first = track(runTs(child, { ...env, VOLLEY_MODE: "start", VOLLEY_HANG: "1" }));
     const seen = await first.waitFor(
       (lines) => lines.filter((l) => l.startsWith("outcome")).length >= 2,
+      45_000,
     );
     first.process.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
@@ -38,7 +51,7 @@ describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJou
       "outcome call_b ran",
     ]);
 
-    const second = runTs(child, { ...env, VOLLEY_MODE: "resume" });
+    const second = track(runTs(child, { ...env, VOLLEY_MODE: "resume" }));
     const exit = await second.exited;
     expect(exit.code, exit.stderr).toBe(0);
     expect(second.lines.filter((l) => l.startsWith("outcome")).sort()).toEqual([
@@ -71,5 +84,5 @@ describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJou
       call_e: "did e",
     });
     expect(second.lines).toContain("pending []");
-  });
+  }, 90_000); // two child processes that load tsx: slow on a busy machine
 });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runTs } from "../helpers/child-process.js";
+import { runTs, type TsChild } from "../helpers/child-process.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const child = join(import.meta.dirname, "fixtures", "resume-child.ts");
@@ -17,7 +17,19 @@ function countEffects(file: string): Record<string, number> {
 describe("executor resume after SIGKILL (SqliteJournal)", () => {
   let dir: ReturnType<typeof makeTempDir>;
   beforeEach(() => (dir = makeTempDir("resume")));
-  afterEach(() => dir.remove());
+  const children: TsChild[] = [];
+  afterEach(async () => {
+    // A failed assertion must not leave a hanging child behind.
+    for (const c of children.splice(0)) {
+      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+      await c.exited;
+    }
+    dir.remove();
+  });
+  const track = (child: TsChild): TsChild => {
+    children.push(child);
+    return child;
+  };
 
   it("re-runs only the 3 calls that had not finished", async () => {
     const env = {
@@ -26,9 +38,10 @@ describe("executor resume after SIGKILL (SqliteJournal)", () => {
     };
     writeFileSync(env.VOLLEY_EFFECTS, "");
 
-    const first = runTs(child, { ...env, VOLLEY_HANG: "1" });
+    const first = track(runTs(child, { ...env, VOLLEY_HANG: "1" }));
     const seen = await first.waitFor(
       (lines) => lines.filter((l) => l.startsWith("outcome")).length >= 2,
+      45_000,
     );
     first.process.kill("SIGKILL");
     const died = await first.exited;
@@ -47,7 +60,7 @@ describe("executor resume after SIGKILL (SqliteJournal)", () => {
       "done b": 1,
     });
 
-    const second = runTs(child, env);
+    const second = track(runTs(child, env));
     const exit = await second.exited;
     expect(exit.code, exit.stderr).toBe(0);
     const outcomes = second.lines.filter((l) => l.startsWith("outcome")).sort();
@@ -79,5 +92,5 @@ describe("executor resume after SIGKILL (SqliteJournal)", () => {
       call_d: "did d",
       call_e: "did e",
     });
-  });
+  }, 90_000); // two child processes that load tsx: slow on a busy machine
 });

@@ -1,7 +1,7 @@
 import { HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, interrupt } from "@langchain/langgraph";
-import { createAgent } from "langchain";
+import { MIDDLEWARE_BRAND, createAgent, createMiddleware } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryJournal, createExecutor } from "../../src/core/index.js";
@@ -14,6 +14,21 @@ function toolMessages(messages: readonly unknown[]): ToolMessage[] {
 }
 
 describe("volleyMiddleware in createAgent", () => {
+  it("is what langchain's createMiddleware builds: its brand, a name and wrapToolCall", () => {
+    const ours = volleyMiddleware(createExecutor({ tools: [] })) as unknown as Record<
+      PropertyKey,
+      unknown
+    >;
+    const theirs = createMiddleware({
+      name: "x",
+      wrapToolCall: (r, h) => h(r),
+    }) as unknown as Record<PropertyKey, unknown>;
+    expect(ours[MIDDLEWARE_BRAND]).toBe(true);
+    expect(theirs[MIDDLEWARE_BRAND]).toBe(true);
+    expect(ours["name"]).toBe("VolleyMiddleware");
+    expect(typeof ours["wrapToolCall"]).toBe("function");
+  });
+
   it("holds one executor's limit across the agent's parallel calls (3 turns, 2–5 calls a turn)", async () => {
     const probe = new Probe();
     const lookup = lookupTool(probe, 30);

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { createExecutor } from "../../src/index.js";
 import { attachMetrics, METRIC_NAMES, UNKNOWN_TOOL } from "../../src/metrics/index.js";
-import { allTools, echo, sleep } from "./tools.js";
+import { allTools, echo, heldTool } from "./tools.js";
 
 async function valueOf(
   registry: Registry,
@@ -79,19 +79,21 @@ describe("attachMetrics", () => {
   });
 
   it("reads in-flight calls and queue depth at scrape time", async () => {
+    const { held, open } = heldTool();
     const registry = new Registry();
-    const executor = createExecutor({ tools: [echo], concurrency: 2 });
+    const executor = createExecutor({ tools: [held], concurrency: 2 });
     attachMetrics(executor, { registry });
-    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "echo" })).toBe(0);
+    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "held" })).toBe(0);
     expect(await valueOf(registry, METRIC_NAMES.queueDepth)).toBe(0);
     const batch = executor.execute(
-      Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, name: "echo", args: { ms: 50 } })),
+      Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, name: "held", args: {} })),
     );
-    await sleep(10);
-    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "echo" })).toBe(2);
+    await vi.waitFor(() => expect(executor.stats().running).toBe(2));
+    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "held" })).toBe(2);
     expect(await valueOf(registry, METRIC_NAMES.queueDepth)).toBe(3);
+    open();
     await batch;
-    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "echo" })).toBe(0);
+    expect(await valueOf(registry, METRIC_NAMES.inFlight, { tool: "held" })).toBe(0);
     expect(await valueOf(registry, METRIC_NAMES.queueDepth)).toBe(0);
   });
 

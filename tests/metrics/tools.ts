@@ -66,3 +66,16 @@ export const stubborn = defineTool({
 });
 
 export const allTools = [echo, boom, flaky, stubborn] as const;
+
+/** A tool named `held` whose calls wait until the test calls `open()`. */
+export function heldTool() {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const held = defineTool({
+    name: "held",
+    description: "Waits for the test to open the gate",
+    schema: z.object({}).passthrough(),
+    run: () => gate,
+  });
+  return { held, open };
+}

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { z } from "zod";
 import { createExecutor, defineTool } from "../../src/index.js";
 import { attachTracing, BATCH_SPAN_NAME } from "../../src/tracing/index.js";
-import { allTools, echo, sleep } from "../metrics/tools.js";
+import { allTools, echo, heldTool, sleep } from "../metrics/tools.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -154,16 +154,18 @@ describe("attachTracing", () => {
   });
 
   it("uses the global tracer by default and ends open spans on detach", async () => {
-    const executor = createExecutor({ tools: [echo] });
+    const { held, open } = heldTool();
+    const executor = createExecutor({ tools: [held] });
     trace.setGlobalTracerProvider(provider);
     try {
       const handle = attachTracing(executor);
-      const batch = executor.execute([{ id: "a", name: "echo", args: { ms: 200 } }]);
+      const batch = executor.execute([{ id: "a", name: "held", args: {} }]);
       await vi.waitFor(() => expect(executor.stats().running).toBe(1));
       handle.detach();
       handle.detach();
       expect(named(BATCH_SPAN_NAME)).toHaveLength(1);
-      expect(named("execute_tool echo")).toHaveLength(1);
+      expect(named("execute_tool held")).toHaveLength(1);
+      open();
       await batch;
       expect(finished()).toHaveLength(2);
     } finally {

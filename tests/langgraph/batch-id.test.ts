@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { graphBatchId } from "../../src/langgraph/index.js";
+
+const calls = [{ id: "a", name: "search", args: { q: "x", n: 1 } }];
+
+describe("graphBatchId", () => {
+  it("is undefined without a thread: nothing could resume it", () => {
+    expect(graphBatchId(undefined, calls)).toBeUndefined();
+    expect(graphBatchId({ configurable: {} }, calls)).toBeUndefined();
+    expect(graphBatchId({ configurable: { thread_id: "" } }, calls)).toBeUndefined();
+  });
+
+  it("keys by thread, node path (without task ids) and AIMessage id", () => {
+    const id = graphBatchId(
+      { configurable: { thread_id: "t1", checkpoint_ns: "agent:1f2e|tools:9a8b" } },
+      calls,
+      { messageId: "run-42" },
+    );
+    expect(id).toBe("lg:t1:agent|tools:m:run-42");
+    // Another step of the same node (another task id) keeps the batch id.
+    expect(
+      graphBatchId(
+        { configurable: { thread_id: "t1", checkpoint_ns: "agent:77|tools:66" } },
+        calls,
+        {
+          messageId: "run-42",
+        },
+      ),
+    ).toBe(id);
+  });
+
+  it("falls back to a stable hash of the calls, whatever the order of their keys", () => {
+    const config = { configurable: { thread_id: 7, checkpoint_ns: "tools:abc" } };
+    const a = graphBatchId(config, calls)!;
+    const b = graphBatchId(config, [{ args: { n: 1, q: "x" }, name: "search", id: "a" }])!;
+    expect(a).toMatch(/^lg:7:tools:h:[0-9a-f]{32}$/);
+    expect(b).toBe(a);
+    expect(graphBatchId(config, [{ ...calls[0]!, args: { q: "y", n: 1 } }])).not.toBe(a);
+    expect(
+      graphBatchId({ configurable: { thread_id: 8, checkpoint_ns: "tools:abc" } }, calls),
+    ).not.toBe(a);
+  });
+});
