@@ -24,6 +24,8 @@ export interface BenchConfig {
   readonly out: string;
   /** `--baseline <git ref>`: also measure that commit's core, side by side (overhead only). */
   readonly baseline: string | undefined;
+  /** `--no-profile`: skip profiling the missed targets. */
+  readonly noProfile: boolean;
   /** Path of the baseline core's `index.ts`, once `run.ts` has extracted it. */
   readonly baselineCore?: string;
 }
@@ -38,6 +40,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
   let only: Set<string> | undefined;
   let out = path.join(root, "bench", "RESULTS.md");
   let baseline: string | undefined;
+  let noProfile = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -61,9 +64,10 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
       }
     } else if (arg === "--out") out = path.resolve(value());
     else if (arg === "--baseline") baseline = value();
+    else if (arg === "--no-profile") noProfile = true;
     else {
       throw new TypeError(
-        `Unknown argument "${arg}": expected --quick, --runs, --only, --out, --baseline`,
+        `Unknown argument "${arg}": expected --quick, --runs, --only, --out, --baseline, --no-profile`,
       );
     }
   }
@@ -75,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
     only,
     out,
     baseline,
+    noProfile,
   };
 }
 
@@ -86,6 +91,16 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The `q` quantile (0…1) by linear interpolation; `NaN` for an empty list. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
 /**

@@ -182,16 +182,19 @@ export function summarizeOverhead(
       target: "Volley native ≤ 2 µs per call at N = 10,000",
       measured: `${fmtMicros(micros.volley[big]!)} µs CPU (${fmtMicros(wall.volley[big]!)} µs wall)`,
       pass: micros.volley[big]! <= 2,
+      profile: ["overhead", "volley", big],
     },
     {
       target: "Volley native ≤ 1/25 of `ToolNode` at N = 10,000 (ratio ≤ 0.04)",
       measured: `${fmtRatio(ratio("volley", "toolnode", big), 3)} (1/${fmtRatio(ratio("toolnode", "volley", big), 1)})`,
       pass: ratio("volley", "toolnode", big) <= 0.04,
+      profile: ["overhead", "volley", big],
     },
     {
       target: "Volley with `@langchain/core` tools no slower than `ToolNode` (every N)",
       measured: `worst ratio ${fmtRatio(lcWorst)}`,
       pass: lcWorst <= 1,
+      profile: ["overhead", "volley-lc", 100],
     },
   ];
 

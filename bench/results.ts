@@ -12,6 +12,8 @@ export interface ResultsInput {
   readonly targets: readonly TargetRow[];
   readonly bodies: readonly string[];
   readonly extras: string | undefined;
+  /** Profiles of the missed targets. */
+  readonly profiles?: string | undefined;
   /** Seconds per section, in the order they ran. */
   readonly timings: ReadonlyArray<readonly [string, number]>;
   readonly totalSeconds: number;
@@ -36,10 +38,9 @@ export function renderResults(r: ResultsInput): string {
     `- Load average (1 / 5 / 15 min): ${r.before.loadAverage} at the start, ${r.after.loadAverage} at the end`,
     `- Commit: ${r.revision}${r.config.baseline ? `, compared with the core of \`${r.config.baseline}\`` : ""}`,
     "",
-    "> The machine is shared: 2 cores, with other engineers' test suites running during the run. " +
-      "Absolute figures are noisy; the contenders are measured in interleaved rounds and each ratio is " +
-      "the median of per-round ratios, so that noise lands on all of them alike. Rerun when the load " +
-      "average is low for steadier absolute figures.",
+    `> ${busyNote(r.before, r.after)} The contenders are measured in interleaved rounds, and each ` +
+      "ratio is the median of per-round ratios, so that noise lands on all of them alike. The overhead " +
+      "figures are CPU time, which other processes inflate far less than wall time.",
     "",
     "## Versions",
     "",
@@ -50,6 +51,22 @@ export function renderResults(r: ResultsInput): string {
     r.targets.length > 0 ? targetsTable(r.targets) : "_No target sections ran._",
     "",
     ...r.bodies.flatMap((b) => [b, ""]),
+    ...(r.profiles ? [r.profiles, ""] : []),
     ...(r.extras ? [r.extras, ""] : []),
   ].join("\n");
+}
+
+/** Says how busy the machine was, from the 1-minute load average at both ends of the run. */
+export function busyNote(before: MachineInfo, after: MachineInfo): string {
+  const load = Math.max(
+    Number(before.loadAverage.split(" / ")[0]),
+    Number(after.loadAverage.split(" / ")[0]),
+  );
+  if (!(load > before.cores * 0.5)) {
+    return `The machine was quiet (1-minute load average ≤ ${load.toFixed(1)} on ${before.cores} cores).`;
+  }
+  return (
+    `The machine was shared and busy (1-minute load average up to ${load.toFixed(1)} on ${before.cores} ` +
+    "cores: other engineers' builds and tests), so absolute figures are noisy: rerun when it is quieter."
+  );
 }

@@ -21,6 +21,7 @@ import {
 import { runMakespan } from "./makespan.js";
 import { runMemory } from "./memory.js";
 import { runOverhead } from "./overhead.js";
+import { profileScenario } from "./profile-report.js";
 import { renderResults } from "./results.js";
 import { targetsTable, type TargetRow } from "./targets.js";
 
@@ -65,6 +66,34 @@ function extractCore(root: string, ref: string): string {
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
   writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
   return path.join(dir, "src", "core", "index.ts");
+}
+
+/** Profiles what the missed targets point at (each scenario once), as a markdown section. */
+async function profileMisses(
+  targets: readonly TargetRow[],
+  seconds: number,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  const wanted = new Map<string, readonly [string, string, number]>();
+  for (const t of targets) {
+    if (!t.pass && t.profile !== undefined) wanted.set(t.profile.join("/"), t.profile);
+  }
+  if (wanted.size === 0) return undefined;
+  const parts = [
+    "## Where the time goes (profiles for the missed targets)",
+    "",
+    "`node --cpu-prof`, self time per function; rerun one with `npx tsx bench/profile.ts <section> <scenario> <N>`.",
+  ];
+  for (const [section, scenario, n] of wanted.values()) {
+    log(`profiling ${section}/${scenario} at N=${n}…`);
+    try {
+      const report = await profileScenario(section, scenario, n, seconds, 20);
+      parts.push("", `### \`${scenario}\`, N = ${n.toLocaleString("en-US")}`, "", report.markdown);
+    } catch (error) {
+      parts.push("", `Profiling ${section}/${scenario} failed: ${(error as Error).message}`);
+    }
+  }
+  return parts.join("\n");
 }
 
 async function main(): Promise<number> {
@@ -120,6 +149,8 @@ async function main(): Promise<number> {
     if (extras.results.some((r) => !r.ok)) failed = true;
     timings.push(["extras", (performance.now() - extrasStart) / 1000]);
   }
+  let profiles: string | undefined;
+  if (!config.noProfile) profiles = await profileMisses(targets, config.quick ? 3 : 6, log);
   const after = machineInfo();
   const totalSeconds = (performance.now() - t0) / 1000;
 
@@ -133,6 +164,7 @@ async function main(): Promise<number> {
     targets,
     bodies,
     extras: extras?.markdown,
+    profiles,
     timings,
     totalSeconds,
   });

@@ -5,6 +5,8 @@ export interface TargetRow {
   readonly target: string;
   readonly measured: string;
   readonly pass: boolean;
+  /** What to profile when the target is missed: `[section, scenario, N]`. */
+  readonly profile?: readonly [section: string, scenario: string, n: number];
 }
 
 /** The targets table. */

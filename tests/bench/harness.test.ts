@@ -8,6 +8,7 @@ import {
   microsPerCall,
   pairedRatio,
   parseBenchArgs,
+  quantile,
   relativeMad,
   repsFor,
   type Sampler,
@@ -26,6 +27,12 @@ describe("statistics", () => {
     expect(xs).toEqual([5, 1, 4, 2, 3]);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it("interpolates quantiles", () => {
+    expect(quantile([1, 2, 3, 4, 5], 0.25)).toBe(2);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([4, 1, 3, 2], 0.75)).toBeCloseTo(3.25);
   });
 
   it("pairs samples round by round before taking the median ratio", () => {
@@ -72,6 +79,7 @@ describe("arguments", () => {
       new Set(["overhead", "memory"]),
     );
     expect(parseBenchArgs(["--baseline", "main"], "/r").baseline).toBe("main");
+    expect(parseBenchArgs(["--no-profile"], "/r").noProfile).toBe(true);
     expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline/);
   });
 });
@@ -194,7 +202,7 @@ describe("sections", () => {
     expect(result.ratios.volley).toBeCloseTo(1.02);
     expect(result.ratios["volley-100"]).toBeCloseTo(1.008);
     expect(result.targets[0]!.pass).toBe(false); // 1.020 vs 1.004: +0.016
-    expect(result.targets[0]!.measured).toContain("+0.016");
+    expect(result.targets[0]!.measured).toContain("per round +0.016, IQR 0.000");
     expect(result.targets[1]!.pass).toBe(true); // 1.008 vs 1.006: +0.002
   });
 
