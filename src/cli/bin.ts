@@ -15,6 +15,11 @@ process.on("SIGINT", () => {
   interrupt.abort("Ctrl-C");
 });
 
+// A reader that stops early (`volley run … | head`) is not an error of the batch.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 let code: number;
 try {
   code = await main(process.argv.slice(2), {

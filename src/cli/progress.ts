@@ -16,7 +16,7 @@ export interface ProgressOptions {
   readonly stream: ProgressStream;
   /**
    * Draw a live bar (`true`) or print plain lines (`false`).
-   * @default stream.isTTY === true
+   * @default true on a terminal (`stream.isTTY`) other than `TERM=dumb`
    */
   readonly live?: boolean;
   /**
@@ -67,7 +67,8 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
   if (typeof stream?.write !== "function") {
     throw new TypeError("Expected options.stream to have a write() method");
   }
-  const live = options.live ?? stream.isTTY === true;
+  // A "dumb" terminal cannot clear a line: it gets the plain lines.
+  const live = options.live ?? (stream.isTTY === true && process.env["TERM"] !== "dumb");
   const intervalMs = options.intervalMs ?? 100;
   let total = 0;
   let ok = 0;

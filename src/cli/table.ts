@@ -31,6 +31,8 @@ export interface TableOptions {
 }
 
 const GAP = "  ";
+/** The narrowest a flexible column gets (its header is shortened too). */
+const MIN_FLEX = 8;
 
 /**
  * Lays rows out as a plain-text table: a header, a rule, then one line per row.
@@ -53,18 +55,14 @@ export function renderTable<Row>(
     Math.max(c.header.length, ...cells.map((r) => r[i]!.length)),
   );
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
-  // Give way from the flexible columns, widest first, down to 8 characters each.
+  // Give way from the flexible columns, widest first, down to MIN_FLEX characters each.
   const flexible = columns.flatMap((c, i) => (c.flex ? [i] : []));
   while (total() > maxWidth) {
     const widest = flexible
-      .filter((i) => widths[i]! > Math.max(8, columns[i]!.header.length))
+      .filter((i) => widths[i]! > MIN_FLEX)
       .sort((a, b) => widths[b]! - widths[a]!)[0];
     if (widest === undefined) break;
-    widths[widest] = Math.max(
-      8,
-      columns[widest]!.header.length,
-      widths[widest]! - (total() - maxWidth),
-    );
+    widths[widest] = Math.max(MIN_FLEX, widths[widest]! - (total() - maxWidth));
   }
   const line = (texts: readonly string[]): string =>
     texts

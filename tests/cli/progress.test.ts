@@ -28,9 +28,11 @@ const CLEAR = "\r\x1b[2K";
 
 beforeEach(() => {
   vi.useFakeTimers();
+  vi.stubEnv("TERM", "xterm-256color");
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllEnvs();
 });
 
 describe("attachProgress on a terminal", () => {
@@ -117,6 +119,21 @@ describe("attachProgress on a terminal", () => {
 });
 
 describe("attachProgress elsewhere", () => {
+  it("prints plain lines on a terminal that cannot clear a line (TERM=dumb)", async () => {
+    vi.stubEnv("TERM", "dumb");
+    const stream = fakeStream(true);
+    const executor = createExecutor({ tools: [wait] });
+    const progress = attachProgress(executor, { stream });
+    const batch = executor.execute([{ id: "a", name: "wait", args: { ms: 5 } }], { batchId: "b" });
+    await vi.advanceTimersByTimeAsync(10);
+    await batch;
+    progress.stop();
+    expect(stream.chunks.join("")).toBe(
+      "batch b: 1 call\nok     a  wait  5 ms\ndone   1 call in 5 ms: 1 ok, 0 failed\n",
+    );
+    await executor.close();
+  });
+
   it("prints plain lines: the batch, each retry and finished call, and a summary", async () => {
     const stream = fakeStream(false);
     const flaky = defineTool({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "../../src/index.js";
 import { formatDuration, toJson } from "../../src/cli/format.js";
+import { formatReport } from "../../src/cli/run-command.js";
 import {
   callsTable,
   percentile,
@@ -118,5 +119,29 @@ describe("format", () => {
       a: { x: 1 },
       b: { x: 1 },
     });
+  });
+});
+
+describe("formatReport", () => {
+  const outcomes = [ok("a", "search", 120, "x".repeat(500)), failed("b", "search", 80)];
+  const report = {
+    outcomes,
+    results: {},
+    errors: {},
+    wallMs: 130,
+    counts: { total: 2, ok: 1, error: 1, byKind: { tool_error: 1 } },
+  };
+
+  it("fits a terminal's width", () => {
+    const text = formatReport(report, { isTTY: true, columns: 60, write: () => true });
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(59);
+    expect(text.split("\n").at(-1)).toBe("2 calls in 130 ms: 1 ok, 1 failed (tool_error 1)");
+  });
+
+  it("marks outcomes replayed from a journal", () => {
+    const replayed = { ...report, outcomes: [{ ...outcomes[0]!, replayed: true }] };
+    const text = formatReport(replayed);
+    expect(text).toMatch(/^a +search +ok +1 ↺ +120 ms/m);
+    expect(text).toContain("; 1 replayed from the journal");
   });
 });
