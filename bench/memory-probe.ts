@@ -90,7 +90,9 @@ peak = baselineRss;
 const start = performance.now();
 const timer = setInterval(sampleRss, 5);
 const done = run(input);
-// Every call is queued now (admission is synchronous), and `concurrency` of them have started.
+// The executor admits a batch on the next microtask: wait for it (a microtask queued after its
+// own), so that every call is queued and `concurrency` of them have started.
+await new Promise<void>((resolve) => queueMicrotask(resolve));
 const queuedRss = process.memoryUsage.rss();
 sampleRss();
 gc();
