@@ -62,7 +62,7 @@ export function busyNote(before: MachineInfo, after: MachineInfo): string {
     Number(before.loadAverage.split(" / ")[0]),
     Number(after.loadAverage.split(" / ")[0]),
   );
-  if (!(load > before.cores * 0.5)) {
+  if (!(load > before.cores)) {
     return `The machine was quiet (1-minute load average ≤ ${load.toFixed(1)} on ${before.cores} cores).`;
   }
   return (
