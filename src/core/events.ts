@@ -122,7 +122,17 @@ export type Listener<E extends ExecutorEventName> = (event: ExecutorEvents[E]) =
  * Listener arrays are copied on write, so a listener may unsubscribe while being called.
  */
 export class EventHub {
-  #listeners: { [E in ExecutorEventName]?: Listener<E>[] } = {};
+  // Every key present from the start: one object shape, so `has()` is a fast property read.
+  #listeners: { [E in ExecutorEventName]?: Listener<E>[] } = {
+    "batch:started": undefined,
+    "call:queued": undefined,
+    "call:started": undefined,
+    "call:retry": undefined,
+    "call:finished": undefined,
+    "call:abandoned": undefined,
+    "batch:finished": undefined,
+    "circuit:state": undefined,
+  };
   readonly #onError: (error: unknown, event: ExecutorEventName) => void;
 
   constructor(onError: (error: unknown, event: ExecutorEventName) => void) {
