@@ -58,7 +58,7 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
 
   it("timeout: 200 with 3 s tools — the executor's slots are free at the timeout", async () => {
     // (Under ToolNode a tool that ignores its signal holds on until its end; LangGraph's own
-    // timeout is what we compare against in docs/langgraph.md, not something to test here.)
+    // timeout is what we compare against in the README (LangGraph.js), not something to test here.)
     const deaf = (probe: Probe) =>
       tool(
         async ({ query }) => {
