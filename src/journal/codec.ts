@@ -115,3 +115,8 @@ export function checkTransientKinds(value: unknown): ReadonlySet<ErrorKind> {
 export function isTransient(outcome: Outcome, kinds: ReadonlySet<ErrorKind>): boolean {
   return outcome.status === "error" && kinds.has(outcome.error.kind);
 }
+
+/** Maps rows lazily, so a driver's row iterator is read once, as it goes. */
+export function* mapRows<R, T>(rows: Iterable<R>, map: (row: R) => T): Generator<T> {
+  for (const row of rows) yield map(row);
+}

@@ -1,3 +1,6 @@
+import type { ErrorKind, Outcome } from "../core/index.js";
+import { decodeOutcome, encodeOutcome, isTransient, warnSkipped } from "./codec.js";
+
 /** One outcome waiting for its commit. */
 export interface PendingRow {
   readonly batchId: string;
@@ -61,9 +64,43 @@ export class GroupCommitter {
     });
   }
 
-  /** The rows still waiting for a commit (the journal's `load` also looks here). */
-  pendingRows(): readonly PendingRow[] {
-    return this.#queue;
+  /** Encodes and queues an outcome unless its kind is transient; settles once it has committed. */
+  record(batchId: string, outcome: Outcome, transient: ReadonlySet<ErrorKind>): Promise<void> {
+    if (isTransient(outcome, transient)) return Promise.resolve();
+    let text: string;
+    try {
+      text = encodeOutcome(batchId, outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.add(batchId, outcome.id, text);
+  }
+
+  /**
+   * A batch's outcomes for a journal's `load`: the stored ones (`undefined` marks a row that
+   * could not be read; the first outcome of a call id wins), then those still waiting here.
+   */
+  gather(journal: string, batchId: string, stored: Iterable<Outcome | undefined>): Outcome[] {
+    const outcomes: Outcome[] = [];
+    const seen = new Set<string>();
+    let skipped = 0;
+    for (const outcome of stored) {
+      if (outcome === undefined) skipped++;
+      else if (!seen.has(outcome.id)) {
+        seen.add(outcome.id);
+        outcomes.push(outcome);
+      }
+    }
+    for (const row of this.#queue) {
+      if (row.batchId !== batchId || seen.has(row.callId)) continue;
+      const outcome = decodeOutcome(row.text);
+      if (outcome !== undefined) {
+        seen.add(outcome.id);
+        outcomes.push(outcome);
+      }
+    }
+    warnSkipped(journal, batchId, skipped);
+    return outcomes;
   }
 
   /** Commits every waiting row now; resolves when nothing is waiting or in flight. */

@@ -6,10 +6,8 @@ import {
   checkIdentifier,
   checkPositiveInteger,
   decodeOutcome,
+  mapRows,
   describe,
-  encodeOutcome,
-  isTransient,
-  warnSkipped,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
 import { requirePeer } from "./optional-require.js";
@@ -158,41 +156,19 @@ export class SqliteJournal implements Journal {
   load(batchId: string): Outcome[] {
     checkBatchId(batchId);
     this.#checkOpen();
-    const outcomes: Outcome[] = [];
-    const seen = new Set<string>();
-    let skipped = 0;
-    for (const row of this.#select.iterate(batchId)) {
-      const outcome = decodeOutcome(row.outcome);
-      if (outcome === undefined) skipped++;
-      else if (!seen.has(outcome.id)) {
-        seen.add(outcome.id);
-        outcomes.push(outcome);
-      }
-    }
-    for (const row of this.#committer.pendingRows()) {
-      if (row.batchId !== batchId || seen.has(row.callId)) continue;
-      const outcome = decodeOutcome(row.text);
-      if (outcome !== undefined) {
-        seen.add(outcome.id);
-        outcomes.push(outcome);
-      }
-    }
-    warnSkipped("SqliteJournal", batchId, skipped);
-    return outcomes;
+    const stored = this.#select.iterate(batchId);
+    return this.#committer.gather(
+      "SqliteJournal",
+      batchId,
+      mapRows(stored, (row) => decodeOutcome(row.outcome)),
+    );
   }
 
   /** Records one outcome; resolves once the transaction that holds it has committed. */
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
-    if (isTransient(outcome, this.#transient)) return Promise.resolve();
-    let text: string;
-    try {
-      text = encodeOutcome(batchId, outcome);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#committer.add(batchId, outcome.id, text);
+    return this.#committer.record(batchId, outcome, this.#transient);
   }
 
   /** Forgets a batch. Outcomes of that batch still waiting for a commit are committed first. */

@@ -6,9 +6,6 @@ import {
   checkPositiveInteger,
   decodeOutcome,
   describe,
-  encodeOutcome,
-  isTransient,
-  warnSkipped,
 } from "../journal/codec.js";
 import { GroupCommitter, type JournalWriteStats } from "../journal/group-commit.js";
 
@@ -103,33 +100,18 @@ export class StoreJournal implements Journal {
   async load(batchId: string): Promise<Outcome[]> {
     checkBatchId(batchId);
     const namespace = this.#namespaceOf(batchId);
-    const outcomes: Outcome[] = [];
-    const seen = new Set<string>();
-    let skipped = 0;
+    const stored: Array<Outcome | undefined> = [];
     for (let offset = 0; ; offset += this.#pageSize) {
       const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
       for (const item of items) {
         // A search matches by prefix: skip items of a deeper namespace.
         if (item.namespace.length !== namespace.length) continue;
         const outcome = decodeOutcome(item.value);
-        if (outcome === undefined || outcome.id !== item.key) skipped++;
-        else if (!seen.has(outcome.id)) {
-          seen.add(outcome.id);
-          outcomes.push(outcome);
-        }
+        stored.push(outcome !== undefined && outcome.id === item.key ? outcome : undefined);
       }
       if (items.length < this.#pageSize) break;
     }
-    for (const row of this.#committer.pendingRows()) {
-      if (row.batchId !== batchId || seen.has(row.callId)) continue;
-      const outcome = decodeOutcome(row.text);
-      if (outcome !== undefined) {
-        seen.add(outcome.id);
-        outcomes.push(outcome);
-      }
-    }
-    warnSkipped("StoreJournal", batchId, skipped);
-    return outcomes;
+    return this.#committer.gather("StoreJournal", batchId, stored);
   }
 
   /**
@@ -139,14 +121,7 @@ export class StoreJournal implements Journal {
    */
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
-    if (isTransient(outcome, this.#transient)) return Promise.resolve();
-    let text: string;
-    try {
-      text = encodeOutcome(batchId, outcome);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#committer.add(batchId, outcome.id, text);
+    return this.#committer.record(batchId, outcome, this.#transient);
   }
 
   /** Forgets a batch: deletes its items. */
