@@ -4,48 +4,12 @@
  * `npm run screenshot` run.
  */
 import { z } from "zod";
+import { fastTool, sleep, slowTool } from "../../src/cli/tutorial-tools.js";
 import { defineTool, type ToolCall } from "../../src/index.js";
 
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
-}
+export { fastTool, sleep, slowTool };
 
 const query = z.object({ query: z.string() });
-
-/** Waits 0.1 s. */
-export const fastTool = defineTool({
-  name: "fast_tool",
-  description: "A fast tool",
-  schema: query,
-  run: async ({ query }, { signal }) => {
-    await sleep(100, signal);
-    return `Fast result for: ${query}`;
-  },
-});
-
-/** Waits 1.0 s and fails on "fail". */
-export const slowTool = defineTool({
-  name: "slow_tool",
-  description: "A slow tool that fails on 'fail'",
-  schema: query,
-  run: async ({ query }, { signal }) => {
-    await sleep(1_000, signal);
-    if (query.includes("fail")) throw new Error("Simulated failure");
-    return `Slow result for: ${query}`;
-  },
-});
 
 /** The tutorial's four calls. */
 export const demoCalls: ToolCall[] = [

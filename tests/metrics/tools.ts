@@ -1,24 +1,8 @@
 import { z } from "zod";
+import { sleep } from "../../src/cli/tutorial-tools.js";
 import { defineTool } from "../../src/index.js";
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { sleep } from "../../src/cli/tutorial-tools.js";
 
 /** Returns its `value` argument after `ms` (0 by default), honouring its signal. */
 export const echo = defineTool({
