@@ -28,27 +28,33 @@ const stubborn = defineTool({
   },
 });
 
+/** A tool that waits 10 s on its signal and records the abort reason it sees. */
+function watcherTool(timeoutMs?: number) {
+  const seen: { reason?: unknown } = {};
+  const tool = defineTool({
+    name: "watcher",
+    description: "",
+    schema: z.object({}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    run: async (_args, { signal }) => {
+      signal.addEventListener("abort", () => (seen.reason = signal.reason));
+      await sleep(10_000, signal);
+    },
+  });
+  return { tool, seen };
+}
+
 describe("per-attempt timeouts", () => {
   it("aborts the attempt's signal with a reason that names the limit, and ends the call `timeout`", async () => {
-    let reason: unknown;
-    const watcher = defineTool({
-      name: "watcher",
-      description: "",
-      schema: z.object({}),
-      timeoutMs: 500,
-      run: async (_args, { signal }) => {
-        signal.addEventListener("abort", () => (reason = signal.reason));
-        await sleep(10_000, signal);
-      },
-    });
+    const { tool: watcher, seen } = watcherTool(500);
     const executor = createExecutor({ tools: [watcher] });
     const batch = executor.execute([{ id: "w", name: "watcher", args: {} }]);
     await vi.advanceTimersByTimeAsync(499);
     expect(batch.done).toBe(false);
     await vi.advanceTimersByTimeAsync(2);
     const report = await batch;
-    expect(isToolTimeoutError(reason)).toBe(true);
-    expect((reason as Error).message).toMatch(
+    expect(isToolTimeoutError(seen.reason)).toBe(true);
+    expect((seen.reason as Error).message).toMatch(
       /^Tool "watcher" timed out after 500ms \(attempt 1; /,
     );
     expect(report.errors["w"]).toMatchObject({
@@ -123,16 +129,7 @@ describe("batch deadline", () => {
         throw new Error("always");
       },
     });
-    let reason: unknown;
-    const watcher = defineTool({
-      name: "watcher",
-      description: "",
-      schema: z.object({}),
-      run: async (_a, { signal }) => {
-        signal.addEventListener("abort", () => (reason = signal.reason));
-        await sleep(10_000, signal);
-      },
-    });
+    const { tool: watcher, seen } = watcherTool();
     const executor = createExecutor({ tools: [waitTool, flaky, watcher], concurrency: 2 });
     const batch = executor.execute(
       [
@@ -149,7 +146,7 @@ describe("batch deadline", () => {
     expect(report.errors["running"]?.kind).toBe("deadline");
     expect(report.errors["queued"]?.kind).toBe("deadline");
     expect(["deadline", "tool_error"]).toContain(report.errors["retrying"]?.kind);
-    expect(isDeadlineExceededError(reason)).toBe(true);
+    expect(isDeadlineExceededError(seen.reason)).toBe(true);
     expect(report.errors["running"]?.message).toBe("Batch deadline of 250ms passed");
     expect(executor.stats()).toMatchObject({ queued: 0, running: 0, retrying: 0 });
   });
@@ -176,16 +173,7 @@ describe("batch deadline", () => {
 
 describe("cancellation", () => {
   it("ends every unfinished call `cancelled` when the caller's signal aborts", async () => {
-    let reason: unknown;
-    const watcher = defineTool({
-      name: "watcher",
-      description: "",
-      schema: z.object({}),
-      run: async (_a, { signal }) => {
-        signal.addEventListener("abort", () => (reason = signal.reason));
-        await sleep(10_000, signal);
-      },
-    });
+    const { tool: watcher, seen } = watcherTool();
     const executor = createExecutor({ tools: [watcher, waitTool], concurrency: 1 });
     const controller = new AbortController();
     const batch = executor.execute(
@@ -203,7 +191,7 @@ describe("cancellation", () => {
       message: "Cancelled by the caller: user pressed stop",
     });
     expect(report.errors["queued"]?.kind).toBe("cancelled");
-    expect(isCancelledError(reason)).toBe(true);
+    expect(isCancelledError(seen.reason)).toBe(true);
   });
 
   it("batch.cancel() cancels one batch and leaves the others running", async () => {

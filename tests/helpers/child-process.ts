@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 
 /** A TypeScript child process (node --import tsx), with its stdout collected line by line. */
@@ -56,4 +57,33 @@ export function runTs(file: string, env: Record<string, string>): TsChild {
       });
     },
   };
+}
+
+/**
+ * Children started in a test, killed after it: a failed assertion must not leave a hanging child
+ * behind. Call `killAll()` in `afterEach`.
+ */
+export function childTracker(): { track(child: TsChild): TsChild; killAll(): Promise<void> } {
+  const children: TsChild[] = [];
+  return {
+    track(child) {
+      children.push(child);
+      return child;
+    },
+    async killAll() {
+      for (const c of children.splice(0)) {
+        if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+        await c.exited;
+      }
+    },
+  };
+}
+
+/** How often each line occurs in a file of side effects, one effect a line. */
+export function countLines(file: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+    counts[line] = (counts[line] ?? 0) + 1;
+  }
+  return counts;
 }

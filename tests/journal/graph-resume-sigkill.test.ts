@@ -1,35 +1,20 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runTs, type TsChild } from "../helpers/child-process.js";
+import { childTracker, countLines, runTs } from "../helpers/child-process.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const child = join(import.meta.dirname, "fixtures", "graph-resume-child.ts");
 
-function countEffects(file: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
-    counts[line] = (counts[line] ?? 0) + 1;
-  }
-  return counts;
-}
-
 describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJournal)", () => {
   let dir: ReturnType<typeof makeTempDir>;
   beforeEach(() => (dir = makeTempDir("graph-resume")));
-  const children: TsChild[] = [];
+  const children = childTracker();
+  const track = children.track;
   afterEach(async () => {
-    // A failed assertion must not leave a hanging child behind.
-    for (const c of children.splice(0)) {
-      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
-      await c.exited;
-    }
+    await children.killAll();
     dir.remove();
   });
-  const track = (child: TsChild): TsChild => {
-    children.push(child);
-    return child;
-  };
 
   it("graph.invoke(null, config) on the same thread re-runs only the 3 unfinished calls", async () => {
     const env = {
@@ -62,7 +47,7 @@ describe("graph resume after SIGKILL (parallelToolNode + SqliteSaver + SqliteJou
       "outcome call_e ran",
     ]);
     // a and b ran once in all; c, d, e started twice (killed mid-way the first time), finished once.
-    expect(countEffects(env.VOLLEY_EFFECTS)).toEqual({
+    expect(countLines(env.VOLLEY_EFFECTS)).toEqual({
       "started a": 1,
       "started b": 1,
       "started c": 2,
