@@ -6,7 +6,10 @@ export interface AttemptCall {
   readonly id: string;
   /** The tool's name. */
   readonly name: string;
-  /** The arguments, as the tool's schema parsed them. */
+  /**
+   * The arguments: as the schema parsed them for a Volley tool; as given (and checked) for a
+   * LangChain tool, which parses its input itself.
+   */
   readonly args: unknown;
 }
 

@@ -597,13 +597,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     }
     run.live++;
     const validate = tool.validate;
+    const args = overrides.args;
     if (validate === null) {
-      this.#accept(run, index, id, tool, overrides.args, priority, expectedMs, timeoutMs, retry);
+      this.#accept(run, index, id, tool, args, priority, expectedMs, timeoutMs, retry);
       return;
     }
     let check: ArgsCheck | Promise<ArgsCheck>;
     try {
-      check = validate(overrides.args);
+      check = validate(args);
     } catch (error) {
       check = schemaThrew(error);
     }
@@ -611,16 +612,27 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       // An async Standard Schema: the call joins the queue when its check is done.
       check.then(
         (c) => {
-          this.#afterCheck(run, index, id, tool, c, priority, expectedMs, timeoutMs, retry);
+          this.#afterCheck(run, index, id, tool, c, args, priority, expectedMs, timeoutMs, retry);
           this.#drain();
         },
         (error: unknown) => {
           const failed = schemaThrew(error);
-          this.#afterCheck(run, index, id, tool, failed, priority, expectedMs, timeoutMs, retry);
+          this.#afterCheck(
+            run,
+            index,
+            id,
+            tool,
+            failed,
+            args,
+            priority,
+            expectedMs,
+            timeoutMs,
+            retry,
+          );
         },
       );
     } else {
-      this.#afterCheck(run, index, id, tool, check, priority, expectedMs, timeoutMs, retry);
+      this.#afterCheck(run, index, id, tool, check, args, priority, expectedMs, timeoutMs, retry);
     }
   }
 
@@ -630,13 +642,16 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     id: string,
     tool: ToolEntry,
     check: ArgsCheck,
+    raw: unknown,
     priority: number,
     expectedMs: number,
     timeoutMs: number,
     retry: ResolvedRetryPolicy | null,
   ): void {
     if (check.success) {
-      this.#accept(run, index, id, tool, check.data, priority, expectedMs, timeoutMs, retry);
+      // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
+      const args = tool.parsesOwnArgs ? raw : check.data;
+      this.#accept(run, index, id, tool, args, priority, expectedMs, timeoutMs, retry);
       return;
     }
     run.live--;
@@ -1419,7 +1434,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         data: { issues: check.issues },
       });
     } else {
-      (call as { args: unknown }).args = check.data;
+      if (!call.tool.parsesOwnArgs) (call as { args: unknown }).args = check.data;
       // A call refused before it joined its group (an open circuit) joins it now.
       const group = call.x?.ticket === undefined ? run.groups?.get(call.index) : undefined;
       this.#place(call, group, false);

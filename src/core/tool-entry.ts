@@ -53,6 +53,11 @@ export class ToolEntry implements LatencyEstimate {
   recovered = 0;
   /** True when admission must look at a feature (dedupe, exclusive, breaker). */
   special = false;
+  /**
+   * True for a LangChain tool run inline: it parses its input itself, so it gets the arguments as
+   * given (checked by Volley first), not as parsed.
+   */
+  readonly parsesOwnArgs: boolean;
   /** Where attempts run: `"inline"` or a backend's isolation name. */
   readonly isolation: string;
   queued = 0;
@@ -98,6 +103,7 @@ export class ToolEntry implements LatencyEstimate {
         `Tool "${tool.name}" has isolation "${isolation}", but the executor has no backend for it: pass backends: { ${JSON.stringify(isolation)}: … } to createExecutor (threadBackend() from "volley/threads" for "worker")`,
       );
     }
+    this.parsesOwnArgs = remote === undefined && !isVolleyTool(tool) && isLangChainTool(tool);
     if (remote !== undefined) {
       const name = tool.name;
       const module = isVolleyTool(tool) ? tool.module : undefined;

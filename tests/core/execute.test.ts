@@ -232,4 +232,21 @@ describe("execute: LangChain tools", () => {
     expect(report.errors["bad"]!.kind).toBe("invalid_args");
     expect(report.errors["bad"]!.message).toMatch(/city/);
   });
+
+  it("hands a LangChain tool its arguments as given, so a transforming schema is applied once", async () => {
+    // LangChain parses the input again inside invoke(): given the parsed value, `s` would arrive
+    // as a number and fail the string check.
+    const length = lcTool(async ({ s }: { s: number }) => `length ${s}`, {
+      name: "length",
+      description: "Length of a string",
+      schema: z.object({ s: z.string().transform((text) => text.length) }),
+    });
+    const executor = createExecutor({ tools: [length] });
+    const report = await executor.execute([
+      { id: "ok", name: "length", args: { s: "abc" } },
+      { id: "bad", name: "length", args: { s: 3 } },
+    ]);
+    expect(report.results["ok"]).toBe("length 3");
+    expect(report.errors["bad"]!.kind).toBe("invalid_args");
+  });
 });
