@@ -8,6 +8,8 @@
  *   Also without a checkpointer, at 1,000 calls (and at 10,000 with `--full`).
  * - **ToolNode**: LangGraph's prebuilt node on an AIMessage with N tool calls, same checkpointer
  *   (no per-call durability: a crash mid-step loses every finished call).
+ * - **LangChain alone**: the N `tool.invoke()`s with nothing around them, the floor for any node
+ *   that runs LangChain tools.
  *
  * Every variant runs the same LangChain `tool()`. Each timed run uses a fresh thread, fresh
  * database files and a fresh journal, so nothing is replayed. Medians of `--runs` (default 3)
@@ -60,7 +62,13 @@ export interface FanoutResult {
   readonly cells: Readonly<Record<VariantName, Readonly<Record<number, FanoutCell | undefined>>>>;
 }
 
-type VariantName = "volley" | "volleyDefineTool" | "sendSqlite" | "sendNoCheckpointer" | "toolNode";
+type VariantName =
+  | "volley"
+  | "volleyDefineTool"
+  | "sendSqlite"
+  | "sendNoCheckpointer"
+  | "toolNode"
+  | "langChainAlone";
 
 interface Call {
   readonly id: string;
@@ -166,6 +174,22 @@ function toolNodeRun(dir: string, calls: readonly Call[]): Run {
   };
 }
 
+/**
+ * LangChain's own share: the same N `tool.invoke()`s at once, each with a signal of its own (what
+ * any runner must pass for per-call cancellation), and nothing else: no graph, no checkpointer, no
+ * journal. No node that runs LangChain tools can take less time than this.
+ */
+function langChainAloneRun(calls: readonly Call[]): Run {
+  return {
+    invoke: async () => {
+      const values = await Promise.all(
+        calls.map((c) => lcDouble.invoke(c.args, { signal: new AbortController().signal })),
+      );
+      check(values.length, calls.length, "tool.invoke");
+    },
+  };
+}
+
 function check(got: number, expected: number, what: string): void {
   if (got !== expected) throw new Error(`${what}: expected ${expected} results, got ${got}`);
 }
@@ -214,6 +238,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
     sendSqlite: {},
     sendNoCheckpointer: {},
     toolNode: {},
+    langChainAlone: {},
   };
   try {
     // Warm-up: JIT, module loading, SQLite's first file.
@@ -223,6 +248,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
     await measure(() => sendRun(dir, warm, true), 1);
     await measure(() => sendRun(dir, warm, false), 1);
     await measure(() => toolNodeRun(dir, warm), 1);
+    await measure(() => langChainAloneRun(warm), 1);
     for (const n of sizes) {
       const calls = makeCalls(n);
       const big = n >= 10_000;
@@ -234,6 +260,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
       await step("volley", () => volleyRun(dir, calls, lcDouble), runs);
       await step("volleyDefineTool", () => volleyRun(dir, calls, volleyDouble), runs);
       await step("toolNode", () => toolNodeRun(dir, calls), runs);
+      await step("langChainAlone", () => langChainAloneRun(calls), runs);
       await step("sendSqlite", () => sendRun(dir, calls, true), big ? 1 : runs);
       if (!big || options.full) {
         await step("sendNoCheckpointer", () => sendRun(dir, calls, false), big ? 1 : runs);
@@ -285,14 +312,18 @@ export function formatFanoutTable(result: FanoutResult): string {
     row("`Send` fan-out + `SqliteSaver`", "sendSqlite", "yes"),
     row("`Send` fan-out, no checkpointer", "sendNoCheckpointer", "no"),
     row("`ToolNode` + `SqliteSaver`", "toolNode", "no"),
+    row("LangChain alone: the N `tool.invoke()`s, no graph", "langChainAlone", "no"),
     `| **Send + SqliteSaver ÷ Volley** (target ≥ 20×) | ${sizes.map((n) => `**${ratio(cells.sendSqlite[n], cells.volley[n])}**`).join(" | ")} | |`,
     `| Send + SqliteSaver ÷ Volley with \`defineTool\` | ${sizes.map((n) => ratio(cells.sendSqlite[n], cells.volleyDefineTool[n])).join(" | ")} | |`,
     `| Send, no checkpointer ÷ Volley | ${sizes.map((n) => ratio(cells.sendNoCheckpointer[n], cells.volley[n])).join(" | ")} | |`,
     `| ToolNode ÷ Volley | ${sizes.map((n) => ratio(cells.toolNode[n], cells.volley[n])).join(" | ")} | |`,
+    `| Send + SqliteSaver ÷ LangChain alone (the most any node that calls \`tool.invoke()\` could reach) | ${sizes.map((n) => ratio(cells.sendSqlite[n], cells.langChainAlone[n])).join(" | ")} | |`,
     "",
     "Wall time of one `graph.invoke` (in brackets: this process's CPU time during it; ratios use wall time). " +
       "Same LangChain `tool()` in every row but the `defineTool` one; medians of 3 unless marked; " +
-      "fresh thread, databases and journal per run.",
+      "fresh thread, databases and journal per run. The last row bounds every node that runs " +
+      "LangChain tools through `invoke()`: with no graph, checkpointer or journal at all, it could " +
+      "not beat that ratio.",
   ].join("\n");
 }
 
