@@ -1,23 +1,18 @@
-import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
-import {
-  assertBatchLimits,
-  assertFairnessOptions,
-  type BatchLimitOptions,
-  type FairnessOptions,
-} from "./batching-options.js";
+import type { FairnessOptions } from "./batching-options.js";
 import type { CallExtras } from "./call-extras.js";
-import { CircuitBreaker, type CircuitSnapshot } from "./circuit-breaker.js";
+import { CircuitBreaker } from "./circuit-breaker.js";
 import { canonicalKey } from "./dedupe.js";
-import { FairQueue, type TenantStats } from "./fair-queue.js";
+import { FairQueue } from "./fair-queue.js";
 import { observeLatency } from "./latency-estimator.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { assertFallbacks, recoveryFor } from "./recovery.js";
 import { SequenceTicket, Sequencer, type SequenceLock } from "./sequential-groups.js";
 import { normalizeCall, type CallOverrides, type ToolCall } from "./call.js";
 import { AttemptContext, CallPhase, CallState } from "./call-state.js";
+import { checkExecuteOptions, resolveExecutorOptions, toCallList } from "./check-options.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
 import { systemClock, type Clock } from "./clock.js";
 import { CancelledError } from "./errors/cancelled-error.js";
@@ -28,171 +23,22 @@ import { ToolTimeoutError } from "./errors/tool-timeout-error.js";
 import type { VolleyError } from "./errors/volley-error.js";
 import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
 import type { Journal } from "./journal.js";
+import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
 import type { ErrorKind, ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
-import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
 import {
   backoffDelay,
   isRetryable,
   resolveRetryPolicy,
   type ResolvedRetryPolicy,
-  type RetryPolicy,
 } from "./retry.js";
 import { formatIssues, type ArgsCheck } from "./schema.js";
 import { SignalHub } from "./signal-hub.js";
+import { toolStats, type ExecutorStats, type ToolStats } from "./stats.js";
 import { TimeoutWheel } from "./timeout-wheel.js";
-import { assertPolicy, type AnyTool, type ToolName, type ToolResult } from "./tool.js";
-import { OPEN_LANE, registerTools, type ToolEntry } from "./tool-entry.js";
-import {
-  assertCount,
-  assertDuration,
-  assertFiniteNumber,
-  describeValue,
-  optional,
-} from "./validate-options.js";
-
-/** Options of {@link createExecutor}. */
-export interface ExecutorOptions<
-  T extends readonly AnyTool[] = readonly AnyTool[],
-> extends BatchLimitOptions {
-  /** The tools calls may name: made by `defineTool()`, or `@langchain/core` tools as they are. */
-  readonly tools: T;
-  /**
-   * Most calls running at once, across all batches. `Infinity` turns the limit off.
-   * @default 64
-   */
-  readonly concurrency?: number;
-  /**
-   * Per-attempt timeout for tools that set none (ms). `Infinity` turns it off.
-   * @default 120_000
-   */
-  readonly timeoutMs?: number;
-  /**
-   * Retry policy for tools that set none.
-   * @default no retries
-   */
-  readonly retry?: RetryPolicy | false;
-  /**
-   * Priority of calls whose tool and call set none.
-   * @default 0
-   */
-  readonly priority?: number;
-  /**
-   * Policies by tool name, over each tool's own: how a `@langchain/core` tool, which cannot carry
-   * Volley's policy fields, gets a timeout, a rate limit, a circuit breaker or a recovery.
-   * @example policies: { search: { rateLimit: { max: 5, perMs: 1_000 }, onError: { default: [] } } }
-   */
-  readonly policies?: Readonly<Record<string, Policy>>;
-  /** Runs every tool's attempts on this backend (for example `bullmqBackend()` from `volley/bullmq`). */
-  readonly backend?: Backend;
-  /**
-   * Backends by isolation name: a tool with `isolation: "worker"` runs on `backends.worker`.
-   * @example backends: { worker: threadBackend() }
-   */
-  readonly backends?: Readonly<Record<string, Backend>>;
-  /** Records outcomes durably, so that `execute(calls, { batchId })` resumes a batch. */
-  readonly journal?: Journal;
-  /**
-   * Which queued call starts next. Default: priority, then longest expected first, then FIFO.
-   * @default new PriorityQueue()
-   */
-  readonly queue?: QueueDiscipline;
-  /** Time and randomness, for tests. @default systemClock */
-  readonly clock?: Clock;
-  /**
-   * Told when an event listener throws (the call is never affected).
-   * @default emits a process warning
-   */
-  readonly onListenerError?: (error: unknown, event: ExecutorEventName) => void;
-}
-
-/** Options of {@link Executor.execute}. */
-export interface ExecuteOptions extends FairnessOptions {
-  /** Aborting it ends every unfinished call `cancelled`. */
-  readonly signal?: AbortSignal;
-  /**
-   * The batch's time budget, from the call of `execute()` (ms): when it passes, every unfinished
-   * call ends `deadline`.
-   * @default Infinity
-   */
-  readonly deadlineMs?: number;
-  /**
-   * Keep outcomes for the report. `false` streams them and keeps none, for huge batches: the
-   * report then has counts only.
-   * @default true
-   */
-  readonly collect?: boolean;
-  /** The batch's id; with a journal, the key that resumes it. @default a random UUID */
-  readonly batchId?: string;
-  /** Priority of this batch's calls that set none (the tool's own priority wins). */
-  readonly priority?: number;
-  /**
-   * Runs each attempt of this batch in place of the tool's own function, still under the tool's
-   * policy: its slot, timeout signal, retries, journal and events. For integrations that must
-   * invoke the tool their own way (LangGraph's full tool call and config, or a LangChain
-   * middleware handler). `run` invokes the tool as the executor would have.
-   * @default the tool's own function
-   */
-  readonly invoke?: AttemptInvoker;
-}
-
-/** Live counters of one tool. */
-export interface ToolStats {
-  readonly queued: number;
-  readonly running: number;
-  readonly finished: number;
-  readonly ok: number;
-  readonly failed: number;
-  /** The tool's own limit (`Infinity` if none). */
-  readonly concurrency: number;
-  /**
-   * The latency estimate calls are ordered by (ms): declared, or learned (rounded to a power of
-   * two); 0 while unknown.
-   */
-  readonly expectedMs: number;
-  /** The learned moving average of successful attempts' durations (ms); 0 before the first. */
-  readonly latencyMs: number;
-  /** Failed calls that `onTimeout`/`onError` recovered. */
-  readonly recovered: number;
-  /** The circuit breaker's state, for a tool with one. */
-  readonly circuit?: CircuitSnapshot;
-  /** Tokens in the rate limit's bucket now, for a tool with one. */
-  readonly tokens?: number;
-}
-
-/** Live counters of an executor. */
-export interface ExecutorStats {
-  /** Calls waiting for a slot. */
-  readonly queued: number;
-  /** Attempts running. */
-  readonly running: number;
-  /** Calls waiting out a retry backoff. */
-  readonly retrying: number;
-  /** Attempts that were abandoned (timeout, deadline, cancel) and have not settled yet. */
-  readonly detached: number;
-  /** Abandoned attempts that settled without honouring their signal, so far. */
-  readonly abandoned: number;
-  /** Calls that ended, so far. */
-  readonly finished: number;
-  readonly ok: number;
-  readonly failed: number;
-  /** Batches not yet complete. */
-  readonly batches: number;
-  /** Calls held outside the queue: waiting for their sequential group or for a duplicate. */
-  readonly held: number;
-  /** Per class and tenant, once a batch has set `tenant`, `weight` or `class`. */
-  readonly tenants?: TenantStats;
-  /** The global limit. */
-  readonly concurrency: number;
-  /** Per tool, by name. */
-  readonly tools: Readonly<Record<string, ToolStats>>;
-}
-
-/** Options of {@link Executor.close}. */
-export interface CloseOptions {
-  /** Cancel the unfinished calls instead of waiting for them. @default false */
-  readonly cancel?: boolean;
-}
+import type { AnyTool, ToolName, ToolResult } from "./tool.js";
+import { OPEN_LANE, type ToolEntry } from "./tool-entry.js";
+import { assertDuration, assertFiniteNumber, describeValue, optional } from "./validate-options.js";
 
 /** The outcome type of an executor: a successful outcome per tool (typed by name), or an error. */
 export type ExecutorOutcome<T extends readonly AnyTool[]> =
@@ -259,7 +105,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #wheel: TimeoutWheel;
   readonly #signals = new SignalHub<BatchRun>();
   readonly #journal: Journal | undefined;
-  readonly #backends: Backend[];
+  readonly #backends: readonly Backend[];
   readonly #batches = new Set<BatchRun>();
   #idleWaiters: Array<() => void> = [];
   #running = 0;
@@ -274,43 +120,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   #closed = false;
 
   constructor(options: ExecutorOptions<T>) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Expected executor options with a tools array, got ${describeValue(options)}`,
-      );
-    }
-    const concurrency = options.concurrency ?? EXECUTOR_DEFAULTS.concurrency;
-    const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
-    assertCount("concurrency", concurrency);
-    assertDuration("timeoutMs", timeoutMs, { min: 1 });
-    optional(options.priority, (v) => assertFiniteNumber("priority", v));
-    resolveRetryPolicy(options.retry, "retry");
-    assertBatchLimits(options);
-    const backends = new Map<string, Backend>();
-    for (const [name, backend] of Object.entries(options.backends ?? {})) {
-      assertBackend(`backends.${name}`, backend);
-      backends.set(name, backend);
-    }
-    optional(options.backend, (b) => assertBackend("backend", b));
-    if (
-      options.journal !== undefined &&
-      (typeof options.journal.load !== "function" || typeof options.journal.record !== "function")
-    ) {
-      throw new TypeError(
-        `Expected journal to have load() and record(), got ${describeValue(options.journal)}`,
-      );
-    }
-    const policies = checkPolicies(options.policies);
-    this.#tools = registerTools(
-      options.tools,
-      { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
-      backends,
-      options.backend,
-    );
-    for (const name of Object.keys(policies ?? {})) {
-      if (!this.#tools.has(name))
-        throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
-    }
+    const { concurrency, tools, backends } = resolveExecutorOptions(options);
+    this.#tools = tools;
     this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
@@ -325,9 +136,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#attachToolFeatures(options.tools);
     this.#wheel = new TimeoutWheel(this.#clock, (call) => this.#onTimeout(call));
     this.#journal = options.journal;
-    this.#backends = [
-      ...new Set([...backends.values(), ...(options.backend ? [options.backend] : [])]),
-    ];
+    this.#backends = backends;
   }
 
   get toolNames(): readonly string[] {
@@ -426,21 +235,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   stats(): ExecutorStats {
     const tools: Record<string, ToolStats> = {};
-    for (const [name, t] of this.#tools) {
-      tools[name] = {
-        queued: t.queued,
-        running: t.running,
-        finished: t.finished,
-        ok: t.ok,
-        failed: t.failed,
-        concurrency: t.concurrency,
-        expectedMs: t.expectedMs,
-        latencyMs: t.latencyEwmaMs,
-        recovered: t.recovered,
-        ...(t.breaker !== null && { circuit: t.breaker.snapshot() }),
-        ...(t.bucket !== null && { tokens: t.bucket.tokens }),
-      };
-    }
+    for (const [name, t] of this.#tools) tools[name] = toolStats(t);
     return {
       queued: this.#queue.size,
       running: this.#running,
@@ -1568,76 +1363,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 /** The outcome error of a call refused by an open circuit. */
 function circuitError(message: string): OutcomeError {
   return { kind: "rejected", message, data: { name: "RejectedError", circuit: true } };
-}
-
-function toCallList(calls: unknown): readonly unknown[] {
-  if (Array.isArray(calls)) return calls;
-  if (
-    calls !== null &&
-    typeof calls === "object" &&
-    typeof (calls as Iterable<unknown>)[Symbol.iterator] === "function"
-  ) {
-    return [...(calls as Iterable<unknown>)];
-  }
-  throw new TypeError(`Expected calls to be an array of tool calls, got ${describeValue(calls)}`);
-}
-
-function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Expected execute options to be an object, got ${describeValue(options)}`);
-  }
-  optional(options.deadlineMs, (v) => assertDuration("deadlineMs", v));
-  optional(options.priority, (v) => assertFiniteNumber("priority", v));
-  optional(options.signal, (v) => {
-    if (!(v instanceof AbortSignal))
-      throw new TypeError(`Expected signal to be an AbortSignal, got ${describeValue(v)}`);
-  });
-  optional(options.collect, (v) => {
-    if (typeof v !== "boolean")
-      throw new TypeError(`Expected collect to be a boolean, got ${describeValue(v)}`);
-  });
-  optional(options.invoke, (v) => {
-    if (typeof v !== "function")
-      throw new TypeError(`Expected invoke to be a function, got ${describeValue(v)}`);
-  });
-  assertFairnessOptions(options);
-  optional(options.batchId, (v) => {
-    if (typeof v !== "string" || v.length === 0)
-      throw new TypeError(`Expected batchId to be a non-empty string, got ${describeValue(v)}`);
-  });
-  return options;
-}
-
-function assertBackend(where: string, backend: unknown): void {
-  if (
-    typeof backend !== "object" ||
-    backend === null ||
-    typeof (backend as Backend).run !== "function"
-  ) {
-    throw new TypeError(
-      `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
-    );
-  }
-}
-
-/** Checks the `policies` option: an object of policies by tool name. */
-function checkPolicies(
-  policies: Readonly<Record<string, Policy>> | undefined,
-): Readonly<Record<string, Policy>> | undefined {
-  if (policies === undefined) return undefined;
-  if (typeof policies !== "object" || policies === null || Array.isArray(policies)) {
-    throw new TypeError(
-      `Expected policies to be an object of policies by tool name, got ${describeValue(policies)}`,
-    );
-  }
-  for (const [name, policy] of Object.entries(policies)) {
-    if (typeof policy !== "object" || policy === null)
-      throw new TypeError(
-        `Expected policies.${name} to be an object, got ${describeValue(policy)}`,
-      );
-    assertPolicy(`policies.${name}`, policy);
-  }
-  return policies;
 }
 
 function assertGroup(id: string, group: unknown): void {
