@@ -4,9 +4,10 @@
  */
 import type { Backend } from "./backend.js";
 import { assertBatchLimits, assertFairnessOptions } from "./batching-options.js";
+import type { CallOverrides } from "./call.js";
 import type { ExecuteOptions, ExecutorOptions } from "./options.js";
 import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
-import { resolveRetryPolicy } from "./retry.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
 import { assertPolicy, type AnyTool } from "./tool.js";
 import { registerTools, type ToolEntry } from "./tool-entry.js";
 import {
@@ -103,6 +104,33 @@ export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
       throw new TypeError(`Expected batchId to be a non-empty string, got ${describeValue(v)}`);
   });
   return options;
+}
+
+/**
+ * Checks a call's own policy fields, which a model may have written: returns its retry policy,
+ * resolved, or `undefined` when it sets none.
+ * @throws TypeError naming the bad field (the call then ends `invalid_call`).
+ */
+export function checkCallOverrides(
+  id: string,
+  overrides: Partial<CallOverrides>,
+): ResolvedRetryPolicy | null | undefined {
+  const retry =
+    overrides.retry === undefined
+      ? undefined
+      : resolveRetryPolicy(overrides.retry, `call "${id}" retry`);
+  optional(overrides.timeoutMs, (v) => assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }));
+  optional(overrides.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
+  optional(overrides.expectedMs, (v) =>
+    assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
+  );
+  optional(overrides.group, (v) => {
+    if (typeof v !== "string" || v.length === 0)
+      throw new TypeError(
+        `Expected call "${id}" group to be a non-empty string, got ${describeValue(v)}`,
+      );
+  });
+  return retry;
 }
 
 /** `execute()`'s calls as an array: the caller's own array when it is one (never copied). */
