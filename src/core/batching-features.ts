@@ -370,10 +370,10 @@ export class BatchingFeatures implements SchedulingHooks {
       call.args,
       call.priority,
       fallback.expectedMs,
-      this.#host.nextSeq(),
       fallback.timeoutMs,
       fallback.retry,
     );
+    next.seq = this.#host.nextSeq();
     next.x = {
       recovering: {
         name: tool.name,
@@ -437,7 +437,7 @@ export class BatchingFeatures implements SchedulingHooks {
         data: { issues: check.issues },
       });
     } else {
-      if (!call.tool.parsesOwnArgs) (call as { args: unknown }).args = check.data;
+      if (!call.tool.parsesOwnArgs) call.args = check.data;
       // A call refused before it joined its group (an open circuit) joins it now.
       const group = call.x?.ticket === undefined ? run.groups?.get(call.index) : undefined;
       this.place(call, group, false);

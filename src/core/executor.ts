@@ -32,7 +32,6 @@ import type { Journal } from "./journal.js";
 import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
 import type { ErrorKind, ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
-import type { ResolvedRetryPolicy } from "./retry.js";
 import { Scheduler } from "./scheduler.js";
 import { formatIssues, schemaThrew, type ArgsCheck } from "./schema.js";
 import { SignalHub } from "./signal-hub.js";
@@ -376,15 +375,25 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       expectedMs = overrides.expectedMs ?? expectedMs;
     }
     run.live++;
+    const call = new CallState(
+      run,
+      index,
+      id,
+      tool,
+      overrides.args,
+      priority,
+      expectedMs,
+      timeoutMs,
+      retry,
+    );
     const validate = tool.validate;
-    const args = overrides.args;
     if (validate === null) {
-      this.#accept(run, index, id, tool, args, priority, expectedMs, timeoutMs, retry);
+      this.#accept(call);
       return;
     }
     let check: ArgsCheck | Promise<ArgsCheck>;
     try {
-      check = validate(args);
+      check = validate(call.args);
     } catch (error) {
       check = schemaThrew(error);
     }
@@ -392,107 +401,60 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       // An async Standard Schema: the call joins the queue when its check is done.
       check.then(
         (c) => {
-          this.#afterCheck(run, index, id, tool, c, args, priority, expectedMs, timeoutMs, retry);
+          this.#afterCheck(call, c);
           this.#scheduler.drain();
         },
         (error: unknown) => {
-          const failed = schemaThrew(error);
-          this.#afterCheck(
-            run,
-            index,
-            id,
-            tool,
-            failed,
-            args,
-            priority,
-            expectedMs,
-            timeoutMs,
-            retry,
-          );
+          this.#afterCheck(call, schemaThrew(error));
         },
       );
     } else {
-      this.#afterCheck(run, index, id, tool, check, args, priority, expectedMs, timeoutMs, retry);
+      this.#afterCheck(call, check);
     }
   }
 
-  #afterCheck(
-    run: BatchRun,
-    index: number,
-    id: string,
-    tool: ToolEntry,
-    check: ArgsCheck,
-    raw: unknown,
-    priority: number,
-    expectedMs: number,
-    timeoutMs: number,
-    retry: ResolvedRetryPolicy | null,
-  ): void {
+  #afterCheck(call: CallState, check: ArgsCheck): void {
     if (check.success) {
       // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
-      const args = tool.parsesOwnArgs ? raw : check.data;
-      this.#accept(run, index, id, tool, args, priority, expectedMs, timeoutMs, retry);
+      if (!call.tool.parsesOwnArgs) call.args = check.data;
+      this.#accept(call);
       return;
     }
+    const run = call.batch as BatchRun;
+    const name = call.tool.name;
     run.live--;
     this.#finishEarly(
       run,
-      index,
-      id,
-      tool.name,
+      call.index,
+      call.id,
+      name,
       "invalid_args",
-      `Invalid arguments for tool "${tool.name}" in call "${id}": ${formatIssues(check.issues)}`,
-      {
-        issues: check.issues,
-      },
+      `Invalid arguments for tool "${name}" in call "${call.id}": ${formatIssues(check.issues)}`,
+      { issues: check.issues },
     );
   }
 
-  #accept(
-    run: BatchRun,
-    index: number,
-    id: string,
-    tool: ToolEntry,
-    args: unknown,
-    priority: number,
-    expectedMs: number,
-    timeoutMs: number,
-    retry: ResolvedRetryPolicy | null,
-  ): void {
-    if (run.endReason !== undefined) {
+  /** Hands a valid call to the scheduler, unless its batch ended or the queue is full. */
+  #accept(call: CallState): void {
+    const run = call.batch as BatchRun;
+    const ended = run.endReason;
+    if (ended !== undefined) {
       run.live--;
-      this.#finishEarly(run, index, id, tool.name, run.endReason.kind, run.endReason.message, {
-        name: run.endReason.name,
+      this.#finishEarly(run, call.index, call.id, call.tool.name, ended.kind, ended.message, {
+        name: ended.name,
       });
       return;
     }
     if (this.#features.queueIsFull()) {
       run.live--;
-      this.#finishEarly(
-        run,
-        index,
-        id,
-        tool.name,
-        "rejected",
-        this.#features.queueFullMessage(id, tool),
-      );
+      const message = this.#features.queueFullMessage(call.id, call.tool);
+      this.#finishEarly(run, call.index, call.id, call.tool.name, "rejected", message);
       return;
     }
-    const call = new CallState(
-      run,
-      index,
-      id,
-      tool,
-      args,
-      priority,
-      expectedMs,
-      this.#scheduler.nextSeq(),
-      timeoutMs,
-      retry,
-    );
-    run.calls[index] = call;
-    const group = run.groups?.get(index);
-    if (group !== undefined || tool.special) this.#features.place(call, group, true);
+    call.seq = this.#scheduler.nextSeq();
+    run.calls[call.index] = call;
+    const group = run.groups?.get(call.index);
+    if (group !== undefined || call.tool.special) this.#features.place(call, group, true);
     else this.#scheduler.enqueue(call);
   }
 
