@@ -1,27 +1,24 @@
 /**
- * The executor: the public face of Volley's core. A batch flows one way:
+ * The executor: the public face of Volley's core, and the owner of batches. A batch flows one
+ * way, each step in its own file:
  *
- * 1. `execute()` checks its options and makes a {@link BatchRun} (deadline timer, caller's
- *    signal, journal load for a resumed batch);
- * 2. admission reads the calls in order: a malformed call, an unknown tool or bad args becomes an
- *    error outcome at once, the rest become {@link CallState}s for the {@link Scheduler};
- * 3. the scheduler queues, starts, times out and retries them (`scheduler.ts`), with the
- *    batch-processing features plugged in (`batching-features.ts`);
- * 4. each decided outcome comes back here to be journaled, then published: the batch's stream,
- *    the `call:finished` event, and finally the report.
+ * 1. `execute()` (here) checks its options (`check-options.ts`) and makes a {@link BatchRun}:
+ *    the deadline timer, the caller's signal, the journal's record of a resumed batch;
+ * 2. admission (`admission.ts`) reads the calls in order: a malformed call, an unknown tool or
+ *    bad args ends at once with an error outcome, and the rest go to the scheduler;
+ * 3. the scheduler (`scheduler.ts`) queues, starts, times out and retries them, with the
+ *    batch-processing features (`batching-features.ts`) called in for the calls that use one;
+ * 4. each decided outcome comes back here: journaled, then published (the batch's stream and the
+ *    `call:finished` event); the batch's last one completes its report.
  */
+import { Admission, type AdmissionOwner } from "./admission.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import { BatchRun } from "./batch-run.js";
 import { BatchingFeatures } from "./batching-features.js";
-import { normalizeCall, type CallOverrides, type ToolCall } from "./call.js";
-import { CallPhase, CallState } from "./call-state.js";
-import {
-  checkCallOverrides,
-  checkExecuteOptions,
-  resolveExecutorOptions,
-  toCallList,
-} from "./check-options.js";
+import type { ToolCall } from "./call.js";
+import { CallPhase, type CallState } from "./call-state.js";
+import { checkExecuteOptions, resolveExecutorOptions, toCallList } from "./check-options.js";
 import { systemClock, type Clock } from "./clock.js";
 import { CancelledError } from "./errors/cancelled-error.js";
 import { DeadlineExceededError } from "./errors/deadline-exceeded-error.js";
@@ -30,10 +27,9 @@ import type { VolleyError } from "./errors/volley-error.js";
 import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
 import type { Journal } from "./journal.js";
 import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
-import type { ErrorKind, ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
+import type { ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
-import { Scheduler } from "./scheduler.js";
-import { formatIssues, schemaThrew, type ArgsCheck } from "./schema.js";
+import { Scheduler, type SchedulerOwner } from "./scheduler.js";
 import { SignalHub } from "./signal-hub.js";
 import { toolStats, type ExecutorStats, type ToolStats } from "./stats.js";
 import type { AnyTool, ToolName, ToolResult } from "./tool.js";
@@ -93,6 +89,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #events: EventHub;
   readonly #scheduler: Scheduler;
   readonly #features: BatchingFeatures;
+  readonly #admission: Admission;
   readonly #signals = new SignalHub<BatchRun>();
   readonly #journal: Journal | undefined;
   readonly #backends: readonly Backend[];
@@ -110,22 +107,30 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
     this.#events = new EventHub(options.onListenerError ?? warnListenerError);
+    // Where the scheduler and admission hand outcomes back, and ask for more of a batch's calls.
+    const owner: SchedulerOwner & AdmissionOwner = {
+      deliver: (run, outcome) => this.#deliver(run, outcome),
+      publish: (run, outcome) => this.#publish(run, outcome),
+      admit: (run) => this.#admission.admit(run),
+    };
+    const queue = options.queue as QueueDiscipline<CallState> | undefined;
     this.#scheduler = new Scheduler(
       concurrency,
-      (options.queue as QueueDiscipline<CallState> | undefined) ?? new PriorityQueue<CallState>(),
+      queue ?? new PriorityQueue<CallState>(),
       this.#clock,
       this.#events,
-      { deliver: (run, outcome) => this.#deliver(run, outcome), admit: (run) => this.#admit(run) },
+      owner,
     );
     this.#features = new BatchingFeatures(
       this.#scheduler,
       tools,
       options,
-      options.queue === undefined,
+      queue === undefined,
       this.#clock,
       this.#events,
     );
     this.#scheduler.attach(this.#features);
+    this.#admission = new Admission(tools, this.#scheduler, this.#features, owner);
     this.#journal = options.journal;
     this.#backends = backends;
   }
@@ -209,17 +214,17 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       Promise.resolve(loading).then(
         (prior) => {
           run.prior = new Map([...prior].map((o) => [o.id, o]));
-          this.#admit(run);
+          this.#admission.admit(run);
         },
         (error) => {
           warn(`Journal could not load batch "${run.id}"; running every call`, error);
-          this.#admit(run);
+          this.#admission.admit(run);
         },
       );
     } else {
       // Admit on the next microtask: the caller can start iterating before the first outcome
       // (a synchronous tool finishes at once), which matters with `collect: false`.
-      queueMicrotask(() => this.#admit(run));
+      queueMicrotask(() => this.#admission.admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
   }
@@ -265,230 +270,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     return this.close();
   }
 
-  // ─── admission ────────────────────────────────────────────────────────────
-
-  /** Admits the batch's calls in order, up to its window of live calls. */
-  #admit(run: BatchRun): void {
-    if (run.admitting) return;
-    run.admitting = true;
-    try {
-      const list = run.input;
-      while (
-        run.nextIndex < list.length &&
-        (run.live < run.window || run.endReason !== undefined)
-      ) {
-        const index = run.nextIndex++;
-        this.#admitOne(run, list[index], index);
-      }
-      // Let go of the caller's array once every call is read.
-      if (run.nextIndex === list.length) {
-        run.input = [];
-        run.nextIndex = 0;
-        run.seen = undefined;
-      }
-    } finally {
-      run.admitting = false;
-    }
-    this.#scheduler.drain();
-  }
-
-  #admitOne(run: BatchRun, input: unknown, index: number): void {
-    // Read the call in place; only a malformed one pays for normalizeCall's description.
-    const raw = (typeof input === "object" && input !== null ? input : undefined) as
-      | (Partial<CallOverrides> & {
-          id?: unknown;
-          name?: unknown;
-          tool_name?: unknown;
-          args?: unknown;
-        })
-      | undefined;
-    const id = raw?.id;
-    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
-    if (index >= run.rejectFrom) {
-      const call = normalizeCall(input, index);
-      this.#finishEarly(
-        run,
-        index,
-        call.id,
-        call.name,
-        "rejected",
-        this.#features.oversizedMessage(run, index),
-      );
-      return;
-    }
-    if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
-      const call = normalizeCall(input, index);
-      this.#finishEarly(run, index, call.id, call.name, "invalid_call", call.problem!);
-      return;
-    }
-    const overrides = raw!;
-    const seen = run.seen;
-    if (seen !== undefined) {
-      if (seen.has(id)) {
-        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
-        this.#finishEarly(run, index, id, name, "invalid_call", message);
-        return;
-      }
-      seen.add(id);
-    }
-    const replay = run.prior?.get(id);
-    if (replay !== undefined) {
-      this.#publish(run, { ...replay, index, replayed: true });
-      return;
-    }
-    const ended = run.endReason;
-    if (ended !== undefined) {
-      this.#finishEarly(run, index, id, name, ended.kind, ended.message, { name: ended.name });
-      return;
-    }
-    const tool = this.#tools.get(name);
-    if (tool === undefined) {
-      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
-      this.#finishEarly(run, index, id, name, "unknown_tool", message);
-      return;
-    }
-    let retry = tool.retry;
-    let timeoutMs = tool.timeoutMs;
-    let priority =
-      run.defaultPriority !== undefined && tool.priority === 0
-        ? run.defaultPriority
-        : tool.priority;
-    let expectedMs = tool.expectedMs;
-    const group = overrides.group;
-    if (
-      overrides.retry !== undefined ||
-      overrides.timeoutMs !== undefined ||
-      overrides.priority !== undefined ||
-      overrides.expectedMs !== undefined ||
-      group !== undefined
-    ) {
-      try {
-        const own = checkCallOverrides(id, overrides);
-        if (own !== undefined) retry = own;
-      } catch (error) {
-        this.#finishEarly(run, index, id, name, "invalid_call", errorText(error));
-        return;
-      }
-      if (group !== undefined) (run.groups ??= new Map()).set(index, group);
-      timeoutMs = overrides.timeoutMs ?? timeoutMs;
-      priority = overrides.priority ?? priority;
-      expectedMs = overrides.expectedMs ?? expectedMs;
-    }
-    run.live++;
-    const call = new CallState(
-      run,
-      index,
-      id,
-      tool,
-      overrides.args,
-      priority,
-      expectedMs,
-      timeoutMs,
-      retry,
-    );
-    const validate = tool.validate;
-    if (validate === null) {
-      this.#accept(call);
-      return;
-    }
-    let check: ArgsCheck | Promise<ArgsCheck>;
-    try {
-      check = validate(call.args);
-    } catch (error) {
-      check = schemaThrew(error);
-    }
-    if (check instanceof Promise) {
-      // An async Standard Schema: the call joins the queue when its check is done.
-      check.then(
-        (c) => {
-          this.#afterCheck(call, c);
-          this.#scheduler.drain();
-        },
-        (error: unknown) => {
-          this.#afterCheck(call, schemaThrew(error));
-        },
-      );
-    } else {
-      this.#afterCheck(call, check);
-    }
-  }
-
-  #afterCheck(call: CallState, check: ArgsCheck): void {
-    if (check.success) {
-      // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
-      if (!call.tool.parsesOwnArgs) call.args = check.data;
-      this.#accept(call);
-      return;
-    }
-    const run = call.batch as BatchRun;
-    const name = call.tool.name;
-    run.live--;
-    this.#finishEarly(
-      run,
-      call.index,
-      call.id,
-      name,
-      "invalid_args",
-      `Invalid arguments for tool "${name}" in call "${call.id}": ${formatIssues(check.issues)}`,
-      { issues: check.issues },
-    );
-  }
-
-  /** Hands a valid call to the scheduler, unless its batch ended or the queue is full. */
-  #accept(call: CallState): void {
-    const run = call.batch as BatchRun;
-    const ended = run.endReason;
-    if (ended !== undefined) {
-      run.live--;
-      this.#finishEarly(run, call.index, call.id, call.tool.name, ended.kind, ended.message, {
-        name: ended.name,
-      });
-      return;
-    }
-    if (this.#features.queueIsFull()) {
-      run.live--;
-      const message = this.#features.queueFullMessage(call.id, call.tool);
-      this.#finishEarly(run, call.index, call.id, call.tool.name, "rejected", message);
-      return;
-    }
-    call.seq = this.#scheduler.nextSeq();
-    run.calls[call.index] = call;
-    const group = run.groups?.get(call.index);
-    if (group !== undefined || call.tool.special) this.#features.place(call, group, true);
-    else this.#scheduler.enqueue(call);
-  }
-
-  #knownTools(): string {
-    const names = [...this.#tools.keys()];
-    if (names.length === 0) return "none";
-    return names.length > 10
-      ? `${names.slice(0, 10).join(", ")}, … ${names.length - 10} more`
-      : names.join(", ");
-  }
-
-  // ─── ending calls and batches ─────────────────────────────────────────────
-
-  /** A call that ends before it could be queued: malformed, unknown tool, bad args, batch ended. */
-  #finishEarly(
-    run: BatchRun,
-    index: number,
-    id: string,
-    name: string,
-    kind: ErrorKind,
-    message: string,
-    data?: Record<string, unknown>,
-  ): void {
-    this.#deliver(run, {
-      id,
-      index,
-      name,
-      status: "error",
-      error: data === undefined ? { kind, message } : { kind, message, data },
-      startedAt: null,
-      durationMs: 0,
-      attempts: 0,
-    });
-  }
+  // ─── outcomes and the end of batches ──────────────────────────────────────
 
   /** Journals the outcome (when there is a journal), then publishes it. */
   #deliver(run: BatchRun, outcome: Outcome): void {
@@ -573,7 +355,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
         this.#scheduler.withdraw(call, reason, error);
     }
     // Calls not yet admitted end with the same reason.
-    this.#admit(run);
+    this.#admission.admit(run);
   }
 
   #isIdle(): boolean {
@@ -587,10 +369,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function warn(message: string, error: unknown): void {
