@@ -1,13 +1,16 @@
 /**
- * The batch-processing features, as they act on calls: batch limits and back-pressure, fair
- * sharing, sequential groups and exclusive tools, dedupe of identical calls, recovery by
- * fallback or default, and the circuit breaker's refusal at admission. Each data structure is in
- * its own file (fair-queue, sequential-groups, dedupe, recovery, rate-limiter, circuit-breaker);
- * this file decides what they mean for a call.
+ * The batch-processing features, as they act on calls: batch limits and back-pressure
+ * (`maxBatchSize`, `maxQueued`), fair sharing among tenants, sequential groups and exclusive
+ * tools, dedupe of identical calls, and recovery by a fallback tool or a default value. Rate
+ * limits and circuit breakers are gates of the scheduler; this file makes them for the tools
+ * that set one, and turns a call away at admission while its tool's circuit is open. Each data
+ * structure has its own file (fair-queue, sequential-groups, dedupe, recovery, rate-limiter,
+ * circuit-breaker); this one decides what they mean for a call.
  *
- * A plain call never enters this file: the executor and the scheduler call in only for a batch,
- * call or tool that uses a feature. The features act on calls through {@link FeatureHost}, which
- * the scheduler implements; the scheduler calls back through its `SchedulingHooks`.
+ * A plain call costs it one comparison (`maxQueued`), and a batch one more (`maxBatchSize`):
+ * beyond those, admission and the scheduler call in only for a batch, call or tool that uses a
+ * feature. The features act on calls through {@link FeatureHost}, which the scheduler
+ * implements; the scheduler calls back through its `SchedulingHooks`.
  */
 import type { BatchRun } from "./batch-run.js";
 import type { BatchLimitOptions, FairnessOptions } from "./batching-options.js";

@@ -1,11 +1,13 @@
 /**
  * The scheduler: from an accepted call to its decided outcome. It keeps the queue and the gates a
  * call waits behind (the global limit, its tool's lane: concurrency, rate-limit tokens, circuit
- * breaker), runs each attempt under its timeout, and retries after a backoff. The executor admits
- * calls into it and takes the outcomes out ({@link SchedulerOwner}); the batch-processing features
- * (groups, dedupe, recovery) plug in through {@link SchedulingHooks}.
+ * breaker), runs each attempt under its timeout, and retries after a backoff. Admission hands it
+ * calls; the decided outcomes go back to the executor ({@link SchedulerOwner}). The
+ * batch-processing features (groups, dedupe, recovery) plug in through {@link SchedulingHooks}
+ * and act on calls through the scheduler's {@link FeatureHost} side.
  */
 import type { BatchRun } from "./batch-run.js";
+import type { FeatureHost } from "./batching-features.js";
 import { circuitError } from "./circuit-breaker.js";
 import { AttemptContext, CallPhase, type CallState } from "./call-state.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
@@ -47,7 +49,7 @@ export interface SchedulingHooks {
 }
 
 /** Runs accepted calls: queue, slots, attempts, timeouts, retries. Internal to the executor. */
-export class Scheduler {
+export class Scheduler implements FeatureHost {
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
