@@ -50,16 +50,18 @@ export class CallState implements QueueEntry {
   next: CallState | undefined = undefined;
   /** Batch-processing state (group lock, dedupe, recovery); `undefined` for plain calls. */
   x: CallExtras | undefined = undefined;
+  /** Arrival order across all batches: set when the call is accepted into the scheduler. */
+  seq = 0;
 
   constructor(
     readonly batch: CallOwner,
     readonly index: number,
     readonly id: string,
     readonly tool: ToolEntry,
-    readonly args: unknown,
+    /** As given until the tool's schema has parsed them; then as the tool receives them. */
+    public args: unknown,
     readonly priority: number,
     readonly expectedMs: number,
-    readonly seq: number,
     readonly timeoutMs: number,
     readonly retry: ResolvedRetryPolicy | null,
   ) {}

@@ -1,3 +1,4 @@
+import type { OutcomeError } from "./outcome.js";
 import { assertCount, assertDuration, describeValue, optional } from "./validate-options.js";
 
 /**
@@ -220,4 +221,9 @@ export class CircuitBreaker {
   #openMessage(tool: string, now: number): string {
     return `Circuit open for tool "${tool}" after ${this.#reason}: calls are rejected until ${new Date(this.#until).toISOString()} (${Math.ceil(this.#until - now)} ms from now)`;
   }
+}
+
+/** The outcome error of a call refused by an open circuit. */
+export function circuitError(message: string): OutcomeError {
+  return { kind: "rejected", message, data: { name: "RejectedError", circuit: true } };
 }

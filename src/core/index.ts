@@ -1,13 +1,7 @@
 export { createExecutor } from "./executor.js";
-export type {
-  Executor,
-  ExecutorOptions,
-  ExecuteOptions,
-  ExecutorStats,
-  ExecutorOutcome,
-  ToolStats,
-  CloseOptions,
-} from "./executor.js";
+export type { Executor, ExecutorOutcome } from "./executor.js";
+export type { ExecutorOptions, ExecuteOptions, CloseOptions } from "./options.js";
+export type { ExecutorStats, ToolStats } from "./stats.js";
 export type { AttemptCall, AttemptInvoker } from "./attempt-invoker.js";
 export type { Batch } from "./batch.js";
 export { defineTool, isVolleyTool, isLangChainTool, TOOL_BRAND } from "./tool.js";

@@ -113,3 +113,16 @@ export function makeValidator(schema: unknown): ArgsValidator | null {
 export function formatIssues(issues: readonly ArgsIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
 }
+
+/** The failed check of a schema that threw (or whose async check rejected). */
+export function schemaThrew(error: unknown): ArgsCheck {
+  return {
+    success: false,
+    issues: [
+      {
+        path: "",
+        message: `the schema threw: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ],
+  };
+}

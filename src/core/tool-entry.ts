@@ -41,8 +41,8 @@ export class ToolEntry implements LatencyEstimate {
   latencyEwmaMs = 0;
   latencySamples = 0;
   readonly lane: object;
-  // Batch-processing features (batching-policy.ts): null when off. The executor makes the
-  // bucket and the breaker, which need its clock.
+  // Batch-processing features (batching-policy.ts): null when off. batching-features.ts makes
+  // the bucket and the breaker, which need the executor's clock.
   bucket: TokenBucket | null = null;
   breaker: CircuitBreaker | null = null;
   readonly dedupe: DedupeTable<CallState> | null;

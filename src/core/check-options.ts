@@ -1,0 +1,179 @@
+/**
+ * The checks of the executor's options and of `execute()`'s arguments, run once per executor and
+ * once per batch: a bad one throws a `TypeError` that names it and says what was given.
+ */
+import type { Backend } from "./backend.js";
+import { assertBatchLimits, assertFairnessOptions } from "./batching-options.js";
+import type { CallOverrides } from "./call.js";
+import type { ExecuteOptions, ExecutorOptions } from "./options.js";
+import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
+import { assertPolicy, type AnyTool } from "./tool.js";
+import { registerTools, type ToolEntry } from "./tool-entry.js";
+import {
+  assertCount,
+  assertDuration,
+  assertFiniteNumber,
+  describeValue,
+  optional,
+} from "./validate-options.js";
+
+/** The executor's options, checked, with the tools registered under their resolved policies. */
+export interface ExecutorSettings {
+  /** The global limit. */
+  readonly concurrency: number;
+  /** The tools by name. */
+  readonly tools: Map<string, ToolEntry>;
+  /** Every distinct backend, to close with the executor. */
+  readonly backends: readonly Backend[];
+}
+
+/**
+ * Checks {@link ExecutorOptions} and registers the tools.
+ * @throws TypeError for a bad option or two tools with the same name, naming them.
+ */
+export function resolveExecutorOptions(
+  options: ExecutorOptions<readonly AnyTool[]>,
+): ExecutorSettings {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Expected executor options with a tools array, got ${describeValue(options)}`,
+    );
+  }
+  const concurrency = options.concurrency ?? EXECUTOR_DEFAULTS.concurrency;
+  const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
+  assertCount("concurrency", concurrency);
+  assertDuration("timeoutMs", timeoutMs, { min: 1 });
+  optional(options.priority, (v) => assertFiniteNumber("priority", v));
+  resolveRetryPolicy(options.retry, "retry");
+  assertBatchLimits(options);
+  const backends = new Map<string, Backend>();
+  for (const [name, backend] of Object.entries(options.backends ?? {})) {
+    assertBackend(`backends.${name}`, backend);
+    backends.set(name, backend);
+  }
+  optional(options.backend, (b) => assertBackend("backend", b));
+  if (
+    options.journal !== undefined &&
+    (typeof options.journal.load !== "function" || typeof options.journal.record !== "function")
+  ) {
+    throw new TypeError(
+      `Expected journal to have load() and record(), got ${describeValue(options.journal)}`,
+    );
+  }
+  const policies = checkPolicies(options.policies);
+  const tools = registerTools(
+    options.tools,
+    { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
+    backends,
+    options.backend,
+  );
+  for (const name of Object.keys(policies ?? {})) {
+    if (!tools.has(name))
+      throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+  }
+  return {
+    concurrency,
+    tools,
+    backends: [...new Set([...backends.values(), ...(options.backend ? [options.backend] : [])])],
+  };
+}
+
+/** Checks `execute()`'s options; returns them. */
+export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Expected execute options to be an object, got ${describeValue(options)}`);
+  }
+  optional(options.deadlineMs, (v) => assertDuration("deadlineMs", v));
+  optional(options.priority, (v) => assertFiniteNumber("priority", v));
+  optional(options.signal, (v) => {
+    if (!(v instanceof AbortSignal))
+      throw new TypeError(`Expected signal to be an AbortSignal, got ${describeValue(v)}`);
+  });
+  optional(options.collect, (v) => {
+    if (typeof v !== "boolean")
+      throw new TypeError(`Expected collect to be a boolean, got ${describeValue(v)}`);
+  });
+  optional(options.invoke, (v) => {
+    if (typeof v !== "function")
+      throw new TypeError(`Expected invoke to be a function, got ${describeValue(v)}`);
+  });
+  assertFairnessOptions(options);
+  optional(options.batchId, (v) => {
+    if (typeof v !== "string" || v.length === 0)
+      throw new TypeError(`Expected batchId to be a non-empty string, got ${describeValue(v)}`);
+  });
+  return options;
+}
+
+/**
+ * Checks a call's own policy fields, which a model may have written: returns its retry policy,
+ * resolved, or `undefined` when it sets none.
+ * @throws TypeError naming the bad field (the call then ends `invalid_call`).
+ */
+export function checkCallOverrides(
+  id: string,
+  overrides: Partial<CallOverrides>,
+): ResolvedRetryPolicy | null | undefined {
+  const retry =
+    overrides.retry === undefined
+      ? undefined
+      : resolveRetryPolicy(overrides.retry, `call "${id}" retry`);
+  optional(overrides.timeoutMs, (v) => assertDuration(`call "${id}" timeoutMs`, v, { min: 1 }));
+  optional(overrides.priority, (v) => assertFiniteNumber(`call "${id}" priority`, v));
+  optional(overrides.expectedMs, (v) =>
+    assertDuration(`call "${id}" expectedMs`, v, { allowInfinity: false }),
+  );
+  optional(overrides.group, (v) => {
+    if (typeof v !== "string" || v.length === 0)
+      throw new TypeError(
+        `Expected call "${id}" group to be a non-empty string, got ${describeValue(v)}`,
+      );
+  });
+  return retry;
+}
+
+/** `execute()`'s calls as an array: the caller's own array when it is one (never copied). */
+export function toCallList(calls: unknown): readonly unknown[] {
+  if (Array.isArray(calls)) return calls;
+  if (
+    calls !== null &&
+    typeof calls === "object" &&
+    typeof (calls as Iterable<unknown>)[Symbol.iterator] === "function"
+  ) {
+    return [...(calls as Iterable<unknown>)];
+  }
+  throw new TypeError(`Expected calls to be an array of tool calls, got ${describeValue(calls)}`);
+}
+
+function assertBackend(where: string, backend: unknown): void {
+  if (
+    typeof backend !== "object" ||
+    backend === null ||
+    typeof (backend as Backend).run !== "function"
+  ) {
+    throw new TypeError(
+      `Expected ${where} to be a Backend with a run() method, got ${describeValue(backend)}`,
+    );
+  }
+}
+
+/** Checks the `policies` option: an object of policies by tool name. */
+function checkPolicies(
+  policies: Readonly<Record<string, Policy>> | undefined,
+): Readonly<Record<string, Policy>> | undefined {
+  if (policies === undefined) return undefined;
+  if (typeof policies !== "object" || policies === null || Array.isArray(policies)) {
+    throw new TypeError(
+      `Expected policies to be an object of policies by tool name, got ${describeValue(policies)}`,
+    );
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    if (typeof policy !== "object" || policy === null)
+      throw new TypeError(
+        `Expected policies.${name} to be an object, got ${describeValue(policy)}`,
+      );
+    assertPolicy(`policies.${name}`, policy);
+  }
+  return policies;
+}

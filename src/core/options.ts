@@ -1,0 +1,107 @@
+/**
+ * The options of the executor and of its methods: types only, so that the executor's file shows
+ * what it does and this one what it is told. Checked at run time by `check-options.ts`.
+ */
+import type { AttemptInvoker } from "./attempt-invoker.js";
+import type { Backend } from "./backend.js";
+import type { BatchLimitOptions, FairnessOptions } from "./batching-options.js";
+import type { Clock } from "./clock.js";
+import type { ExecutorEventName } from "./events.js";
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the JSDoc links (type-only)
+import type { createExecutor, Executor } from "./executor.js";
+import type { Journal } from "./journal.js";
+import type { Policy } from "./policy.js";
+import type { QueueDiscipline } from "./queue.js";
+import type { RetryPolicy } from "./retry.js";
+import type { AnyTool } from "./tool.js";
+
+/** Options of {@link createExecutor}. */
+export interface ExecutorOptions<
+  T extends readonly AnyTool[] = readonly AnyTool[],
+> extends BatchLimitOptions {
+  /** The tools calls may name: made by `defineTool()`, or `@langchain/core` tools as they are. */
+  readonly tools: T;
+  /**
+   * Most calls running at once, across all batches. `Infinity` turns the limit off.
+   * @default 64
+   */
+  readonly concurrency?: number;
+  /**
+   * Per-attempt timeout for tools that set none (ms). `Infinity` turns it off.
+   * @default 120_000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Retry policy for tools that set none.
+   * @default no retries
+   */
+  readonly retry?: RetryPolicy | false;
+  /**
+   * Priority of calls whose tool and call set none.
+   * @default 0
+   */
+  readonly priority?: number;
+  /**
+   * Policies by tool name, over each tool's own: how a `@langchain/core` tool, which cannot carry
+   * Volley's policy fields, gets a timeout, a rate limit, a circuit breaker or a recovery.
+   * @example policies: { search: { rateLimit: { max: 5, perMs: 1_000 }, onError: { default: [] } } }
+   */
+  readonly policies?: Readonly<Record<string, Policy>>;
+  /** Runs every tool's attempts on this backend (for example `bullmqBackend()` from `volley/bullmq`). */
+  readonly backend?: Backend;
+  /**
+   * Backends by isolation name: a tool with `isolation: "worker"` runs on `backends.worker`.
+   * @example backends: { worker: threadBackend() }
+   */
+  readonly backends?: Readonly<Record<string, Backend>>;
+  /** Records outcomes durably, so that `execute(calls, { batchId })` resumes a batch. */
+  readonly journal?: Journal;
+  /**
+   * Which queued call starts next. Default: priority, then longest expected first, then FIFO.
+   * @default new PriorityQueue()
+   */
+  readonly queue?: QueueDiscipline;
+  /** Time and randomness, for tests. @default systemClock */
+  readonly clock?: Clock;
+  /**
+   * Told when an event listener throws (the call is never affected).
+   * @default emits a process warning
+   */
+  readonly onListenerError?: (error: unknown, event: ExecutorEventName) => void;
+}
+
+/** Options of {@link Executor.execute}. */
+export interface ExecuteOptions extends FairnessOptions {
+  /** Aborting it ends every unfinished call `cancelled`. */
+  readonly signal?: AbortSignal;
+  /**
+   * The batch's time budget, from the call of `execute()` (ms): when it passes, every unfinished
+   * call ends `deadline`.
+   * @default Infinity
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Keep outcomes for the report. `false` streams them and keeps none, for huge batches: the
+   * report then has counts only.
+   * @default true
+   */
+  readonly collect?: boolean;
+  /** The batch's id; with a journal, the key that resumes it. @default a random UUID */
+  readonly batchId?: string;
+  /** Priority of this batch's calls that set none (the tool's own priority wins). */
+  readonly priority?: number;
+  /**
+   * Runs each attempt of this batch in place of the tool's own function, still under the tool's
+   * policy: its slot, timeout signal, retries, journal and events. For integrations that must
+   * invoke the tool their own way (LangGraph's full tool call and config, or a LangChain
+   * middleware handler). `run` invokes the tool as the executor would have.
+   * @default the tool's own function
+   */
+  readonly invoke?: AttemptInvoker;
+}
+
+/** Options of {@link Executor.close}. */
+export interface CloseOptions {
+  /** Cancel the unfinished calls instead of waiting for them. @default false */
+  readonly cancel?: boolean;
+}

@@ -1,0 +1,73 @@
+/** What `executor.stats()` reports: live counters, overall and per tool. */
+import type { CircuitSnapshot } from "./circuit-breaker.js";
+import type { TenantStats } from "./fair-queue.js";
+import type { ToolEntry } from "./tool-entry.js";
+
+/** Live counters of one tool. */
+export interface ToolStats {
+  readonly queued: number;
+  readonly running: number;
+  readonly finished: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** The tool's own limit (`Infinity` if none). */
+  readonly concurrency: number;
+  /**
+   * The latency estimate calls are ordered by (ms): declared, or learned (rounded to a power of
+   * two); 0 while unknown.
+   */
+  readonly expectedMs: number;
+  /** The learned moving average of successful attempts' durations (ms); 0 before the first. */
+  readonly latencyMs: number;
+  /** Failed calls that `onTimeout`/`onError` recovered. */
+  readonly recovered: number;
+  /** The circuit breaker's state, for a tool with one. */
+  readonly circuit?: CircuitSnapshot;
+  /** Tokens in the rate limit's bucket now, for a tool with one. */
+  readonly tokens?: number;
+}
+
+/** Live counters of an executor. */
+export interface ExecutorStats {
+  /** Calls waiting for a slot. */
+  readonly queued: number;
+  /** Attempts running. */
+  readonly running: number;
+  /** Calls waiting out a retry backoff. */
+  readonly retrying: number;
+  /** Attempts that were abandoned (timeout, deadline, cancel) and have not settled yet. */
+  readonly detached: number;
+  /** Abandoned attempts that settled without honouring their signal, so far. */
+  readonly abandoned: number;
+  /** Calls that ended, so far. */
+  readonly finished: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Batches not yet complete. */
+  readonly batches: number;
+  /** Calls held outside the queue: waiting for their sequential group or for a duplicate. */
+  readonly held: number;
+  /** Per class and tenant, once a batch has set `tenant`, `weight` or `class`. */
+  readonly tenants?: TenantStats;
+  /** The global limit. */
+  readonly concurrency: number;
+  /** Per tool, by name. */
+  readonly tools: Readonly<Record<string, ToolStats>>;
+}
+
+/** A tool's counters as `stats()` reports them: a snapshot, so later calls do not change it. */
+export function toolStats(t: ToolEntry): ToolStats {
+  return {
+    queued: t.queued,
+    running: t.running,
+    finished: t.finished,
+    ok: t.ok,
+    failed: t.failed,
+    concurrency: t.concurrency,
+    expectedMs: t.expectedMs,
+    latencyMs: t.latencyEwmaMs,
+    recovered: t.recovered,
+    ...(t.breaker !== null && { circuit: t.breaker.snapshot() }),
+    ...(t.bucket !== null && { tokens: t.bucket.tokens }),
+  };
+}
