@@ -3,6 +3,7 @@ import type { ToolMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp, type Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import { CancelledError, type Executor } from "../core/index.js";
+import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { isExecutor } from "./executor-source.js";
 import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
@@ -66,7 +67,7 @@ export function volleyMiddleware(
     const call = request.toolCall;
     const id = call.id ?? "";
     let bubbled: unknown;
-    let thrown: unknown;
+    const thrown = new AttemptErrors();
     const signal = request.runtime.signal;
     const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
       ...(signal ? { signal } : {}),
@@ -85,7 +86,7 @@ export function volleyMiddleware(
             bubbled = error;
             throw new CancelledError(`call "${id}" interrupted the graph`);
           }
-          thrown = error;
+          thrown.note(id, ctx.attempt, error);
           throw error;
         }
       },
@@ -95,7 +96,7 @@ export function volleyMiddleware(
     if (outcome.status === "ok")
       return answerOf(outcome.value, id, call.name, outcome.replayed === true);
     if (signal?.aborted) throw signal.reason;
-    return answerFailure(handle, outcome, call, thrown);
+    return answerFailure(handle, outcome, call, thrown.of(outcome));
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
   // Symbol.for) and the hooks. Built here so that volley/langgraph loads without `langchain`

@@ -20,6 +20,7 @@ import {
   type Outcome,
   type ToolContext,
 } from "../core/index.js";
+import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
@@ -149,7 +150,7 @@ export class VolleyToolNode extends ToolNode {
     const byId = new Map<string, LangChainToolCall>();
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
-    const thrown = new Map<string, unknown>();
+    const thrown = new AttemptErrors();
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
       const call = byId.get(attempt.id);
       let pending: unknown;
@@ -166,7 +167,7 @@ export class VolleyToolNode extends ToolNode {
           bubbled.set(attempt.id, error);
           throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
         }
-        thrown.set(attempt.id, error);
+        thrown.note(attempt.id, ctx.attempt, error);
         throw error;
       });
     };
@@ -194,7 +195,7 @@ export class VolleyToolNode extends ToolNode {
     }
     if (limits.signal?.aborted) throw abortReason(limits.signal);
     const answers: ToolAnswer[] = outcomes.map((outcome) =>
-      this.#answer(outcome, calls[outcome.index], thrown.get(outcome.id)),
+      this.#answer(outcome, calls[outcome.index], thrown.of(outcome)),
     );
     for (const call of invalid) answers.push(this.#answerInvalid(call));
     return combine(answers, Array.isArray(input));
