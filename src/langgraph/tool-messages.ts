@@ -57,9 +57,28 @@ export function answerOf(
   return new ToolMessage({
     status: "success",
     name,
-    content: typeof value === "string" ? value : stringify(value),
+    content: contentOf(value),
     tool_call_id: callId,
   });
+}
+
+/**
+ * A value as message content, by LangChain's own rule for a tool's output: a string or an array
+ * of content blocks (`{ type, … }`: text, images) as it is, anything else as JSON (`""` for
+ * `undefined`), so that a `defineTool()` tool answers as the same LangChain tool would.
+ */
+function contentOf(value: unknown): ToolMessage["content"] {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && value.every(isContentBlock)) return value as ToolMessage["content"];
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return String(value);
+  }
+}
+
+function isContentBlock(item: unknown): boolean {
+  return typeof item === "object" && item !== null && "type" in item;
 }
 
 /** The error answer the model sees, as LangGraph's `ToolNode` words it. */
@@ -146,13 +165,4 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(record)) out[key] = reviveJournaled(item, depth + 1);
   return out;
-}
-
-function stringify(value: unknown): string {
-  try {
-    const json = JSON.stringify(value);
-    return json === undefined ? String(value) : json;
-  } catch {
-    return String(value);
-  }
 }
