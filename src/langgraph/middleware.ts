@@ -2,9 +2,10 @@ import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/too
 import type { ToolMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp, type Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
-import { CancelledError, type Executor } from "../core/index.js";
+import type { Executor } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
+import { InterruptedCallError } from "./interrupted-call.js";
 import { isExecutor } from "./executor-source.js";
 import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
 
@@ -84,7 +85,7 @@ export function volleyMiddleware(
             // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
             // journaled, so a resume runs it again), and LangGraph gets it below.
             bubbled = error;
-            throw new CancelledError(`call "${id}" interrupted the graph`);
+            throw new InterruptedCallError(id);
           }
           thrown.note(id, ctx.attempt, error);
           throw error;

@@ -10,7 +10,6 @@ import {
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import {
-  CancelledError,
   isLangChainTool,
   isVolleyTool,
   type AnyTool,
@@ -22,6 +21,7 @@ import {
 } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
+import { InterruptedCallError } from "./interrupted-call.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
@@ -165,7 +165,7 @@ export class VolleyToolNode extends ToolNode {
           // (never retried, never journaled, so a resume runs it again with the resume value),
           // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
-          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
+          throw new InterruptedCallError(attempt.id);
         }
         thrown.note(attempt.id, ctx.attempt, error);
         throw error;
