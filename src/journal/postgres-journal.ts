@@ -72,6 +72,7 @@ export class PostgresJournal implements Journal {
   readonly #transient: ReadonlySet<ErrorKind>;
   #ready: Promise<void> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: PostgresJournalOptions | string) {
     const opts: PostgresJournalOptions =
@@ -192,11 +193,15 @@ export class PostgresJournal implements Journal {
   }
 
   /** Commits what is waiting, then ends the pool if the journal opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#committer.flush();
-    this.#closed = true;
-    await this.#ownedPool?.end();
+  close(): Promise<void> {
+    // One closing for every caller: a second close() (say, `await using` after an explicit
+    // close) waits for the first instead of ending the pool twice.
+    this.#closing ??= (async () => {
+      await this.#committer.flush();
+      this.#closed = true;
+      await this.#ownedPool?.end();
+    })();
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

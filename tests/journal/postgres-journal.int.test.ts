@@ -130,6 +130,18 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")("PostgresJou
     await journal.close();
   });
 
+  it("closes once when close() is called again before the first has finished", async () => {
+    const journal = new PostgresJournal({
+      connectionString: server.connectionString,
+      table: "close_twice",
+    });
+    const recorded = journal.record("b", ok("a", 1));
+    const closes = await Promise.allSettled([journal.close(), journal.close(), recorded]);
+    expect(closes.map((c) => c.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    const reader = new PostgresJournal({ pool, table: "close_twice" });
+    expect((await reader.load("b")).map((o) => o.id)).toEqual(["a"]);
+  });
+
   it("rejects bad options with a TypeError", () => {
     expect(() => new PostgresJournal({})).toThrow(/Expected pool or connectionString/);
     expect(() => new PostgresJournal({ pool, table: "1bad" })).toThrow(/SQL identifier/);
