@@ -40,4 +40,21 @@ describe("graphBatchId", () => {
       graphBatchId({ configurable: { thread_id: 8, checkpoint_ns: "tools:abc" } }, calls),
     ).not.toBe(a);
   });
+
+  it("hashes args JSON cannot carry instead of throwing, and tells Dates, Maps and Sets apart", () => {
+    const config = { configurable: { thread_id: "t", checkpoint_ns: "tools:1" } };
+    const of = (args: Record<string, unknown>) =>
+      graphBatchId(config, [{ id: "a", name: "report", args }]);
+    expect(of({ n: 1n })).toMatch(/^lg:t:tools:h:/);
+    expect(of({ n: 1n })).toBe(of({ n: 1n }));
+    expect(of({ n: 1n })).not.toBe(of({ n: 2n }));
+    expect(of({ n: 1n })).not.toBe(of({ n: "1" }));
+    const loop: Record<string, unknown> = { q: "x" };
+    loop["self"] = loop;
+    expect(of(loop)).toMatch(/^lg:t:tools:h:/);
+    expect(of({ day: new Date(0) })).not.toBe(of({ day: new Date(86_400_000) }));
+    expect(of({ day: new Date(0) })).toBe(of({ day: new Date(0) }));
+    expect(of({ m: new Map([["a", 1]]) })).not.toBe(of({ m: new Map([["a", 2]]) }));
+    expect(of({ s: new Set([1]) })).not.toBe(of({ s: new Set([2]) }));
+  });
 });
