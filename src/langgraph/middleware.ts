@@ -7,7 +7,7 @@ import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
 import { isExecutor } from "./executor-source.js";
-import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
+import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
 
 /** Options of {@link volleyMiddleware}. */
 export interface VolleyMiddlewareOptions {
@@ -75,11 +75,13 @@ export function volleyMiddleware(
       ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
       invoke: async (_attempt, ctx) => {
         try {
-          return await handler({
-            ...request,
-            tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
-            runtime: { ...request.runtime, signal: ctx.signal },
-          });
+          return journalable(
+            await handler({
+              ...request,
+              tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
+              runtime: { ...request.runtime, signal: ctx.signal },
+            }),
+          );
         } catch (error) {
           if (isGraphBubbleUp(error)) {
             // An interrupt is not a failure: it ends the call "cancelled" (never retried, never

@@ -134,6 +134,22 @@ const MESSAGE_CLASSES: Readonly<Record<string, new (fields: never) => BaseMessag
 };
 
 /**
+ * A tool's value as it should be journaled. `Command.toJSON()` leaves out `graph`, so a handoff
+ * (`graph: Command.PARENT`) replayed from a journal would update the tool node's own graph;
+ * such a command gets a `toJSON` that keeps it.
+ */
+export function journalable<T>(value: T): T {
+  if (isCommand(value) && value.graph !== undefined && !Object.hasOwn(value, "toJSON")) {
+    const command: Command = value;
+    Object.defineProperty(command, "toJSON", {
+      value: () => ({ ...Command.prototype.toJSON.call(command), graph: command.graph }),
+      configurable: true,
+    });
+  }
+  return value;
+}
+
+/**
  * A value read back from a durable journal, which stores JSON: LangChain messages (`{ lc: 1,
  * type: "constructor", … }`), `Command`s and `Send`s become instances again, so that a replayed
  * call answers exactly as it did when it ran.
@@ -154,7 +170,14 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
     if (Message !== undefined) return new Message(record["kwargs"] as never);
   }
   if (record["lg_name"] === "Send" && typeof record["node"] === "string") {
-    return new Send(record["node"], reviveJournaled(record["args"], depth + 1));
+    const args = reviveJournaled(record["args"], depth + 1);
+    const timeout = record["timeout"];
+    // The timeout as Send.toJSON() wrote it: the policy the constructor had made of it.
+    return new Send(
+      record["node"],
+      args,
+      timeout == null ? undefined : { timeout: timeout as never },
+    );
   }
   if (record["lg_name"] === "Command") {
     const { lg_name: _name, ...params } = record;

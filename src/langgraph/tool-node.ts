@@ -29,6 +29,7 @@ import { abortReason, runLimits } from "./run-config.js";
 import {
   answerFailure,
   answerOf,
+  journalable,
   type ToolAnswer,
   type ToolErrorHandler,
 } from "./tool-messages.js";
@@ -159,7 +160,7 @@ export class VolleyToolNode extends ToolNode {
       } catch (error) {
         pending = Promise.reject(error);
       }
-      return Promise.resolve(pending).catch((error: unknown) => {
+      return Promise.resolve(pending).then(journalable, (error: unknown) => {
         if (isGraphBubbleUp(error)) {
           // An interrupt or a parent command is not a failure: it ends the call "cancelled"
           // (never retried, never journaled, so a resume runs it again with the resume value),
