@@ -170,6 +170,16 @@ export class PostgresJournal implements Journal {
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
+    // Postgres text cannot hold a NUL: such an id would fail the whole group's statement, so it
+    // fails its own call here instead (the outcome's JSON escapes NULs and is fine).
+    const which = batchId.includes("\0") ? "batch id" : outcome.id.includes("\0") ? "call id" : "";
+    if (which !== "") {
+      return Promise.reject(
+        new TypeError(
+          `Cannot journal call ${JSON.stringify(outcome.id)} of batch ${JSON.stringify(batchId)}: its ${which} contains a NUL character, which Postgres text cannot hold`,
+        ),
+      );
+    }
     return this.#committer.record(batchId, outcome, this.#transient);
   }
 

@@ -130,6 +130,27 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")("PostgresJou
     await journal.close();
   });
 
+  it("fails only the call whose id Postgres text cannot hold (a NUL), not the rest of its group", async () => {
+    const journal = new PostgresJournal({ pool, table: "nul_ids" });
+    const settled = await Promise.allSettled([
+      journal.record("b1", ok("a", "fine")),
+      journal.record("b1", ok("b\u0000x", "nul in the call id")),
+      journal.record("b\u0000", ok("c", "nul in the batch id")),
+      journal.record("b2", ok("d", "another batch")),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(
+      /TypeError: Cannot journal call "b\\u0000x" of batch "b1": its call id contains a NUL/,
+    );
+    expect((await journal.load("b1")).map((o) => o.id)).toEqual(["a"]);
+    expect((await journal.load("b2")).map((o) => o.id)).toEqual(["d"]);
+  });
+
   it("closes once when close() is called again before the first has finished", async () => {
     const journal = new PostgresJournal({
       connectionString: server.connectionString,
