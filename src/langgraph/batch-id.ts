@@ -59,10 +59,19 @@ function nodePath(ns: unknown): string {
     .join("|");
 }
 
-/** A stable hash of the calls: canonical JSON (sorted keys) of their ids, names and args. */
+/**
+ * A stable hash of the calls: canonical JSON (sorted keys) of their ids, names and args, in a
+ * sorted order, so the same calls in another order (a planner node that re-ran) keep the id: a
+ * journal replays by call id, not by position. One call hashes as `[call]`.
+ */
 function hashCalls(calls: readonly unknown[]): string {
   const hash = createHash("sha256");
-  hash.update(canonicalJson(calls));
+  hash.update(
+    `[${calls
+      .map((call) => canonicalJson(call))
+      .sort()
+      .join(",")}]`,
+  );
   return hash.digest("hex").slice(0, 32);
 }
 

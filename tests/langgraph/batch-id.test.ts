@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { graphBatchId } from "../../src/langgraph/index.js";
 
 const calls = [{ id: "a", name: "search", args: { q: "x", n: 1 } }];
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 describe("graphBatchId", () => {
   it("is undefined without a thread: nothing could resume it", () => {
@@ -56,5 +59,19 @@ describe("graphBatchId", () => {
     expect(of({ day: new Date(0) })).toBe(of({ day: new Date(0) }));
     expect(of({ m: new Map([["a", 1]]) })).not.toBe(of({ m: new Map([["a", 2]]) }));
     expect(of({ s: new Set([1]) })).not.toBe(of({ s: new Set([2]) }));
+  });
+
+  it("gives the same calls in another order the same id: a journal replays by call id anyway", () => {
+    const config = { configurable: { thread_id: "t", checkpoint_ns: "tools:1" } };
+    const a = { id: "a", name: "search", args: { q: "x" } };
+    const b = { id: "b", name: "search", args: { q: "y" } };
+    expect(graphBatchId(config, [b, a])).toBe(graphBatchId(config, [a, b]));
+    expect(graphBatchId(config, [a, { ...b, args: { q: "z" } }])).not.toBe(
+      graphBatchId(config, [a, b]),
+    );
+    // One call hashes as it always did, so the middleware's batch ids are unchanged.
+    expect(graphBatchId(config, [a])).toBe(
+      "lg:t:tools:h:" + sha('[{"args":{"q":"x"},"id":"a","name":"search"}]'),
+    );
   });
 });
