@@ -96,8 +96,7 @@ export function volleyMiddleware(
     });
     const outcome = (await batch).outcomes[0]!;
     if (bubbled !== undefined && outcome.status === "error") throw bubbled;
-    if (outcome.status === "ok")
-      return answerOf(outcome.value, id, call.name, outcome.replayed === true);
+    if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
     if (signal?.aborted) throw signal.reason;
     return answerFailure(handle, outcome, call, thrown.of(outcome));
   };

@@ -36,20 +36,32 @@ export interface ToolCallFailure extends Error {
 /** What a call answers with: a tool message, or a `Command` a tool returned. */
 export type ToolAnswer = ToolMessage | Command;
 
+/** Where a successful outcome's value came from, as the outcome says. */
+export interface AnswerSource {
+  /** Read back from a durable journal: JSON, to be revived. */
+  readonly replayed?: boolean | undefined;
+  /** Another call's value (an `idempotent` tool's dedupe or cache): answered for another id. */
+  readonly deduped?: boolean | undefined;
+}
+
 /**
  * Turns a successful call's value into its answer. Tools invoked with the full tool call already
  * return a `ToolMessage` (with its artifact) or a `Command`; a value replayed from a durable
- * journal is revived first; anything else becomes the message's content.
+ * journal is revived first; anything else becomes the message's content. A value shared by a
+ * deduplicated call answered another call: its messages are copied under this call's id.
  */
 export function answerOf(
   value: unknown,
   callId: string,
   name: string,
-  replayed = false,
+  source: AnswerSource = {},
 ): ToolAnswer {
-  if (replayed) value = reviveJournaled(value);
-  if (isCommand(value)) return value;
+  if (source.replayed === true) value = reviveJournaled(value);
+  if (isCommand(value)) return source.deduped === true ? commandFor(value, callId) : value;
   if (ToolMessage.isInstance(value)) {
+    if (source.deduped === true || (value.tool_call_id && value.tool_call_id !== callId)) {
+      return messageFor(value, callId, name);
+    }
     if (!value.tool_call_id) value.tool_call_id = callId;
     if (value.name === undefined) value.name = name;
     return value;
@@ -79,6 +91,46 @@ function contentOf(value: unknown): ToolMessage["content"] {
 
 function isContentBlock(item: unknown): boolean {
   return typeof item === "object" && item !== null && "type" in item;
+}
+
+/**
+ * A copy of another call's answer under this call's id, without the message id: the graph's
+ * messages reducer would otherwise take it for the first answer and replace that one.
+ */
+function messageFor(message: ToolMessage, callId: string, name: string): ToolMessage {
+  return new ToolMessage({
+    content: message.content,
+    artifact: message.artifact,
+    status: message.status,
+    name: message.name ?? name,
+    tool_call_id: callId,
+    additional_kwargs: message.additional_kwargs,
+    response_metadata: message.response_metadata,
+    ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+  });
+}
+
+/** Another call's `Command` for this call: the tool messages of its update answer this call. */
+function commandFor(command: Command, callId: string): Command {
+  const rekey = (messages: unknown): unknown => {
+    if (Array.isArray(messages)) return messages.map(rekey);
+    return ToolMessage.isInstance(messages) ? messageFor(messages, callId, "") : messages;
+  };
+  const update: unknown = command.update;
+  let copied: unknown = update;
+  if (Array.isArray(update)) {
+    copied = update.map((entry: unknown) =>
+      Array.isArray(entry) && entry[0] === "messages" ? ["messages", rekey(entry[1])] : entry,
+    );
+  } else if (typeof update === "object" && update !== null && "messages" in update) {
+    copied = { ...update, messages: rekey((update as { messages: unknown }).messages) };
+  }
+  return new Command({
+    graph: command.graph,
+    update: copied as Record<string, unknown>,
+    resume: command.resume,
+    goto: command.goto as ConstructorParameters<typeof Command>[0]["goto"],
+  });
 }
 
 /** The error answer the model sees, as LangGraph's `ToolNode` words it. */

@@ -239,8 +239,7 @@ export class VolleyToolNode extends ToolNode {
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
-    if (outcome.status === "ok")
-      return answerOf(outcome.value, id, name, outcome.replayed === true);
+    if (outcome.status === "ok") return answerOf(outcome.value, id, name, outcome);
     return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 
