@@ -123,25 +123,64 @@ export class GroupCommitter {
       try {
         written = this.#write(group);
       } catch (error) {
-        fail(group, error);
-        continue;
+        const isolating = this.#isolate(group, error);
+        if (isolating === undefined) continue;
+        this.#inFlight = isolating.then(() => this.#afterAsync());
+        return;
       }
       if (written instanceof Promise) {
-        this.#inFlight = written.then(
-          () => {
-            this.#committed(group);
-            this.#afterAsync();
-          },
-          (error: unknown) => {
-            fail(group, error);
-            this.#afterAsync();
-          },
-        );
+        this.#inFlight = written
+          .then(
+            () => this.#committed(group),
+            (error: unknown) => this.#isolate(group, error),
+          )
+          .then(() => this.#afterAsync());
         return;
       }
       this.#committed(group);
     }
     this.#becomeIdle();
+  }
+
+  /**
+   * After a group failed, writes each of its rows alone, so that one row the database refuses
+   * (a NUL or half a surrogate pair in a jsonb store, an oversized value) fails only its own call.
+   * When the database itself is failing, every row fails alone too, with its own error.
+   */
+  #isolate(group: readonly PendingRow[], error: unknown): Promise<void> | undefined {
+    if (group.length === 1) {
+      group[0]!.reject(error);
+      return undefined;
+    }
+    let chain: Promise<void> | undefined;
+    for (const row of group) {
+      if (chain !== undefined) {
+        chain = chain.then(() => this.#writeAlone(row));
+        continue;
+      }
+      const alone = this.#writeAlone(row);
+      if (alone !== undefined) chain = alone;
+    }
+    return chain;
+  }
+
+  /** Writes one row in a transaction of its own; a promise only when the writer is async. */
+  #writeAlone(row: PendingRow): Promise<void> | undefined {
+    let written: void | Promise<void>;
+    try {
+      written = this.#write([row]);
+    } catch (error) {
+      row.reject(error);
+      return undefined;
+    }
+    if (!(written instanceof Promise)) {
+      this.#committed([row]);
+      return undefined;
+    }
+    return written.then(
+      () => this.#committed([row]),
+      (error: unknown) => row.reject(error),
+    );
   }
 
   #afterAsync(): void {
@@ -162,8 +201,4 @@ export class GroupCommitter {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function fail(group: readonly PendingRow[], error: unknown): void {
-  for (const row of group) row.reject(error);
 }
