@@ -143,13 +143,14 @@ export class GroupCommitter {
   }
 
   /**
-   * After a group failed, writes each of its rows alone, so that one row the database refuses
-   * (a NUL or half a surrogate pair in a jsonb store, an oversized value) fails only its own call.
-   * When the database itself is failing, every row fails alone too, with its own error.
+   * After a group failed on a row's data (a NUL or half a surrogate pair in a jsonb store, an
+   * oversized value), writes each of its rows alone, so that only the refused rows fail. Any
+   * other failure (the database is down, full, locked) fails the whole group at once: retrying
+   * row by row against a server that does not answer would only multiply the wait.
    */
   #isolate(group: readonly PendingRow[], error: unknown): Promise<void> | undefined {
-    if (group.length === 1) {
-      group[0]!.reject(error);
+    if (group.length === 1 || !isRowError(error)) {
+      for (const row of group) row.reject(error);
       return undefined;
     }
     let chain: Promise<void> | undefined;
@@ -201,4 +202,17 @@ export class GroupCommitter {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/**
+ * True for an error about one row's data rather than the database: Postgres's data exceptions
+ * (SQLSTATE class 22: bad encoding, a NUL, invalid JSON) and program limits (class 54: a value
+ * too large), and SQLite's `SQLITE_TOOBIG` and `SQLITE_MISMATCH`.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return (
+    /^(22|54)[0-9A-Z]{3}$/.test(code) || code === "SQLITE_TOOBIG" || code === "SQLITE_MISMATCH"
+  );
 }

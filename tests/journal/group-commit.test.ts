@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GroupCommitter, type PendingRow } from "../../src/journal/group-commit.js";
 
+/** What Postgres says of a NUL in a jsonb value: a data exception, about one row. */
+const rowError = () =>
+  Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" });
+
 describe("GroupCommitter", () => {
   it("puts the rows of one tick in one commit and resolves them after it", async () => {
     const groups: string[][] = [];
@@ -43,7 +47,7 @@ describe("GroupCommitter", () => {
     const groups: string[][] = [];
     const committer = new GroupCommitter((rows) => {
       groups.push(rows.map((r) => r.callId));
-      if (rows.some((r) => r.callId === "bad")) throw new Error("row refused");
+      if (rows.some((r) => r.callId === "bad")) throw rowError();
     }, 2);
     const results = await Promise.allSettled(
       ["a", "bad", "c", "d"].map((id) => committer.add("b", id, "{}")),
@@ -54,7 +58,7 @@ describe("GroupCommitter", () => {
       "fulfilled",
       "fulfilled",
     ]);
-    expect(String((results[1] as PromiseRejectedResult).reason)).toBe("Error: row refused");
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/unsupported Unicode/);
     expect(groups).toEqual([["a", "bad"], ["a"], ["bad"], ["c", "d"]]);
     expect(committer.stats()).toEqual({ recorded: 3, commits: 2, pending: 0 });
   });
@@ -64,7 +68,7 @@ describe("GroupCommitter", () => {
     const committer = new GroupCommitter(async (rows) => {
       groups.push(rows.map((r) => r.callId));
       await new Promise((r) => setTimeout(r, 5));
-      if (rows.some((r) => r.callId.startsWith("bad"))) throw new Error("row refused");
+      if (rows.some((r) => r.callId.startsWith("bad"))) throw rowError();
     }, 10);
     const first = ["a", "bad1", "b", "bad2"].map((id) => committer.add("b", id, "{}"));
     await new Promise((r) => setImmediate(r));
@@ -81,15 +85,15 @@ describe("GroupCommitter", () => {
     expect(committer.stats()).toEqual({ recorded: 3, commits: 3, pending: 0 });
   });
 
-  it("rejects every row when each fails alone too (the database is down)", async () => {
+  it("fails the whole group at once when the database itself fails (no row by row retry)", async () => {
     let calls = 0;
     const committer = new GroupCommitter(() => {
       calls++;
-      throw new Error("disk full");
+      throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
     }, 10);
     const results = await Promise.allSettled(["a", "b"].map((id) => committer.add("b", id, "{}")));
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
-    expect(calls).toBe(3);
+    expect(calls).toBe(1);
   });
 
   it("flush() commits at once and resolves when nothing is waiting", async () => {
