@@ -19,7 +19,9 @@ export interface StoreJournalOptions {
   readonly transientKinds?: readonly ErrorKind[];
   /**
    * The namespace under which each batch gets a namespace of its own (`[...namespace, batchId]`,
-   * the batch id escaped, since store labels may not contain `.` or `:`).
+   * the batch id escaped: letters, digits and `-` kept, any other character as `~XX`). Its
+   * labels must suit the store: none may hold `.` or `:`, nor, for `PostgresStore`, `%`, `_`
+   * or `\`.
    * @default ["volley", "journal"]
    */
   readonly namespace?: readonly string[];
@@ -149,7 +151,21 @@ export class StoreJournal implements Journal {
   }
 
   #namespaceOf(batchId: string): string[] {
-    // Store labels may not contain "." or ":" (graph batch ids do): escape them reversibly.
-    return [...this.namespace, encodeURIComponent(batchId).replace(/\./g, "%2E")];
+    return [...this.namespace, labelOf(batchId)];
   }
+}
+
+/**
+ * A batch id as a namespace label every store accepts. Stores refuse "." and ":" (graph batch
+ * ids have both), NUL, and PostgresStore also "%", "_" and "\" (SQL LIKE wildcards): letters,
+ * digits and "-" stay, any other UTF-16 unit becomes `~XX` (below 0x100) or `~uXXXX`, so that
+ * two batch ids never share a label, lone surrogates included.
+ */
+function labelOf(batchId: string): string {
+  return batchId.replace(/[^A-Za-z0-9-]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `~${code.toString(16).toUpperCase().padStart(2, "0")}`
+      : `~u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  });
 }

@@ -38,6 +38,17 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")(
       await server?.stop();
     });
 
+    it("journals and resumes graph batch ids, whose ':' and '_' PostgresStore refuses in labels", async () => {
+      const journal = new StoreJournal(store);
+      const batchId = "lg:thread_1:agent|tools:m:run-42";
+      await journal.record(batchId, ok("a", "first"));
+      await journal.record(batchId, ok("b", "second"));
+      expect((await journal.load(batchId)).map((o) => o.id).sort()).toEqual(["a", "b"]);
+      expect(await journal.load("lg:thread_1:agent|tools:m:run-43")).toEqual([]);
+      await journal.delete(batchId);
+      expect(await journal.load(batchId)).toEqual([]);
+    });
+
     it("fails only the outcome jsonb refuses (a NUL, half an emoji), not the rest of its write", async () => {
       const journal = new StoreJournal(store);
       // A tool that truncates its text can cut a surrogate pair in half.
