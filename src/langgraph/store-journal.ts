@@ -1,4 +1,4 @@
-import type { BaseStore, PutOperation } from "@langchain/langgraph";
+import type { BaseStore, Item, PutOperation } from "@langchain/langgraph";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import {
   checkBatchId,
@@ -101,17 +101,10 @@ export class StoreJournal implements Journal {
   /** The outcomes recorded for `batchId` (including those still waiting for their write). */
   async load(batchId: string): Promise<Outcome[]> {
     checkBatchId(batchId);
-    const namespace = this.#namespaceOf(batchId);
     const stored: Array<Outcome | undefined> = [];
-    for (let offset = 0; ; offset += this.#pageSize) {
-      const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
-      for (const item of items) {
-        // A search matches by prefix: skip items of a deeper namespace.
-        if (item.namespace.length !== namespace.length) continue;
-        const outcome = decodeOutcome(item.value);
-        stored.push(outcome !== undefined && outcome.id === item.key ? outcome : undefined);
-      }
-      if (items.length < this.#pageSize) break;
+    for await (const item of this.#items(batchId)) {
+      const outcome = decodeOutcome(item.value);
+      stored.push(outcome !== undefined && outcome.id === item.key ? outcome : undefined);
     }
     return this.#committer.gather("StoreJournal", batchId, stored);
   }
@@ -131,12 +124,11 @@ export class StoreJournal implements Journal {
     checkBatchId(batchId);
     await this.#committer.flush();
     const namespace = this.#namespaceOf(batchId);
-    for (;;) {
-      const items = await this.store.search(namespace, { limit: this.#pageSize });
-      const own = items.filter((item) => item.namespace.length === namespace.length);
-      if (own.length === 0) return;
-      await this.store.batch(own.map((item) => ({ namespace, key: item.key, value: null })));
-      if (items.length < this.#pageSize) return;
+    const keys: string[] = [];
+    for await (const item of this.#items(batchId)) keys.push(item.key);
+    for (let i = 0; i < keys.length; i += this.#pageSize) {
+      const page = keys.slice(i, i + this.#pageSize);
+      await this.store.batch(page.map((key) => ({ namespace, key, value: null })));
     }
   }
 
@@ -153,6 +145,24 @@ export class StoreJournal implements Journal {
   #namespaceOf(batchId: string): string[] {
     return [...this.namespace, labelOf(batchId)];
   }
+
+  /**
+   * The batch's own items, page by page. A store's search matches a namespace prefix, and some
+   * match it as a string (PostgresStore: batch "order-4" would find "order-42"'s items), so only
+   * items whose namespace is exactly the batch's count.
+   */
+  async *#items(batchId: string): AsyncGenerator<Item> {
+    const namespace = this.#namespaceOf(batchId);
+    for (let offset = 0; ; offset += this.#pageSize) {
+      const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
+      for (const item of items) if (sameNamespace(item.namespace, namespace)) yield item;
+      if (items.length < this.#pageSize) return;
+    }
+  }
+}
+
+function sameNamespace(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((label, i) => label === b[i]);
 }
 
 /**

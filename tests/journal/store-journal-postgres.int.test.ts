@@ -49,6 +49,27 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")(
       expect(await journal.load(batchId)).toEqual([]);
     });
 
+    it("never loads another batch whose id starts with this one's (order-4 and order-42)", async () => {
+      const journal = new StoreJournal(store, { pageSize: 2 });
+      await Promise.all([
+        journal.record("order-42", ok("charge", "charged order 42")),
+        journal.record("order-42", ok("ship", "shipped order 42")),
+        journal.record("order-42", ok("mail", "mailed order 42")),
+        journal.record("order-4", ok("fetch", "fetched order 4")),
+      ]);
+      expect((await journal.load("order-4")).map((o) => o.id)).toEqual(["fetch"]);
+      expect(await journal.load("order-")).toEqual([]);
+      await journal.delete("order-4");
+      expect(await journal.load("order-4")).toEqual([]);
+      expect((await journal.load("order-42")).map((o) => o.id).sort()).toEqual([
+        "charge",
+        "mail",
+        "ship",
+      ]);
+      await journal.delete("order-42");
+      expect(await journal.load("order-42")).toEqual([]);
+    });
+
     it("fails only the outcome jsonb refuses (a NUL, half an emoji), not the rest of its write", async () => {
       const journal = new StoreJournal(store);
       // A tool that truncates its text can cut a surrogate pair in half.
