@@ -125,8 +125,23 @@ export class PostgresJournal implements Journal {
 
   /** Creates the table if it is missing. Called on first use; call it early to fail early. */
   setup(): Promise<void> {
-    this.#ready ??= this.#pool
-      .query(
+    this.#ready ??= this.#createIfMissing().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #createIfMissing(): Promise<void> {
+    // Look first: CREATE TABLE IF NOT EXISTS needs the CREATE privilege on the schema even when
+    // the table exists, which an application role that only reads and writes it lacks.
+    const found = await this.#pool.query<{ found: string | null }>(
+      "SELECT to_regclass($1)::text AS found",
+      [`"${this.table}"`],
+    );
+    if (found.rows[0]?.found != null) return;
+    try {
+      await this.#pool.query(
         `CREATE TABLE IF NOT EXISTS "${this.table}" (
           batch_id text NOT NULL,
           call_id text NOT NULL,
@@ -134,18 +149,12 @@ export class PostgresJournal implements Journal {
           recorded_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (batch_id, call_id)
         )`,
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          // Two processes creating the table at once: the loser sees a duplicate; the table exists.
-          const code = (error as { code?: unknown }).code;
-          if (code === "23505" || code === "42P07") return;
-          this.#ready = undefined;
-          throw error;
-        },
       );
-    return this.#ready;
+    } catch (error) {
+      // Two processes creating the table at once: the loser sees a duplicate; the table exists.
+      const code = (error as { code?: unknown }).code;
+      if (code !== "23505" && code !== "42P07") throw error;
+    }
   }
 
   /** The outcomes recorded for `batchId` (including those still waiting for their commit). */

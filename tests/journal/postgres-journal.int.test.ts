@@ -163,6 +163,30 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")("PostgresJou
     expect((await reader.load("b")).map((o) => o.id)).toEqual(["a"]);
   });
 
+  it("works for a role that may write the table but not create tables (a DBA made it)", async () => {
+    await pool.query(`CREATE SCHEMA locked`);
+    await pool.query(`CREATE ROLE app_rw LOGIN`);
+    await pool.query(`ALTER ROLE app_rw SET search_path = locked`);
+    await pool.query(`GRANT USAGE ON SCHEMA locked TO app_rw`);
+    await new PostgresJournal({ pool, table: "locked_journal" }).setup();
+    await pool.query(`ALTER TABLE locked_journal SET SCHEMA locked`);
+    await pool.query(`GRANT SELECT, INSERT, DELETE ON locked.locked_journal TO app_rw`);
+    const app = new pg.Pool({
+      connectionString: server.connectionString.replace("postgres@", "app_rw@"),
+      max: 2,
+    });
+    app.on("error", () => {});
+    try {
+      const journal = new PostgresJournal({ pool: app, table: "locked_journal" });
+      await journal.record("b", ok("a", "written by the app role"));
+      expect((await journal.load("b")).map((o) => o.id)).toEqual(["a"]);
+      await journal.delete("b");
+      expect(await journal.load("b")).toEqual([]);
+    } finally {
+      await app.end();
+    }
+  });
+
   it("rejects bad options with a TypeError", () => {
     expect(() => new PostgresJournal({})).toThrow(/Expected pool or connectionString/);
     expect(() => new PostgresJournal({ pool, table: "1bad" })).toThrow(/SQL identifier/);
