@@ -7,6 +7,7 @@ import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
 import { isExecutor } from "./executor-source.js";
+import { withInputErrors } from "./tool-input-error.js";
 import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
 
 /** Options of {@link volleyMiddleware}. */
@@ -89,8 +90,9 @@ export function volleyMiddleware(
             bubbled = error;
             throw new InterruptedCallError(id);
           }
-          thrown.note(id, ctx.attempt, error);
-          throw error;
+          const failure = withInputErrors(error);
+          thrown.note(id, ctx.attempt, failure);
+          throw failure;
         }
       },
     });

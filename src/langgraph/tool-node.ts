@@ -25,6 +25,7 @@ import { InterruptedCallError } from "./interrupted-call.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
+import { withInputErrors } from "./tool-input-error.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
   answerFailure,
@@ -168,8 +169,9 @@ export class VolleyToolNode extends ToolNode {
           bubbled.set(attempt.id, error);
           throw new InterruptedCallError(attempt.id);
         }
-        thrown.note(attempt.id, ctx.attempt, error);
-        throw error;
+        const failure = withInputErrors(error);
+        thrown.note(attempt.id, ctx.attempt, failure);
+        throw failure;
       });
     };
     const limits = runLimits(config);

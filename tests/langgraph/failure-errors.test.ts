@@ -107,4 +107,70 @@ describe("the error a failure handler gets is the one that ended the call", () =
     });
     expect(seen).toEqual(["RangeError:attempt 2"]);
   });
+
+  describe("bad args of a tool whose schema only LangChain reads (JSON schema)", () => {
+    const jsonSchemaTool = () =>
+      tool(async (args: unknown) => `ok ${JSON.stringify(args)}`, {
+        name: "js",
+        description: "Takes a JSON-schema input",
+        schema: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+      });
+    const retries = { retry: { maxAttempts: 3, initialInterval: 1 } };
+
+    it("VolleyToolNode: end invalid_args at once, not retried as a tool_error", async () => {
+      const executor = createExecutor({ tools: [jsonSchemaTool()], ...retries });
+      let retried = 0;
+      executor.on("call:retry", () => void retried++);
+      const kinds: string[] = [];
+      const node = new VolleyToolNode(executor, {
+        handleToolErrors: (error, _call, outcome) => {
+          kinds.push(outcome.error.kind);
+          return `${error.name}: ${error.message}`;
+        },
+      });
+      const out = (await node.invoke({
+        messages: [
+          new AIMessage({
+            id: "ai",
+            content: "",
+            tool_calls: [{ id: "c1", name: "js", args: { q: 1 }, type: "tool_call" }],
+          }),
+        ],
+      })) as { messages: ToolMessage[] };
+      expect(kinds).toEqual(["invalid_args"]);
+      expect(retried).toBe(0);
+      expect(out.messages[0]!.content).toMatch(/did not match expected schema/);
+    });
+
+    it("volleyMiddleware: the same, and no stack trace in the answer", async () => {
+      const js = jsonSchemaTool();
+      const executor = createExecutor({ tools: [js], ...retries });
+      let retried = 0;
+      executor.on("call:retry", () => void retried++);
+      const agent = createAgent({
+        model: new ScriptedChatModel([
+          { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
+          { text: "ok" },
+        ]),
+        tools: [js],
+        middleware: [volleyMiddleware(executor)],
+      });
+      const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+      const answer = out.messages.find((m) => ToolMessage.isInstance(m));
+      expect(retried).toBe(0);
+      expect(answer?.status).toBe("error");
+      expect(String(answer?.content)).toMatch(/^invalid_args|ToolInputParsingException/);
+      expect(String(answer?.content)).not.toMatch(/\n\s+at /);
+    });
+
+    // LangChain's ToolInputParsingException sets no `name`, so the core's classifyError (which
+    // looks for that name) calls it a tool_error, and the executor retries it. Fix in core:
+    // recognise it by constructor name too (error.constructor?.name === "ToolInputParsingException").
+    it.fails("core: the executor itself classifies it invalid_args", async () => {
+      const executor = createExecutor({ tools: [jsonSchemaTool()], ...retries });
+      const report = await executor.execute([{ id: "c1", name: "js", args: { q: 1 } }]);
+      const outcome = report.outcomes[0]!;
+      expect(outcome.status === "error" && outcome.error.kind).toBe("invalid_args");
+    });
+  });
 });
