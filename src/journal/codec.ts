@@ -111,9 +111,15 @@ export function checkTransientKinds(value: unknown): ReadonlySet<ErrorKind> {
   return new Set(value as ErrorKind[]);
 }
 
-/** True when the outcome is of a transient kind and is therefore not journaled. */
+/**
+ * True when the outcome is not journaled: it is of a transient kind, or it is a call that
+ * interrupted a LangGraph graph (`error.data.interrupted`), which the resume must run again.
+ */
 export function isTransient(outcome: Outcome, kinds: ReadonlySet<ErrorKind>): boolean {
-  return outcome.status === "error" && kinds.has(outcome.error.kind);
+  return (
+    outcome.status === "error" &&
+    (kinds.has(outcome.error.kind) || outcome.error.data?.["interrupted"] === true)
+  );
 }
 
 /** Maps rows lazily, so a driver's row iterator is read once, as it goes. */

@@ -123,25 +123,65 @@ export class GroupCommitter {
       try {
         written = this.#write(group);
       } catch (error) {
-        fail(group, error);
-        continue;
+        const isolating = this.#isolate(group, error);
+        if (isolating === undefined) continue;
+        this.#inFlight = isolating.then(() => this.#afterAsync());
+        return;
       }
       if (written instanceof Promise) {
-        this.#inFlight = written.then(
-          () => {
-            this.#committed(group);
-            this.#afterAsync();
-          },
-          (error: unknown) => {
-            fail(group, error);
-            this.#afterAsync();
-          },
-        );
+        this.#inFlight = written
+          .then(
+            () => this.#committed(group),
+            (error: unknown) => this.#isolate(group, error),
+          )
+          .then(() => this.#afterAsync());
         return;
       }
       this.#committed(group);
     }
     this.#becomeIdle();
+  }
+
+  /**
+   * After a group failed on a row's data (a NUL or half a surrogate pair in a jsonb store, an
+   * oversized value), writes each of its rows alone, so that only the refused rows fail. Any
+   * other failure (the database is down, full, locked) fails the whole group at once: retrying
+   * row by row against a server that does not answer would only multiply the wait.
+   */
+  #isolate(group: readonly PendingRow[], error: unknown): Promise<void> | undefined {
+    if (group.length === 1 || !isRowError(error)) {
+      for (const row of group) row.reject(error);
+      return undefined;
+    }
+    let chain: Promise<void> | undefined;
+    for (const row of group) {
+      if (chain !== undefined) {
+        chain = chain.then(() => this.#writeAlone(row));
+        continue;
+      }
+      const alone = this.#writeAlone(row);
+      if (alone !== undefined) chain = alone;
+    }
+    return chain;
+  }
+
+  /** Writes one row in a transaction of its own; a promise only when the writer is async. */
+  #writeAlone(row: PendingRow): Promise<void> | undefined {
+    let written: void | Promise<void>;
+    try {
+      written = this.#write([row]);
+    } catch (error) {
+      row.reject(error);
+      return undefined;
+    }
+    if (!(written instanceof Promise)) {
+      this.#committed([row]);
+      return undefined;
+    }
+    return written.then(
+      () => this.#committed([row]),
+      (error: unknown) => row.reject(error),
+    );
   }
 
   #afterAsync(): void {
@@ -164,6 +204,15 @@ export class GroupCommitter {
   }
 }
 
-function fail(group: readonly PendingRow[], error: unknown): void {
-  for (const row of group) row.reject(error);
+/**
+ * True for an error about one row's data rather than the database: Postgres's data exceptions
+ * (SQLSTATE class 22: bad encoding, a NUL, invalid JSON) and program limits (class 54: a value
+ * too large), and SQLite's `SQLITE_TOOBIG` and `SQLITE_MISMATCH`.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return (
+    /^(22|54)[0-9A-Z]{3}$/.test(code) || code === "SQLITE_TOOBIG" || code === "SQLITE_MISMATCH"
+  );
 }

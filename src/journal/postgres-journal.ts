@@ -72,6 +72,7 @@ export class PostgresJournal implements Journal {
   readonly #transient: ReadonlySet<ErrorKind>;
   #ready: Promise<void> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: PostgresJournalOptions | string) {
     const opts: PostgresJournalOptions =
@@ -124,8 +125,23 @@ export class PostgresJournal implements Journal {
 
   /** Creates the table if it is missing. Called on first use; call it early to fail early. */
   setup(): Promise<void> {
-    this.#ready ??= this.#pool
-      .query(
+    this.#ready ??= this.#createIfMissing().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #createIfMissing(): Promise<void> {
+    // Look first: CREATE TABLE IF NOT EXISTS needs the CREATE privilege on the schema even when
+    // the table exists, which an application role that only reads and writes it lacks.
+    const found = await this.#pool.query<{ found: string | null }>(
+      "SELECT to_regclass($1)::text AS found",
+      [`"${this.table}"`],
+    );
+    if (found.rows[0]?.found != null) return;
+    try {
+      await this.#pool.query(
         `CREATE TABLE IF NOT EXISTS "${this.table}" (
           batch_id text NOT NULL,
           call_id text NOT NULL,
@@ -133,18 +149,12 @@ export class PostgresJournal implements Journal {
           recorded_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (batch_id, call_id)
         )`,
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          // Two processes creating the table at once: the loser sees a duplicate; the table exists.
-          const code = (error as { code?: unknown }).code;
-          if (code === "23505" || code === "42P07") return;
-          this.#ready = undefined;
-          throw error;
-        },
       );
-    return this.#ready;
+    } catch (error) {
+      // Two processes creating the table at once: the loser sees a duplicate; the table exists.
+      const code = (error as { code?: unknown }).code;
+      if (code !== "23505" && code !== "42P07") throw error;
+    }
   }
 
   /** The outcomes recorded for `batchId` (including those still waiting for their commit). */
@@ -169,6 +179,16 @@ export class PostgresJournal implements Journal {
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
+    // Postgres text cannot hold a NUL: such an id would fail the whole group's statement, so it
+    // fails its own call here instead (the outcome's JSON escapes NULs and is fine).
+    const which = batchId.includes("\0") ? "batch id" : outcome.id.includes("\0") ? "call id" : "";
+    if (which !== "") {
+      return Promise.reject(
+        new TypeError(
+          `Cannot journal call ${JSON.stringify(outcome.id)} of batch ${JSON.stringify(batchId)}: its ${which} contains a NUL character, which Postgres text cannot hold`,
+        ),
+      );
+    }
     return this.#committer.record(batchId, outcome, this.#transient);
   }
 
@@ -192,11 +212,15 @@ export class PostgresJournal implements Journal {
   }
 
   /** Commits what is waiting, then ends the pool if the journal opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#committer.flush();
-    this.#closed = true;
-    await this.#ownedPool?.end();
+  close(): Promise<void> {
+    // One closing for every caller: a second close() (say, `await using` after an explicit
+    // close) waits for the first instead of ending the pool twice.
+    this.#closing ??= (async () => {
+      await this.#committer.flush();
+      this.#closed = true;
+      await this.#ownedPool?.end();
+    })();
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -79,6 +79,7 @@ export class SqliteJournal implements Journal {
   readonly #select: Database.Statement<[string], { outcome: string }>;
   readonly #remove: Database.Statement<[string]>;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** @param options a database file path, or {@link SqliteJournalOptions} */
   constructor(options: string | SqliteJournalOptions) {
@@ -190,11 +191,14 @@ export class SqliteJournal implements Journal {
   }
 
   /** Commits what is waiting, then closes the database if the journal opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#committer.flush();
-    this.#closed = true;
-    if (this.#ownsDatabase) this.database.close();
+  close(): Promise<void> {
+    // One closing for every caller, as in PostgresJournal.
+    this.#closing ??= (async () => {
+      await this.#committer.flush();
+      this.#closed = true;
+      if (this.#ownsDatabase) this.database.close();
+    })();
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

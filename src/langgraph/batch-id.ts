@@ -59,22 +59,52 @@ function nodePath(ns: unknown): string {
     .join("|");
 }
 
-/** A stable hash of the calls: canonical JSON (sorted keys) of their ids, names and args. */
+/**
+ * A stable hash of the calls: canonical JSON (sorted keys) of their ids, names and args, in a
+ * sorted order, so the same calls in another order (a planner node that re-ran) keep the id: a
+ * journal replays by call id, not by position. One call hashes as `[call]`.
+ */
 function hashCalls(calls: readonly unknown[]): string {
   const hash = createHash("sha256");
-  hash.update(canonicalJson(calls));
+  hash.update(
+    `[${calls
+      .map((call) => canonicalJson(call))
+      .sort()
+      .join(",")}]`,
+  );
   return hash.digest("hex").slice(0, 32);
 }
 
-function canonicalJson(value: unknown): string {
+/**
+ * Canonical JSON: sorted keys, `toJSON()` honoured (a Date hashes by its time). What JSON cannot
+ * carry still hashes, rather than failing the node: a BigInt, a Map or a Set by its contents, a
+ * cycle as a marker. Plain JSON hashes as it always has, so journaled batch ids stay valid.
+ */
+function canonicalJson(value: unknown, path: object[] = []): string {
+  if (typeof value === "bigint") return `{"$bigint":"${value.toString()}"}`;
   if (value === null || typeof value !== "object") {
     const json = JSON.stringify(value);
     return json === undefined ? "null" : json;
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(",")}}`;
+  if (path.includes(value)) return `{"$cycle":${path.length - path.indexOf(value)}}`;
+  path.push(value);
+  try {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      const json: unknown = toJSON.call(value);
+      if (json !== value) return canonicalJson(json, path);
+    }
+    if (Array.isArray(value))
+      return `[${value.map((item) => canonicalJson(item, path)).join(",")}]`;
+    if (value instanceof Map) return `{"$map":${canonicalJson([...value.entries()], path)}}`;
+    if (value instanceof Set) return `{"$set":${canonicalJson([...value], path)}}`;
+    const record = value as Record<string, unknown>;
+    const entries = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k], path)}`);
+    return `{${entries.join(",")}}`;
+  } finally {
+    path.pop();
+  }
 }

@@ -2,10 +2,13 @@ import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/too
 import type { ToolMessage } from "@langchain/core/messages";
 import { isGraphBubbleUp, type Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
-import { CancelledError, type Executor } from "../core/index.js";
+import type { Executor } from "../core/index.js";
+import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
+import { InterruptedCallError } from "./interrupted-call.js";
 import { isExecutor } from "./executor-source.js";
-import { answerFailure, answerOf, type ToolErrorHandler } from "./tool-messages.js";
+import { withInputErrors } from "./tool-input-error.js";
+import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
 
 /** Options of {@link volleyMiddleware}. */
 export interface VolleyMiddlewareOptions {
@@ -66,36 +69,38 @@ export function volleyMiddleware(
     const call = request.toolCall;
     const id = call.id ?? "";
     let bubbled: unknown;
-    let thrown: unknown;
+    const thrown = new AttemptErrors();
     const signal = request.runtime.signal;
     const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
       ...(signal ? { signal } : {}),
       ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
       invoke: async (_attempt, ctx) => {
         try {
-          return await handler({
-            ...request,
-            tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
-            runtime: { ...request.runtime, signal: ctx.signal },
-          });
+          return journalable(
+            await handler({
+              ...request,
+              tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
+              runtime: { ...request.runtime, signal: ctx.signal },
+            }),
+          );
         } catch (error) {
           if (isGraphBubbleUp(error)) {
             // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
             // journaled, so a resume runs it again), and LangGraph gets it below.
             bubbled = error;
-            throw new CancelledError(`call "${id}" interrupted the graph`);
+            throw new InterruptedCallError(id);
           }
-          thrown = error;
-          throw error;
+          const failure = withInputErrors(error);
+          thrown.note(id, ctx.attempt, failure);
+          throw failure;
         }
       },
     });
     const outcome = (await batch).outcomes[0]!;
     if (bubbled !== undefined && outcome.status === "error") throw bubbled;
-    if (outcome.status === "ok")
-      return answerOf(outcome.value, id, call.name, outcome.replayed === true);
+    if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
     if (signal?.aborted) throw signal.reason;
-    return answerFailure(handle, outcome, call, thrown);
+    return answerFailure(handle, outcome, call, thrown.of(outcome));
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
   // Symbol.for) and the hooks. Built here so that volley/langgraph loads without `langchain`

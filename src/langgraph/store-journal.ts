@@ -1,4 +1,4 @@
-import type { BaseStore, PutOperation } from "@langchain/langgraph";
+import type { BaseStore, Item, PutOperation } from "@langchain/langgraph";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import {
   checkBatchId,
@@ -19,7 +19,9 @@ export interface StoreJournalOptions {
   readonly transientKinds?: readonly ErrorKind[];
   /**
    * The namespace under which each batch gets a namespace of its own (`[...namespace, batchId]`,
-   * the batch id escaped, since store labels may not contain `.` or `:`).
+   * the batch id escaped: letters, digits and `-` kept, any other character as `~XX`). Its
+   * labels must suit the store: none may hold `.` or `:`, nor, for `PostgresStore`, `%`, `_`
+   * or `\`.
    * @default ["volley", "journal"]
    */
   readonly namespace?: readonly string[];
@@ -99,17 +101,10 @@ export class StoreJournal implements Journal {
   /** The outcomes recorded for `batchId` (including those still waiting for their write). */
   async load(batchId: string): Promise<Outcome[]> {
     checkBatchId(batchId);
-    const namespace = this.#namespaceOf(batchId);
     const stored: Array<Outcome | undefined> = [];
-    for (let offset = 0; ; offset += this.#pageSize) {
-      const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
-      for (const item of items) {
-        // A search matches by prefix: skip items of a deeper namespace.
-        if (item.namespace.length !== namespace.length) continue;
-        const outcome = decodeOutcome(item.value);
-        stored.push(outcome !== undefined && outcome.id === item.key ? outcome : undefined);
-      }
-      if (items.length < this.#pageSize) break;
+    for await (const item of this.#items(batchId)) {
+      const outcome = decodeOutcome(item.value);
+      stored.push(outcome !== undefined && outcome.id === item.key ? outcome : undefined);
     }
     return this.#committer.gather("StoreJournal", batchId, stored);
   }
@@ -129,12 +124,11 @@ export class StoreJournal implements Journal {
     checkBatchId(batchId);
     await this.#committer.flush();
     const namespace = this.#namespaceOf(batchId);
-    for (;;) {
-      const items = await this.store.search(namespace, { limit: this.#pageSize });
-      const own = items.filter((item) => item.namespace.length === namespace.length);
-      if (own.length === 0) return;
-      await this.store.batch(own.map((item) => ({ namespace, key: item.key, value: null })));
-      if (items.length < this.#pageSize) return;
+    const keys: string[] = [];
+    for await (const item of this.#items(batchId)) keys.push(item.key);
+    for (let i = 0; i < keys.length; i += this.#pageSize) {
+      const page = keys.slice(i, i + this.#pageSize);
+      await this.store.batch(page.map((key) => ({ namespace, key, value: null })));
     }
   }
 
@@ -149,7 +143,39 @@ export class StoreJournal implements Journal {
   }
 
   #namespaceOf(batchId: string): string[] {
-    // Store labels may not contain "." or ":" (graph batch ids do): escape them reversibly.
-    return [...this.namespace, encodeURIComponent(batchId).replace(/\./g, "%2E")];
+    return [...this.namespace, labelOf(batchId)];
   }
+
+  /**
+   * The batch's own items, page by page. A store's search matches a namespace prefix, and some
+   * match it as a string (PostgresStore: batch "order-4" would find "order-42"'s items), so only
+   * items whose namespace is exactly the batch's count.
+   */
+  async *#items(batchId: string): AsyncGenerator<Item> {
+    const namespace = this.#namespaceOf(batchId);
+    for (let offset = 0; ; offset += this.#pageSize) {
+      const items = await this.store.search(namespace, { limit: this.#pageSize, offset });
+      for (const item of items) if (sameNamespace(item.namespace, namespace)) yield item;
+      if (items.length < this.#pageSize) return;
+    }
+  }
+}
+
+function sameNamespace(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((label, i) => label === b[i]);
+}
+
+/**
+ * A batch id as a namespace label every store accepts. Stores refuse "." and ":" (graph batch
+ * ids have both), NUL, and PostgresStore also "%", "_" and "\" (SQL LIKE wildcards): letters,
+ * digits and "-" stay, any other UTF-16 unit becomes `~XX` (below 0x100) or `~uXXXX`, so that
+ * two batch ids never share a label, lone surrogates included.
+ */
+function labelOf(batchId: string): string {
+  return batchId.replace(/[^A-Za-z0-9-]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `~${code.toString(16).toUpperCase().padStart(2, "0")}`
+      : `~u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  });
 }

@@ -36,20 +36,32 @@ export interface ToolCallFailure extends Error {
 /** What a call answers with: a tool message, or a `Command` a tool returned. */
 export type ToolAnswer = ToolMessage | Command;
 
+/** Where a successful outcome's value came from, as the outcome says. */
+export interface AnswerSource {
+  /** Read back from a durable journal: JSON, to be revived. */
+  readonly replayed?: boolean | undefined;
+  /** Another call's value (an `idempotent` tool's dedupe or cache): answered for another id. */
+  readonly deduped?: boolean | undefined;
+}
+
 /**
  * Turns a successful call's value into its answer. Tools invoked with the full tool call already
  * return a `ToolMessage` (with its artifact) or a `Command`; a value replayed from a durable
- * journal is revived first; anything else becomes the message's content.
+ * journal is revived first; anything else becomes the message's content. A value shared by a
+ * deduplicated call answered another call: its messages are copied under this call's id.
  */
 export function answerOf(
   value: unknown,
   callId: string,
   name: string,
-  replayed = false,
+  source: AnswerSource = {},
 ): ToolAnswer {
-  if (replayed) value = reviveJournaled(value);
-  if (isCommand(value)) return value;
+  if (source.replayed === true) value = reviveJournaled(value);
+  if (isCommand(value)) return source.deduped === true ? commandFor(value, callId) : value;
   if (ToolMessage.isInstance(value)) {
+    if (source.deduped === true || (value.tool_call_id && value.tool_call_id !== callId)) {
+      return messageFor(value, callId, name);
+    }
     if (!value.tool_call_id) value.tool_call_id = callId;
     if (value.name === undefined) value.name = name;
     return value;
@@ -57,8 +69,67 @@ export function answerOf(
   return new ToolMessage({
     status: "success",
     name,
-    content: typeof value === "string" ? value : stringify(value),
+    content: contentOf(value),
     tool_call_id: callId,
+  });
+}
+
+/**
+ * A value as message content, by LangChain's own rule for a tool's output: a string or an array
+ * of content blocks (`{ type, … }`: text, images) as it is, anything else as JSON (`""` for
+ * `undefined`), so that a `defineTool()` tool answers as the same LangChain tool would.
+ */
+function contentOf(value: unknown): ToolMessage["content"] {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && value.every(isContentBlock)) return value as ToolMessage["content"];
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return String(value);
+  }
+}
+
+function isContentBlock(item: unknown): boolean {
+  return typeof item === "object" && item !== null && "type" in item;
+}
+
+/**
+ * A copy of another call's answer under this call's id, without the message id: the graph's
+ * messages reducer would otherwise take it for the first answer and replace that one.
+ */
+function messageFor(message: ToolMessage, callId: string, name: string): ToolMessage {
+  return new ToolMessage({
+    content: message.content,
+    artifact: message.artifact,
+    status: message.status,
+    name: message.name ?? name,
+    tool_call_id: callId,
+    additional_kwargs: message.additional_kwargs,
+    response_metadata: message.response_metadata,
+    ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+  });
+}
+
+/** Another call's `Command` for this call: the tool messages of its update answer this call. */
+function commandFor(command: Command, callId: string): Command {
+  const rekey = (messages: unknown): unknown => {
+    if (Array.isArray(messages)) return messages.map(rekey);
+    return ToolMessage.isInstance(messages) ? messageFor(messages, callId, "") : messages;
+  };
+  const update: unknown = command.update;
+  let copied: unknown = update;
+  if (Array.isArray(update)) {
+    copied = update.map((entry: unknown) =>
+      Array.isArray(entry) && entry[0] === "messages" ? ["messages", rekey(entry[1])] : entry,
+    );
+  } else if (typeof update === "object" && update !== null && "messages" in update) {
+    copied = { ...update, messages: rekey((update as { messages: unknown }).messages) };
+  }
+  return new Command({
+    graph: command.graph,
+    update: copied as Record<string, unknown>,
+    resume: command.resume,
+    goto: command.goto as ConstructorParameters<typeof Command>[0]["goto"],
   });
 }
 
@@ -115,6 +186,22 @@ const MESSAGE_CLASSES: Readonly<Record<string, new (fields: never) => BaseMessag
 };
 
 /**
+ * A tool's value as it should be journaled. `Command.toJSON()` leaves out `graph`, so a handoff
+ * (`graph: Command.PARENT`) replayed from a journal would update the tool node's own graph;
+ * such a command gets a `toJSON` that keeps it.
+ */
+export function journalable<T>(value: T): T {
+  if (isCommand(value) && value.graph !== undefined && !Object.hasOwn(value, "toJSON")) {
+    const command: Command = value;
+    Object.defineProperty(command, "toJSON", {
+      value: () => ({ ...Command.prototype.toJSON.call(command), graph: command.graph }),
+      configurable: true,
+    });
+  }
+  return value;
+}
+
+/**
  * A value read back from a durable journal, which stores JSON: LangChain messages (`{ lc: 1,
  * type: "constructor", … }`), `Command`s and `Send`s become instances again, so that a replayed
  * call answers exactly as it did when it ran.
@@ -135,7 +222,14 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
     if (Message !== undefined) return new Message(record["kwargs"] as never);
   }
   if (record["lg_name"] === "Send" && typeof record["node"] === "string") {
-    return new Send(record["node"], reviveJournaled(record["args"], depth + 1));
+    const args = reviveJournaled(record["args"], depth + 1);
+    const timeout = record["timeout"];
+    // The timeout as Send.toJSON() wrote it: the policy the constructor had made of it.
+    return new Send(
+      record["node"],
+      args,
+      timeout == null ? undefined : { timeout: timeout as never },
+    );
   }
   if (record["lg_name"] === "Command") {
     const { lg_name: _name, ...params } = record;
@@ -146,13 +240,4 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(record)) out[key] = reviveJournaled(item, depth + 1);
   return out;
-}
-
-function stringify(value: unknown): string {
-  try {
-    const json = JSON.stringify(value);
-    return json === undefined ? String(value) : json;
-  } catch {
-    return String(value);
-  }
 }

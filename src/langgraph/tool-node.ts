@@ -10,7 +10,6 @@ import {
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import {
-  CancelledError,
   isLangChainTool,
   isVolleyTool,
   type AnyTool,
@@ -20,14 +19,18 @@ import {
   type Outcome,
   type ToolContext,
 } from "../core/index.js";
+import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
+import { InterruptedCallError } from "./interrupted-call.js";
 import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
+import { withInputErrors } from "./tool-input-error.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
   answerFailure,
   answerOf,
+  journalable,
   type ToolAnswer,
   type ToolErrorHandler,
 } from "./tool-messages.js";
@@ -149,7 +152,7 @@ export class VolleyToolNode extends ToolNode {
     const byId = new Map<string, LangChainToolCall>();
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
-    const thrown = new Map<string, unknown>();
+    const thrown = new AttemptErrors();
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
       const call = byId.get(attempt.id);
       let pending: unknown;
@@ -158,16 +161,17 @@ export class VolleyToolNode extends ToolNode {
       } catch (error) {
         pending = Promise.reject(error);
       }
-      return Promise.resolve(pending).catch((error: unknown) => {
+      return Promise.resolve(pending).then(journalable, (error: unknown) => {
         if (isGraphBubbleUp(error)) {
           // An interrupt or a parent command is not a failure: it ends the call "cancelled"
           // (never retried, never journaled, so a resume runs it again with the resume value),
           // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
-          throw new CancelledError(`call "${attempt.id}" interrupted the graph`);
+          throw new InterruptedCallError(attempt.id);
         }
-        thrown.set(attempt.id, error);
-        throw error;
+        const failure = withInputErrors(error);
+        thrown.note(attempt.id, ctx.attempt, failure);
+        throw failure;
       });
     };
     const limits = runLimits(config);
@@ -194,7 +198,7 @@ export class VolleyToolNode extends ToolNode {
     }
     if (limits.signal?.aborted) throw abortReason(limits.signal);
     const answers: ToolAnswer[] = outcomes.map((outcome) =>
-      this.#answer(outcome, calls[outcome.index], thrown.get(outcome.id)),
+      this.#answer(outcome, calls[outcome.index], thrown.of(outcome)),
     );
     for (const call of invalid) answers.push(this.#answerInvalid(call));
     return combine(answers, Array.isArray(input));
@@ -237,8 +241,7 @@ export class VolleyToolNode extends ToolNode {
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
-    if (outcome.status === "ok")
-      return answerOf(outcome.value, id, name, outcome.replayed === true);
+    if (outcome.status === "ok") return answerOf(outcome.value, id, name, outcome);
     return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GroupCommitter, type PendingRow } from "../../src/journal/group-commit.js";
 
+/** What Postgres says of a NUL in a jsonb value: a data exception, about one row. */
+const rowError = () =>
+  Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" });
+
 describe("GroupCommitter", () => {
   it("puts the rows of one tick in one commit and resolves them after it", async () => {
     const groups: string[][] = [];
@@ -39,23 +43,57 @@ describe("GroupCommitter", () => {
     expect(committer.stats().commits).toBe(2);
   });
 
-  it("splits at maxRows and rejects every row of a failed group, and only those", async () => {
-    let calls = 0;
+  it("splits at maxRows; a failed group is written row by row, so only the bad row fails", async () => {
+    const groups: string[][] = [];
     const committer = new GroupCommitter((rows) => {
-      calls++;
-      if (rows.some((r) => r.callId === "bad")) throw new Error("disk full");
+      groups.push(rows.map((r) => r.callId));
+      if (rows.some((r) => r.callId === "bad")) throw rowError();
     }, 2);
     const results = await Promise.allSettled(
       ["a", "bad", "c", "d"].map((id) => committer.add("b", id, "{}")),
     );
     expect(results.map((r) => r.status)).toEqual([
-      "rejected",
+      "fulfilled",
       "rejected",
       "fulfilled",
       "fulfilled",
     ]);
-    expect(calls).toBe(2);
-    expect(committer.stats()).toEqual({ recorded: 2, commits: 1, pending: 0 });
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/unsupported Unicode/);
+    expect(groups).toEqual([["a", "bad"], ["a"], ["bad"], ["c", "d"]]);
+    expect(committer.stats()).toEqual({ recorded: 3, commits: 2, pending: 0 });
+  });
+
+  it("isolates the bad row of an async group too, and holds new rows until it is done", async () => {
+    const groups: string[][] = [];
+    const committer = new GroupCommitter(async (rows) => {
+      groups.push(rows.map((r) => r.callId));
+      await new Promise((r) => setTimeout(r, 5));
+      if (rows.some((r) => r.callId.startsWith("bad"))) throw rowError();
+    }, 10);
+    const first = ["a", "bad1", "b", "bad2"].map((id) => committer.add("b", id, "{}"));
+    await new Promise((r) => setImmediate(r));
+    const later = committer.add("b", "c", "{}");
+    const results = await Promise.allSettled([...first, later]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(groups).toEqual([["a", "bad1", "b", "bad2"], ["a"], ["bad1"], ["b"], ["bad2"], ["c"]]);
+    expect(committer.stats()).toEqual({ recorded: 3, commits: 3, pending: 0 });
+  });
+
+  it("fails the whole group at once when the database itself fails (no row by row retry)", async () => {
+    let calls = 0;
+    const committer = new GroupCommitter(() => {
+      calls++;
+      throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    }, 10);
+    const results = await Promise.allSettled(["a", "b"].map((id) => committer.add("b", id, "{}")));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(calls).toBe(1);
   });
 
   it("flush() commits at once and resolves when nothing is waiting", async () => {

@@ -130,6 +130,63 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")("PostgresJou
     await journal.close();
   });
 
+  it("fails only the call whose id Postgres text cannot hold (a NUL), not the rest of its group", async () => {
+    const journal = new PostgresJournal({ pool, table: "nul_ids" });
+    const settled = await Promise.allSettled([
+      journal.record("b1", ok("a", "fine")),
+      journal.record("b1", ok("b\u0000x", "nul in the call id")),
+      journal.record("b\u0000", ok("c", "nul in the batch id")),
+      journal.record("b2", ok("d", "another batch")),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(
+      /TypeError: Cannot journal call "b\\u0000x" of batch "b1": its call id contains a NUL/,
+    );
+    expect((await journal.load("b1")).map((o) => o.id)).toEqual(["a"]);
+    expect((await journal.load("b2")).map((o) => o.id)).toEqual(["d"]);
+  });
+
+  it("closes once when close() is called again before the first has finished", async () => {
+    const journal = new PostgresJournal({
+      connectionString: server.connectionString,
+      table: "close_twice",
+    });
+    const recorded = journal.record("b", ok("a", 1));
+    const closes = await Promise.allSettled([journal.close(), journal.close(), recorded]);
+    expect(closes.map((c) => c.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    const reader = new PostgresJournal({ pool, table: "close_twice" });
+    expect((await reader.load("b")).map((o) => o.id)).toEqual(["a"]);
+  });
+
+  it("works for a role that may write the table but not create tables (a DBA made it)", async () => {
+    await pool.query(`CREATE SCHEMA locked`);
+    await pool.query(`CREATE ROLE app_rw LOGIN`);
+    await pool.query(`ALTER ROLE app_rw SET search_path = locked`);
+    await pool.query(`GRANT USAGE ON SCHEMA locked TO app_rw`);
+    await new PostgresJournal({ pool, table: "locked_journal" }).setup();
+    await pool.query(`ALTER TABLE locked_journal SET SCHEMA locked`);
+    await pool.query(`GRANT SELECT, INSERT, DELETE ON locked.locked_journal TO app_rw`);
+    const app = new pg.Pool({
+      connectionString: server.connectionString.replace("postgres@", "app_rw@"),
+      max: 2,
+    });
+    app.on("error", () => {});
+    try {
+      const journal = new PostgresJournal({ pool: app, table: "locked_journal" });
+      await journal.record("b", ok("a", "written by the app role"));
+      expect((await journal.load("b")).map((o) => o.id)).toEqual(["a"]);
+      await journal.delete("b");
+      expect(await journal.load("b")).toEqual([]);
+    } finally {
+      await app.end();
+    }
+  });
+
   it("rejects bad options with a TypeError", () => {
     expect(() => new PostgresJournal({})).toThrow(/Expected pool or connectionString/);
     expect(() => new PostgresJournal({ pool, table: "1bad" })).toThrow(/SQL identifier/);

@@ -39,13 +39,29 @@ describe("StoreJournal", () => {
       ["b", "error"],
     ]);
     const item = await store.get(
-      ["volley", "journal", "thread-1%3Ans%2Ea%7Cb%3Acall_1%2Ccall_2"],
+      ["volley", "journal", "thread-1~3Ans~2Ea~7Cb~3Acall~5F1~2Ccall~5F2"],
       "a",
     );
     expect(item?.value).toMatchObject({ id: "a", status: "ok", value: { x: [1] } });
     await journal.delete(batchId);
     expect(await journal.load(batchId)).toEqual([]);
     expect(await journal.load("other")).toHaveLength(1);
+  });
+
+  it("keeps apart batch ids that differ only in characters it escapes, lone surrogates too", async () => {
+    const store = new InMemoryStore();
+    const journal = new StoreJournal(store);
+    const ids = ["a.b", "a:b", "a_b", "a%b", "a~b", "a~5Fb", "a\\b", "a\ud800b", "a\udc00b", "aéb"];
+    await Promise.all(ids.map((id) => journal.record(id, ok("c", id))));
+    for (const id of ids) {
+      const loaded = await journal.load(id);
+      expect(loaded.map((o) => (o as { value?: unknown }).value)).toEqual([id]);
+    }
+    const labels = (await store.listNamespaces({ prefix: ["volley", "journal"] })).map(
+      (ns) => ns[2],
+    );
+    expect(new Set(labels).size).toBe(ids.length);
+    for (const label of labels) expect(label).toMatch(/^[A-Za-z0-9~-]+$/);
   });
 
   it("pages through a large batch and groups writes into few store.batch() calls", async () => {

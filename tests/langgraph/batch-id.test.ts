@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { graphBatchId } from "../../src/langgraph/index.js";
 
 const calls = [{ id: "a", name: "search", args: { q: "x", n: 1 } }];
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 describe("graphBatchId", () => {
   it("is undefined without a thread: nothing could resume it", () => {
@@ -39,5 +42,36 @@ describe("graphBatchId", () => {
     expect(
       graphBatchId({ configurable: { thread_id: 8, checkpoint_ns: "tools:abc" } }, calls),
     ).not.toBe(a);
+  });
+
+  it("hashes args JSON cannot carry instead of throwing, and tells Dates, Maps and Sets apart", () => {
+    const config = { configurable: { thread_id: "t", checkpoint_ns: "tools:1" } };
+    const of = (args: Record<string, unknown>) =>
+      graphBatchId(config, [{ id: "a", name: "report", args }]);
+    expect(of({ n: 1n })).toMatch(/^lg:t:tools:h:/);
+    expect(of({ n: 1n })).toBe(of({ n: 1n }));
+    expect(of({ n: 1n })).not.toBe(of({ n: 2n }));
+    expect(of({ n: 1n })).not.toBe(of({ n: "1" }));
+    const loop: Record<string, unknown> = { q: "x" };
+    loop["self"] = loop;
+    expect(of(loop)).toMatch(/^lg:t:tools:h:/);
+    expect(of({ day: new Date(0) })).not.toBe(of({ day: new Date(86_400_000) }));
+    expect(of({ day: new Date(0) })).toBe(of({ day: new Date(0) }));
+    expect(of({ m: new Map([["a", 1]]) })).not.toBe(of({ m: new Map([["a", 2]]) }));
+    expect(of({ s: new Set([1]) })).not.toBe(of({ s: new Set([2]) }));
+  });
+
+  it("gives the same calls in another order the same id: a journal replays by call id anyway", () => {
+    const config = { configurable: { thread_id: "t", checkpoint_ns: "tools:1" } };
+    const a = { id: "a", name: "search", args: { q: "x" } };
+    const b = { id: "b", name: "search", args: { q: "y" } };
+    expect(graphBatchId(config, [b, a])).toBe(graphBatchId(config, [a, b]));
+    expect(graphBatchId(config, [a, { ...b, args: { q: "z" } }])).not.toBe(
+      graphBatchId(config, [a, b]),
+    );
+    // One call hashes as it always did, so the middleware's batch ids are unchanged.
+    expect(graphBatchId(config, [a])).toBe(
+      "lg:t:tools:h:" + sha('[{"args":{"q":"x"},"id":"a","name":"search"}]'),
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Annotation, Command, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import {
+  Annotation,
+  Command,
+  MessagesAnnotation,
+  START,
+  Send,
+  StateGraph,
+} from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createExecutor } from "../../src/core/index.js";
@@ -90,6 +97,64 @@ describe("VolleyToolNode replaying from a SQLite journal", () => {
       ["f", "Error: no luck\n Please fix your mistakes.", "error", undefined],
     ]);
     await executor.close();
+    await journal.close();
+  });
+
+  it("replays a Command for the parent graph (a handoff) to the parent graph, and a Send's timeout", async () => {
+    let runs = 0;
+    const handoff = tool(
+      async (_args, config) => {
+        runs++;
+        return new Command({
+          graph: Command.PARENT,
+          goto: "billing",
+          update: {
+            messages: [
+              new ToolMessage({ content: "handed off", tool_call_id: config.toolCall!.id! }),
+            ],
+          },
+        });
+      },
+      { name: "handoff", description: "Hands off", schema: z.object({}) },
+    );
+    const fanOut = tool(
+      async () => {
+        runs++;
+        return new Command({
+          graph: Command.PARENT,
+          goto: [new Send("worker", { n: 1 }, { timeout: 5_000 })],
+        });
+      },
+      { name: "fan_out", description: "Fans out", schema: z.object({}) },
+    );
+    const journal = new SqliteJournal(join(dir.path, "journal.db"));
+    const node = new VolleyToolNode(createExecutor({ tools: [handoff, fanOut], journal }));
+    const input = {
+      messages: [
+        new AIMessage({
+          id: "ai-h",
+          content: "",
+          tool_calls: [
+            { id: "h", name: "handoff", args: {}, type: "tool_call" as const },
+            { id: "s", name: "fan_out", args: {}, type: "tool_call" as const },
+          ],
+        }),
+      ],
+    };
+    const config = { configurable: { thread_id: "handoff" } };
+    const shape = (out: unknown) =>
+      (out as Command[]).map((c) => ({
+        graph: c.graph,
+        goto: (c.goto as Array<string | Send>).map((g) =>
+          typeof g === "string" ? g : { node: g.node, args: g.args, timeout: g.timeout },
+        ),
+      }));
+    const first = shape(await node.invoke(input, config));
+    const second = shape(await node.invoke(input, config));
+    expect(runs).toBe(2);
+    expect(first[0]).toEqual({ graph: Command.PARENT, goto: ["billing"] });
+    expect(first[1]!.graph).toBe(Command.PARENT);
+    expect(second).toEqual(first);
     await journal.close();
   });
 });
