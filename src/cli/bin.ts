@@ -15,6 +15,24 @@ process.on("SIGINT", () => {
   interrupt.abort("Ctrl-C");
 });
 
+// Standard output carries the report only (`--json` must stay parseable): what tools print there
+// (console.log, inline or in a worker thread, whose output is piped into this stream) goes to
+// standard error, beside the progress lines.
+const stdout = process.stdout;
+const writeStdout = stdout.write.bind(stdout);
+if (cancellable) {
+  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+}
+const report = {
+  write: (chunk: string) => writeStdout(chunk),
+  get isTTY() {
+    return stdout.isTTY;
+  },
+  get columns() {
+    return stdout.columns;
+  },
+};
+
 // A reader that stops early (`volley run … | head`) is not an error of the batch.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
@@ -23,7 +41,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 let code: number;
 try {
   code = await main(process.argv.slice(2), {
-    stdout: process.stdout,
+    stdout: report,
     stderr: process.stderr,
     stdin: process.stdin,
     signal: interrupt.signal,
@@ -33,4 +51,4 @@ try {
   code = 70;
 }
 // Flush, then exit: a tool that ignores its signal must not keep the process alive.
-process.stdout.write("", () => process.exit(code));
+writeStdout("", () => process.exit(code));
