@@ -32,6 +32,12 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** Parses a batch id: any text but the empty string (the executor refuses that one). */
+export function parseBatchId(value: string): string {
+  if (value === "") throw new InvalidArgumentError("Expected a non-empty batch id.");
+  return value;
+}
+
 function version(): string {
   try {
     // src/cli and dist/cli are both two folders below the package root.
@@ -113,7 +119,7 @@ Examples:
       "--journal <file.db>",
       "journal finished outcomes in this SQLite file; run again with the same --batch-id to resume",
     )
-    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by")
+    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by", parseBatchId)
     .option(
       "--dashboard",
       "serve the live dashboard on 127.0.0.1 during the batch and after it, until Ctrl-C",

@@ -1,0 +1,29 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { runCli } from "./run-cli.js";
+
+const TOOLS = "tests/cli/fixtures/tools.ts";
+const CALLS = JSON.stringify([{ id: "a", name: "wait", args: { ms: 1 } }]);
+
+describe("volley run: bad input leaves nothing half-done", () => {
+  let dir: { path: string; remove(): void };
+  beforeEach(() => {
+    dir = makeTempDir("cli-bad-input");
+  });
+  afterEach(() => dir.remove());
+
+  it("exits 2 for an empty --batch-id, naming the flag, before opening the journal", async () => {
+    const db = join(dir.path, "j.db");
+    const run = await runCli(
+      ["run", "--tools", TOOLS, "--calls", "-", "--journal", db, "--batch-id", ""],
+      { stdin: CALLS },
+    );
+    expect(run.stderr).toMatch(/--batch-id <id>.*Expected a non-empty batch id/);
+    expect(run.stderr).not.toContain("unexpected error");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(existsSync(db)).toBe(false);
+  });
+});
