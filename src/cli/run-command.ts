@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   createExecutor,
@@ -99,14 +101,20 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       : undefined;
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
+  const executor = makeExecutor(tools, options, backends, journal);
+  let dashboard: { url: string; close(): Promise<void> } | undefined;
+  try {
+    dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
+  } catch (error) {
+    // Nothing ran: leave no journal behind (nor a thread pool running).
+    await Promise.all([backends?.worker.close(), journal?.discard()]);
+    throw error;
+  }
   if (journal !== undefined && options.batchId === undefined) {
     io.stderr.write(
       `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
     );
   }
-  const executor = makeExecutor(tools, options, backends, journal);
-  const dashboard =
-    options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   const onInterrupt = (): void =>
@@ -189,14 +197,23 @@ async function openDashboard(
   }
 }
 
-async function openJournal(
-  options: RunCommandOptions,
-  io: CliIo,
-): Promise<Journal & { close(): Promise<void> }> {
+/** A journal the command opened; `discard()` closes it and removes the file if it made it. */
+type CliJournal = Journal & { close(): Promise<void>; discard(): Promise<void> };
+
+async function openJournal(options: RunCommandOptions, io: CliIo): Promise<CliJournal> {
   const path = resolve(io.cwd ?? process.cwd(), options.journal!);
   try {
     const { SqliteJournal } = await import("../journal/sqlite-journal.js");
-    return new SqliteJournal(path);
+    const isNew = !existsSync(path);
+    const journal = new SqliteJournal(path);
+    return Object.assign(journal, {
+      async discard(): Promise<void> {
+        await journal.close();
+        if (!isNew) return;
+        // SQLite's write-ahead log and shared-memory files go with the database.
+        await Promise.all(["", "-wal", "-shm"].map((end) => rm(path + end, { force: true })));
+      },
+    });
   } catch (error) {
     throw new CliInputError(
       `Cannot open the journal ${path}: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -25,5 +26,36 @@ describe("volley run: bad input leaves nothing half-done", () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(existsSync(db)).toBe(false);
+  });
+
+  it("exits 2 when the dashboard's port is taken, without leaving a journal behind", async () => {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as { port: number }).port;
+    const db = join(dir.path, "j.db");
+    try {
+      const run = await runCli(
+        [
+          "run",
+          "--tools",
+          TOOLS,
+          "--calls",
+          "-",
+          "--journal",
+          db,
+          "--dashboard",
+          "--dashboard-port",
+          String(port),
+        ],
+        { stdin: CALLS },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/Cannot serve the dashboard on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      // No batch ran: there is nothing to resume.
+      expect(run.stderr).not.toContain("to resume it");
+      expect(readdirSync(dir.path)).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
