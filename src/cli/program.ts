@@ -128,7 +128,8 @@ Examples:
     .addHelpText(
       "after",
       `
-Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctrl-C).
+Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (the calls' outcomes are printed in both cases).
 
 Examples:
   $ volley run --tools examples/tools.ts --calls examples/calls.json

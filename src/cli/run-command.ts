@@ -26,6 +26,8 @@ export const EXIT = Object.freeze({
   badInput: 2,
   /** Interrupted (Ctrl-C): the running calls were cancelled and their outcomes printed. */
   interrupted: 130,
+  /** Stopped by SIGTERM: as for Ctrl-C, the running calls were cancelled and the outcomes printed. */
+  terminated: 143,
 });
 
 /** The options of `volley run`, as the command line gives them. */

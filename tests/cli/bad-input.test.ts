@@ -59,3 +59,39 @@ describe("volley run: bad input leaves nothing half-done", () => {
     }
   });
 });
+
+describe("volley run: SIGTERM", () => {
+  it("cancels the running calls, prints every outcome, keeps the journal and exits 143", async () => {
+    const dir = makeTempDir("cli-sigterm");
+    try {
+      const args = ["run", "--tools", TOOLS, "--calls", "-", "--json"];
+      const journal = ["--journal", join(dir.path, "j.db"), "--batch-id", "t-1"];
+      const calls = (longMs: number): string =>
+        JSON.stringify([
+          { id: "done", name: "wait", args: { ms: 1 } },
+          { id: "long", name: "wait", args: { ms: longMs } },
+        ]);
+      const run = await runCli([...args, ...journal], {
+        stdin: calls(30_000),
+        interruptWhen: "ok     done",
+        interruptSignal: "SIGTERM",
+      });
+      expect(run.signal).toBeNull();
+      expect(run.code).toBe(143);
+      const report = JSON.parse(run.stdout) as {
+        results: Record<string, unknown>;
+        errors: Record<string, { kind: string; message: string }>;
+      };
+      expect(report.results).toEqual({ done: "done" });
+      expect(report.errors["long"]).toMatchObject({ kind: "cancelled" });
+      expect(report.errors["long"]!.message).toContain("SIGTERM");
+      expect(run.stderr).toContain("Interrupted: 1 unfinished call was cancelled");
+
+      const again = await runCli([...args, ...journal], { stdin: calls(1) });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/^ok {5}done {2}wait {2}\d+ ms {2}\(replayed\)$/m);
+    } finally {
+      dir.remove();
+    }
+  });
+});

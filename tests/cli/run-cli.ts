@@ -19,8 +19,10 @@ export interface CliRun {
 export interface RunCliOptions {
   /** Written to the child's stdin, which is then closed. */
   readonly stdin?: string;
-  /** Send SIGINT once stderr contains this text. */
+  /** Send SIGINT (or `interruptSignal`) once stderr contains this text. */
   readonly interruptWhen?: string;
+  /** The signal `interruptWhen` sends. @default "SIGINT" */
+  readonly interruptSignal?: NodeJS.Signals;
   /** Awaited between seeing `interruptWhen` and sending SIGINT (given stderr so far). */
   readonly beforeInterrupt?: (stderr: string) => Promise<void>;
   /** Kill the child after this long (ms). @default 20_000 */
@@ -51,11 +53,12 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     if (!interrupted && options.interruptWhen && stderr.includes(options.interruptWhen)) {
       interrupted = true;
       const ready = options.beforeInterrupt?.(stderr) ?? Promise.resolve();
+      const signal = options.interruptSignal ?? "SIGINT";
       ready.then(
-        () => child.kill("SIGINT"),
+        () => child.kill(signal),
         (error: unknown) => {
           failure = error;
-          child.kill("SIGINT");
+          child.kill(signal);
         },
       );
     }
