@@ -78,6 +78,13 @@ export class ThreadBackend implements Backend {
    * level kills its thread would otherwise kill every new thread.)
    */
   readonly #modules: string[];
+  /**
+   * False once a thread died with no attempt on it: something a module left running killed it
+   * (a throw from a timer set at import), and preloading would kill each new thread the same way,
+   * a respawn loop that burns a core for as long as the process lives. Threads then load modules
+   * at their first attempt only.
+   */
+  #preloading = true;
   readonly #pools = new Map<string, Pool>();
   #shared: Pool | undefined;
   #closed = false;
@@ -167,8 +174,8 @@ export class ThreadBackend implements Backend {
       (reply) => {
         pool.running--;
         this.#completed++;
-        // A thread loaded the module and lived: later threads may preload it safely.
-        if (!this.#modules.includes(module)) this.#modules.push(module);
+        // A thread loaded the module and lived: later threads may preload it.
+        if (this.#preloading && !this.#modules.includes(module)) this.#modules.push(module);
         if (reply.ok) return reply.value;
         throw reviveError(reply.error);
       },
@@ -248,8 +255,12 @@ export class ThreadBackend implements Backend {
       ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
     });
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
-    // listener would take the whole process down instead.
-    piscina.on("error", () => {});
+    // listener would take the whole process down instead. New threads (each pool's `workerData`
+    // holds this very list) preload nothing from now on: see #preloading.
+    piscina.on("error", () => {
+      this.#preloading = false;
+      this.#modules.length = 0;
+    });
     const pool: Pool = { name, piscina, limits, running: 0 };
     this.#pools.set(name === "shared" ? "\0shared" : name, pool);
     return pool;

@@ -1,0 +1,45 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { threadBackend, threadTools } from "../../src/threads/index.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { executorWith, sleepMs } from "./helpers.js";
+
+describe("threadBackend: a tools module that kills idle threads", () => {
+  let dir: { path: string; remove(): void };
+  beforeEach(() => {
+    dir = makeTempDir("threads-robust");
+  });
+  afterEach(() => {
+    delete process.env["VOLLEY_TEST_LOAD_LOG"];
+    dir.remove();
+  });
+
+  it("does not make every new thread load it again, dying and respawning forever", async () => {
+    const log = join(dir.path, "loads.log");
+    writeFileSync(log, "");
+    // Threads copy the environment as they start.
+    process.env["VOLLEY_TEST_LOAD_LOG"] = log;
+    const tools = await threadTools(new URL("./fixtures/time-bomb.js", import.meta.url));
+    const backend = threadBackend({ threads: 1 });
+    try {
+      const report = await executorWith(tools, backend).execute([
+        { id: "a", name: "quick", args: {} },
+      ]);
+      expect(report.outcomes[0]!.status).toBe("ok");
+      // The bomb goes off 150 ms after each load; a respawn loop loads it every ~200-400 ms.
+      await sleepMs(2_500);
+      const loads = readFileSync(log, "utf8").split("\n").filter(Boolean).length;
+      // The thread that ran the call, and at most the one that replaced it.
+      expect(loads).toBeLessThanOrEqual(2);
+      // The pool is still there, at its size, and runs the next call (in a fresh thread).
+      expect(backend.stats().pools[0]).toMatchObject({ threads: 1, maxThreads: 1 });
+      const next = await executorWith(tools, backend).execute([
+        { id: "b", name: "quick", args: {}, timeoutMs: 30_000 },
+      ]);
+      expect(next.outcomes[0]!.status).toBe("ok");
+    } finally {
+      await backend.close();
+    }
+  }, 30_000);
+});
