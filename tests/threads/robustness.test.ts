@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { threadBackend, threadTools } from "../../src/threads/index.js";
+import { createExecutor } from "../../src/core/index.js";
+import { loadToolsModule, threadBackend, threadTools } from "../../src/threads/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { executorWith, sleepMs } from "./helpers.js";
 
@@ -42,4 +43,39 @@ describe("threadBackend: a tools module that kills idle threads", () => {
       await backend.close();
     }
   }, 30_000);
+});
+
+describe("threadBackend: schemas that transform arguments", () => {
+  const calls = [
+    { id: "p", name: "price", args: { cents: 1234 } },
+    { id: "h", name: "host", args: { url: "https://example.com/a" } },
+  ];
+  const transformTools = new URL("./fixtures/transform-tools.ts", import.meta.url);
+
+  it("run inline with the parsed arguments", async () => {
+    const tools = await loadToolsModule(transformTools);
+    const report = await createExecutor({ tools, retry: false }).execute(calls);
+    expect(report.results).toEqual({ p: "$12.34", h: "example.com" });
+  });
+
+  // A core bug: the executor parses the arguments in this thread and hands the parsed values to
+  // the backend; a class instance (Money, URL) loses its prototype by structured clone, so the
+  // tool gets a plain object (a TypeError, or a silently wrong `undefined`). The thread should get
+  // the arguments as given and parse them there with the tool's schema.
+  it.fails(
+    "run in a worker thread with the same arguments as inline",
+    async () => {
+      const tools = await threadTools(transformTools);
+      const backend = threadBackend({ threads: 1 });
+      try {
+        const report = await executorWith(tools, backend).execute(
+          calls.map((c) => ({ ...c, timeoutMs: 30_000 })),
+        );
+        expect(report.results).toEqual({ p: "$12.34", h: "example.com" });
+      } finally {
+        await backend.close();
+      }
+    },
+    30_000,
+  );
 });
