@@ -2,13 +2,30 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CliInputError } from "./cli-input-error.js";
 
-/** Reads all of a stream as UTF-8 text. */
+/**
+ * Reads all of a stream as text: UTF-8, or UTF-16 when it starts with that byte order mark
+ * (see {@link decodeText}).
+ */
 export async function readStream(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) {
     chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeText(Buffer.concat(chunks));
+}
+
+/**
+ * Decodes a calls file: UTF-8, with or without a byte order mark (Notepad, PowerShell's
+ * `Set-Content -Encoding UTF8`), or UTF-16 with one (Windows PowerShell's `>`). The mark is dropped.
+ */
+export function decodeText(bytes: Uint8Array): string {
+  const encoding =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? "utf-16le"
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? "utf-16be"
+        : "utf-8";
+  return new TextDecoder(encoding).decode(bytes);
 }
 
 /**
@@ -30,7 +47,7 @@ export async function loadCalls(
     const path = resolve(options.cwd ?? process.cwd(), source);
     where = source;
     try {
-      text = await readFile(path, "utf8");
+      text = decodeText(await readFile(path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new CliInputError(
@@ -51,6 +68,8 @@ export async function loadCalls(
  * @throws CliInputError when the text is not JSON or holds no list of calls.
  */
 export function parseCalls(text: string, where = "the calls"): unknown[] {
+  // A byte order mark is not JSON; files saved by Windows editors often start with one.
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
   if (text.trim() === "") throw new CliInputError(`No calls: ${where} is empty`);
   let data: unknown;
   try {
