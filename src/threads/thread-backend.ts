@@ -55,7 +55,11 @@ interface Pool {
   readonly name: string;
   readonly piscina: Piscina<WorkerTask, WorkerReply>;
   readonly limits: ToolResourceLimits | undefined;
+  /** Threads it should hold. */
+  readonly size: number;
   running: number;
+  /** Why the pool was given up: it lost threads it cannot replace (see {@link ThreadBackend}). */
+  broken?: Error;
 }
 
 /**
@@ -191,7 +195,17 @@ export class ThreadBackend implements Backend {
             { cause: error },
           );
         }
-        throw this.#explain(error, request, pool);
+        if (pool.broken !== undefined && (error as Error | null)?.name === "AbortError") {
+          // Taken off the queue of a pool given up below: no thread of it would ever run it.
+          this.#crashed++;
+          throw new WorkerCrashedError(
+            `No worker thread could run tool "${tool}" (call "${request.callId}", attempt ${request.attempt}): its pool lost a thread and could not start another (${pool.broken.message})`,
+            { cause: pool.broken },
+          );
+        }
+        const explained = this.#explain(error, request, pool);
+        this.#checkThreads(pool, explained);
+        throw explained;
       },
     );
   }
@@ -257,13 +271,30 @@ export class ThreadBackend implements Backend {
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
     // listener would take the whole process down instead. New threads (each pool's `workerData`
     // holds this very list) preload nothing from now on: see #preloading.
-    piscina.on("error", () => {
+    const pool: Pool = { name, piscina, limits, size: threads, running: 0 };
+    piscina.on("error", (error: unknown) => {
+      if (pool.broken !== undefined) return;
       this.#preloading = false;
       this.#modules.length = 0;
+      this.#checkThreads(pool, error instanceof Error ? error : new Error(String(error)));
     });
-    const pool: Pool = { name, piscina, limits, running: 0 };
-    this.#pools.set(name === "shared" ? "\0shared" : name, pool);
+    this.#pools.set(keyOf(pool), pool);
     return pool;
+  }
+
+  /**
+   * Gives a pool up when it has fewer threads than its size after one died. Piscina replaces a
+   * dead thread at once, except after a thread died while starting (too little memory under
+   * `resourceLimits`, say): from then on it starts none, and the attempts in its queue would wait
+   * for their timeouts, or forever. Those attempts end `crashed` now; later ones get a new pool.
+   */
+  #checkThreads(pool: Pool, cause: Error): void {
+    if (pool.broken !== undefined || pool.piscina.threads.length >= pool.size) return;
+    pool.broken = cause;
+    if (this.#shared === pool) this.#shared = undefined;
+    if (this.#pools.get(keyOf(pool)) === pool) this.#pools.delete(keyOf(pool));
+    // Rejects the queued attempts (AbortError), lets running ones finish, then ends the threads.
+    pool.piscina.close({ force: true }).catch(() => undefined);
   }
 
   #explain(error: unknown, request: AttemptRequest, pool: Pool): Error {
@@ -306,6 +337,11 @@ export class ThreadBackend implements Backend {
  */
 export function threadBackend(options?: ThreadBackendOptions): ThreadBackend {
   return new ThreadBackend(options);
+}
+
+/** A pool's key in #pools: its tool's name, or for the shared pool a key no tool name can take. */
+function keyOf(pool: Pool): string {
+  return pool.limits === undefined ? "\0shared" : pool.name;
 }
 
 function checkLimits(tool: string, limit: unknown): asserts limit is ToolResourceLimits {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createExecutor } from "../../src/core/index.js";
 import { loadToolsModule, threadBackend, threadTools } from "../../src/threads/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import * as cpu from "./fixtures/cpu-tools.js";
 import { executorWith, sleepMs } from "./helpers.js";
 
 describe("threadBackend: a tools module that kills idle threads", () => {
@@ -78,4 +79,65 @@ describe("threadBackend: schemas that transform arguments", () => {
     },
     30_000,
   );
+});
+
+describe("threadBackend: threads that cannot start", () => {
+  it("fails the calls `crashed` at once, not `timeout`, and tries a fresh pool for the next ones", async () => {
+    // Too little memory for a thread to even start (it loads tsx, zod and the tools module).
+    const backend = threadBackend({
+      threads: 1,
+      resourceLimits: { echo: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } },
+    });
+    const executor = executorWith([cpu.echo], backend);
+    try {
+      const started = performance.now();
+      const report = await executor.execute([
+        { id: "a", name: "echo", args: { value: 1 }, timeoutMs: 30_000 },
+        { id: "b", name: "echo", args: { value: 2 }, timeoutMs: 30_000 },
+      ]);
+      expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+        "crashed",
+        "crashed",
+      ]);
+      const second = report.outcomes[1]!;
+      expect(second.status === "error" && second.error.message).toMatch(
+        /tool "echo" \(call "b".*could not start another/,
+      );
+      const again = await executor.execute([
+        { id: "c", name: "echo", args: { value: 3 }, timeoutMs: 30_000 },
+      ]);
+      expect(again.outcomes[0]!.status === "error" && again.outcomes[0]!.error.kind).toBe(
+        "crashed",
+      );
+      // Far below the calls' 30 s timeouts (thread starts are slow on a busy machine).
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+});
+
+describe("threadBackend: a tool named like the shared pool", () => {
+  it('keeps one own pool for a tool named "shared", apart from the shared pool', async () => {
+    const tools = [
+      ...(await threadTools(new URL("./fixtures/odd-names.ts", import.meta.url))),
+      cpu.echo,
+    ];
+    const backend = threadBackend({ threads: 1, resourceLimits: { shared: { threads: 1 } } });
+    const executor = executorWith(tools, backend);
+    try {
+      const calls = [
+        { id: "s1", name: "shared", args: {}, timeoutMs: 30_000 },
+        { id: "e", name: "echo", args: { value: 1 }, timeoutMs: 30_000 },
+      ];
+      const first = await executor.execute(calls);
+      const second = await executor.execute([{ ...calls[0]!, id: "s2" }]);
+      expect(first.counts.ok + second.counts.ok).toBe(3);
+      // Both calls of "shared" ran in the one thread of its own pool.
+      expect(second.results["s2"]).toBe(first.results["s1"]);
+      expect(backend.stats().pools.map((p) => p.threads)).toEqual([1, 1]);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,13 @@
+import { createExecutor } from "../src/core/index.ts";
+import { threadBackend, threadTools } from "../src/threads/index.ts";
+const tools = await threadTools("/tmp/probe/dir with spaces é/wtools.mjs");
+const backend = threadBackend({ threads: 1, resourceLimits: { echo: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } } });
+const ex = createExecutor({ tools, backends: { worker: backend }, retry: false });
+const t0 = performance.now();
+const r = await ex.execute([{ id: "a", name: "echo", args: { x: 1 }, timeoutMs: 8000 }, { id: "b", name: "echo", args: { x: 1 }, timeoutMs: 8000 }]);
+console.log(Math.round(performance.now() - t0), r.outcomes.map((o: any) => o.status + " " + JSON.stringify(o.error ?? o.value)));
+console.log(JSON.stringify(backend.stats()));
+const r2 = await ex.execute([{ id: "c", name: "echo", args: { x: 1 }, timeoutMs: 3000 }]);
+console.log(r2.outcomes.map((o: any) => o.status + " " + JSON.stringify(o.error ?? o.value)));
+console.log(JSON.stringify(backend.stats()));
+await backend.close();
