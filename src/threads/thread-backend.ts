@@ -90,6 +90,8 @@ export class ThreadBackend implements Backend {
    */
   #preloading = true;
   readonly #pools = new Map<string, Pool>();
+  /** Pools given up by #checkThreads, still finishing their running attempts. */
+  readonly #givenUp = new Set<Pool>();
   #shared: Pool | undefined;
   #closed = false;
   #completed = 0;
@@ -226,8 +228,9 @@ export class ThreadBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const pools = [...this.#pools.values()];
+    const pools = [...this.#pools.values(), ...this.#givenUp];
     this.#pools.clear();
+    this.#givenUp.clear();
     this.#shared = undefined;
     await Promise.all(pools.map((p) => p.piscina.destroy()));
   }
@@ -293,8 +296,13 @@ export class ThreadBackend implements Backend {
     pool.broken = cause;
     if (this.#shared === pool) this.#shared = undefined;
     if (this.#pools.get(keyOf(pool)) === pool) this.#pools.delete(keyOf(pool));
-    // Rejects the queued attempts (AbortError), lets running ones finish, then ends the threads.
-    pool.piscina.close({ force: true }).catch(() => undefined);
+    // Rejects the queued attempts (AbortError), lets running ones finish, then ends the threads
+    // (or close() ends them first).
+    this.#givenUp.add(pool);
+    pool.piscina
+      .close({ force: true })
+      .catch(() => undefined)
+      .finally(() => this.#givenUp.delete(pool));
   }
 
   #explain(error: unknown, request: AttemptRequest, pool: Pool): Error {
