@@ -28,6 +28,18 @@ describe("volley run: bad input leaves nothing half-done", () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it.concurrent.each(["--timeout", "--deadline"])(
+    "exits 2 for %s longer than a timer can wait (2^31 - 1 ms), instead of ending the calls at once",
+    async (flag) => {
+      const run = await runCli(["run", "--tools", TOOLS, "--calls", "-", flag, "1e10"], {
+        stdin: CALLS,
+      });
+      expect(run.stderr).toMatch(new RegExp(`${flag} <ms>.*at most 2147483647`));
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+    },
+  );
+
   it("exits 2 when the dashboard's port is taken, without leaving a journal behind", async () => {
     const server = createServer();
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
