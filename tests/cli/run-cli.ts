@@ -23,6 +23,10 @@ export interface RunCliOptions {
   readonly interruptWhen?: string;
   /** The signal `interruptWhen` sends. @default "SIGINT" */
   readonly interruptSignal?: NodeJS.Signals;
+  /** Which stream `interruptWhen` watches. @default "stderr" */
+  readonly interruptOn?: "stdout" | "stderr";
+  /** Extra environment variables of the child. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Awaited between seeing `interruptWhen` and sending SIGINT (given stderr so far). */
   readonly beforeInterrupt?: (stderr: string) => Promise<void>;
   /** Kill the child after this long (ms). @default 20_000 */
@@ -39,7 +43,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     ["--import", "tsx", options.script ?? "src/cli/bin.ts", ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );
@@ -47,10 +51,9 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   let stderr = "";
   let interrupted = false;
   let failure: unknown;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-    if (!interrupted && options.interruptWhen && stderr.includes(options.interruptWhen)) {
+  const watch = (): void => {
+    const seen = options.interruptOn === "stdout" ? stdout : stderr;
+    if (!interrupted && options.interruptWhen && seen.includes(options.interruptWhen)) {
       interrupted = true;
       const ready = options.beforeInterrupt?.(stderr) ?? Promise.resolve();
       const signal = options.interruptSignal ?? "SIGINT";
@@ -62,6 +65,14 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
         },
       );
     }
+  };
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    watch();
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+    watch();
   });
   if (options.stdin !== undefined) child.stdin.end(options.stdin);
   else child.stdin.end();
