@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   createExecutor,
+  isVolleyTool,
   type AnyTool,
   type Backend,
   type Executor,
@@ -87,7 +89,13 @@ export interface CliIo {
  * @throws CliInputError on bad input (exit code 2).
  */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
-  const tools = await loadTools(options.tools, { cwd: io.cwd, isolation: options.isolation });
+  // Worker tools run in a pool of this many threads, and at most this many calls at once.
+  const threads = options.isolation === "worker" ? availableParallelism() : undefined;
+  const tools = await loadTools(options.tools, {
+    cwd: io.cwd,
+    isolation: options.isolation,
+    threads,
+  });
   const calls = withTimeout(
     await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
     options.timeout,
@@ -97,13 +105,14 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       ? {
           // Threads load the module as they start, not at their first call.
           worker: (await import("../threads/thread-backend.js")).threadBackend({
+            threads,
             preload: [resolve(io.cwd ?? process.cwd(), options.tools)],
           }),
         }
       : undefined;
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
-  const executor = makeExecutor(tools, options, backends, journal);
+  const executor = makeExecutor(tools, options, backends, journal, threads);
   let dashboard: { url: string; close(): Promise<void> } | undefined;
   try {
     dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
@@ -229,13 +238,20 @@ function makeExecutor(
   options: RunCommandOptions,
   backends: Record<string, Backend> | undefined,
   journal: Journal | undefined,
+  threads: number | undefined,
 ): Executor {
+  let concurrency = options.concurrency;
+  // Every tool runs in the pool: no more calls start than it has threads, whatever the tools
+  // (each tool's own limit alone would let two tools queue calls in the pool).
+  if (threads !== undefined && tools.every((t) => isVolleyTool(t) && t.isolation === "worker")) {
+    concurrency = Math.min(concurrency ?? Number.POSITIVE_INFINITY, threads);
+  }
   try {
     return createExecutor({
       tools,
       ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(concurrency === undefined ? {} : { concurrency }),
     });
   } catch (error) {
     // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.

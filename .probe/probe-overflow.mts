@@ -1,0 +1,11 @@
+import { createExecutor, defineTool } from "../src/core/index.ts";
+import { z } from "zod";
+let warnings = 0;
+process.on("warning", () => warnings++);
+const wait = defineTool({ name: "wait", description: "x", schema: z.object({}), run: () => new Promise((r) => setTimeout(() => r("done"), 300)) });
+const ex = createExecutor({ tools: [wait] });
+const a = await ex.execute([{ id: "a", name: "wait", args: {} }], { deadlineMs: 3e9 });
+console.log("deadlineMs 3e9:", a.outcomes[0].status, a.outcomes[0].error?.kind, Math.round(a.wallMs), "ms");
+const b = await ex.execute([{ id: "b", name: "wait", args: {}, timeoutMs: 3e9 }]);
+await new Promise((r) => setTimeout(r, 10));
+console.log("timeoutMs 3e9:", b.outcomes[0].status, "warnings", warnings);
