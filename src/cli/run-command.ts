@@ -128,10 +128,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   }
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
-  const onInterrupt = (): void =>
-    void io.stderr.write(
-      "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
-    );
+  const onInterrupt = (): void => {
+    const by = io.signal?.reason === "SIGTERM" ? "SIGTERM" : "Ctrl-C";
+    io.stderr.write(`\nInterrupted: cancelling the running calls (${by} again to quit at once)\n`);
+  };
   io.signal?.addEventListener("abort", onInterrupt, { once: true });
   let report: Report;
   try {

@@ -98,6 +98,7 @@ describe("volley run: SIGTERM", () => {
       expect(report.errors["long"]).toMatchObject({ kind: "cancelled" });
       expect(report.errors["long"]!.message).toContain("SIGTERM");
       expect(run.stderr).toContain("Interrupted: 1 unfinished call was cancelled");
+      expect(run.stderr).toContain("(SIGTERM again to quit at once)");
 
       const again = await runCli([...args, ...journal], { stdin: calls(1) });
       expect(again.code).toBe(0);
