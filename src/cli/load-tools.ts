@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineTool, type AnyTool, type ToolContext } from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
@@ -23,13 +24,33 @@ export interface LoadToolsOptions {
 }
 
 /**
+ * The file of `--tools <module>`: a path (relative to `cwd`), or a `file:` URL.
+ * @example toolsModulePath("tools.ts", "/home/me") // "/home/me/tools.ts"
+ */
+export function toolsModulePath(module: string, cwd = process.cwd()): string {
+  if (/^file:/i.test(module)) {
+    try {
+      return fileURLToPath(module);
+    } catch (error) {
+      throw new CliInputError(
+        `--tools ${module} is not a usable file: URL: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return resolve(cwd, module);
+}
+
+/**
  * Loads the tools of `volley run --tools <module>`: a tools module's exports that are tools (by
  * name, or a default array), `.js`, `.mjs` or `.ts`.
  * @throws CliInputError when the file is missing, fails to load or exports no tools.
  * @example const tools = await loadTools("examples/tools.ts");
  */
 export async function loadTools(path: string, options: LoadToolsOptions = {}): Promise<AnyTool[]> {
-  const file = resolve(options.cwd ?? process.cwd(), path);
+  const file = toolsModulePath(path, options.cwd);
   try {
     const tools = await loadToolsModule(file);
     if (options.isolation !== "worker") return tools;

@@ -14,7 +14,7 @@ import {
 import { CliInputError } from "./cli-input-error.js";
 import { formatDuration, toJson } from "./format.js";
 import { loadCalls } from "./load-calls.js";
-import { loadTools } from "./load-tools.js";
+import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
 
@@ -106,7 +106,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
           // Threads load the module as they start, not at their first call.
           worker: (await import("../threads/thread-backend.js")).threadBackend({
             threads,
-            preload: [resolve(io.cwd ?? process.cwd(), options.tools)],
+            preload: [toolsModulePath(options.tools, io.cwd)],
           }),
         }
       : undefined;
