@@ -145,6 +145,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     progress?.stop();
     // Tools that ignore their signal must not hold the command up: close without waiting.
     executor.close({ cancel: true }).catch(() => undefined);
+    // Threads, though, end at once (terminated), and waiting for them to exit hands over what
+    // their tools printed last, which would otherwise be lost at process.exit().
+    await backends?.worker.close();
     // Every outcome the caller has seen is already committed; this closes the file.
     await journal?.close();
   }
