@@ -6,12 +6,28 @@ import { CliInputError } from "./cli-input-error.js";
  * Reads all of a stream as text: UTF-8, or UTF-16 when it starts with that byte order mark
  * (see {@link decodeText}).
  */
-export async function readStream(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-  }
-  return decodeText(Buffer.concat(chunks));
+export async function readStream(
+  stream: AsyncIterable<string | Uint8Array>,
+  signal?: AbortSignal,
+): Promise<string> {
+  const reading = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+    }
+    return decodeText(Buffer.concat(chunks));
+  })();
+  if (signal === undefined) return reading;
+  // Standard input may never end (a terminal, `tail -f … |`): Ctrl-C must not wait for it.
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    reading
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", onAbort))
+      .catch(() => undefined);
+  });
 }
 
 /**
@@ -34,7 +50,12 @@ export function decodeText(bytes: Uint8Array): string {
  */
 export async function loadCalls(
   source: string,
-  options: { cwd?: string; stdin?: AsyncIterable<string | Uint8Array> } = {},
+  options: {
+    cwd?: string;
+    stdin?: AsyncIterable<string | Uint8Array>;
+    /** Stops waiting for standard input; the promise then rejects with `signal.reason`. */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<unknown[]> {
   let text: string;
   let where: string;
@@ -42,7 +63,7 @@ export async function loadCalls(
     where = "standard input";
     if (options.stdin === undefined)
       throw new CliInputError("No standard input to read calls from");
-    text = await readStream(options.stdin);
+    text = await readStream(options.stdin, options.signal);
   } else {
     const path = resolve(options.cwd ?? process.cwd(), source);
     where = source;

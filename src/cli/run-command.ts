@@ -96,10 +96,19 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     isolation: options.isolation,
     threads,
   });
-  const calls = withTimeout(
-    await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
-    options.timeout,
-  );
+  let loaded: unknown[];
+  try {
+    loaded = await loadCalls(options.calls, {
+      cwd: io.cwd ?? process.cwd(),
+      stdin: io.stdin,
+      signal: io.signal,
+    });
+  } catch (error) {
+    if (io.signal?.aborted !== true) throw error;
+    io.stderr.write("Interrupted while reading the calls from standard input: no call ran\n");
+    return EXIT.interrupted;
+  }
+  const calls = withTimeout(loaded, options.timeout);
   const backends =
     options.isolation === "worker"
       ? {
