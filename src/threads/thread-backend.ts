@@ -58,6 +58,15 @@ interface Pool {
   /** Threads it should hold. */
   readonly size: number;
   running: number;
+  /**
+   * What its threads load as they start: the `preload` option, then every tools module one of
+   * its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
+   * that replaces a killed thread loads the modules used before it, rather than making its first
+   * attempt wait. Only this pool's tools' modules: a pool with `resourceLimits` holds just its
+   * tool's. (Only modules that loaded without killing a thread: a module whose top level kills
+   * its thread would otherwise kill every new thread.)
+   */
+  readonly modules: string[];
   /** Why the pool was given up: it lost threads it cannot replace (see {@link ThreadBackend}). */
   broken?: Error;
 }
@@ -74,14 +83,8 @@ export class ThreadBackend implements Backend {
   readonly name = "threads";
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
-  /**
-   * The `preload` option, then every tools module a thread has answered from: each thread
-   * preloads them as it starts. Piscina hands the same `workerData` to each new thread, so one
-   * started to replace a killed thread loads the modules used before it, rather than making its
-   * first attempt wait. (Only modules that loaded without killing a thread: a module whose top
-   * level kills its thread would otherwise kill every new thread.)
-   */
-  readonly #modules: string[];
+  /** The `preload` option (URLs): every pool's threads load these as they start. */
+  readonly #preload: readonly string[];
   /**
    * False once a thread died with no attempt on it: something a module left running killed it
    * (a throw from a timer set at import), and preloading would kill each new thread the same way,
@@ -128,7 +131,7 @@ export class ThreadBackend implements Backend {
         `Expected preload to be an array of tools module paths or URLs, got ${describeValue(preload)}`,
       );
     }
-    this.#modules = preload.map((m: unknown, i) => {
+    this.#preload = preload.map((m: unknown, i) => {
       try {
         return toolsModuleUrl(m as string | URL);
       } catch (error) {
@@ -180,8 +183,8 @@ export class ThreadBackend implements Backend {
       (reply) => {
         pool.running--;
         this.#completed++;
-        // A thread loaded the module and lived: later threads may preload it.
-        if (this.#preloading && !this.#modules.includes(module)) this.#modules.push(module);
+        // A thread loaded the module and lived: later threads of this pool may preload it.
+        if (this.#preloading && !pool.modules.includes(module)) pool.modules.push(module);
         if (reply.ok) return reply.value;
         throw reviveError(reply.error);
       },
@@ -257,6 +260,7 @@ export class ThreadBackend implements Backend {
         : Object.fromEntries(
             LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
           );
+    const modules = this.#preloading ? [...this.#preload] : [];
     const piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_URL,
       minThreads: threads,
@@ -268,17 +272,17 @@ export class ThreadBackend implements Backend {
       // tool's attempt.
       atomics: "disabled",
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      workerData: { fromSource: FROM_SOURCE, preload: this.#modules } satisfies WorkerSetup,
+      workerData: { fromSource: FROM_SOURCE, preload: modules } satisfies WorkerSetup,
       ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
     });
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
-    // listener would take the whole process down instead. New threads (each pool's `workerData`
-    // holds this very list) preload nothing from now on: see #preloading.
-    const pool: Pool = { name, piscina, limits, size: threads, running: 0 };
+    // listener would take the whole process down instead. New threads (a pool's `workerData`
+    // holds its very `modules` list) preload nothing from now on: see #preloading.
+    const pool: Pool = { name, piscina, limits, size: threads, running: 0, modules };
     piscina.on("error", (error: unknown) => {
       if (pool.broken !== undefined) return;
       this.#preloading = false;
-      this.#modules.length = 0;
+      for (const p of [...this.#pools.values(), pool]) p.modules.length = 0;
       this.#checkThreads(pool, error instanceof Error ? error : new Error(String(error)));
     });
     this.#pools.set(keyOf(pool), pool);

@@ -46,6 +46,48 @@ describe("threadBackend: a tools module that kills idle threads", () => {
   }, 30_000);
 });
 
+describe("threadBackend: what the threads of a tool's own pool load", () => {
+  let dir: { path: string; remove(): void };
+  beforeEach(() => {
+    dir = makeTempDir("threads-preload");
+  });
+  afterEach(() => {
+    delete process.env["VOLLEY_TEST_LOAD_LOG"];
+    dir.remove();
+  });
+
+  it("does not preload other tools' modules into a pool with resourceLimits", async () => {
+    const log = join(dir.path, "loads.log");
+    writeFileSync(log, "");
+    process.env["VOLLEY_TEST_LOAD_LOG"] = log;
+    const tools = [
+      ...(await threadTools(new URL("./fixtures/load-log.js", import.meta.url))),
+      cpu.echo,
+    ];
+    // echo runs in its own pool, with a heap limit: only its own module belongs in it.
+    const backend = threadBackend({
+      threads: 1,
+      resourceLimits: { echo: { maxOldGenerationSizeMb: 256 } },
+    });
+    const executor = executorWith(tools, backend);
+    try {
+      const first = await executor.execute([
+        { id: "l", name: "logged", args: {}, timeoutMs: 30_000 },
+      ]);
+      expect(first.counts.ok).toBe(1);
+      const second = await executor.execute([
+        { id: "e", name: "echo", args: { value: 1 }, timeoutMs: 30_000 },
+      ]);
+      expect(second.counts.ok).toBe(1);
+      await sleepMs(1_000);
+      // Loaded by the shared pool's thread only.
+      expect(readFileSync(log, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+});
+
 describe("threadBackend: schemas that transform arguments", () => {
   const calls = [
     { id: "p", name: "price", args: { cents: 1234 } },
