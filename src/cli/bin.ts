@@ -2,6 +2,7 @@
 /**
  * The `volley` executable: `volley demo`, `volley run --tools <module> --calls <file|->`.
  * Ctrl-C cancels the running calls and prints their outcomes (exit 130); a second Ctrl-C quits at once.
+ * SIGTERM does the same for `run`, with exit code 143.
  */
 import { EXIT } from "./run-command.js";
 import { main } from "./program.js";
@@ -14,6 +15,34 @@ process.on("SIGINT", () => {
   // `run` cancels its batch (or stops its dashboard) and says so.
   interrupt.abort("Ctrl-C");
 });
+// A supervisor (Docker, Kubernetes, systemd) stops `run` with SIGTERM: the same orderly stop, so
+// the finished outcomes are printed and journaled, with the conventional exit code 128 + 15.
+let terminated = false;
+if (cancellable) {
+  process.on("SIGTERM", () => {
+    if (interrupt.signal.aborted) process.exit(terminated ? EXIT.terminated : EXIT.interrupted);
+    terminated = true;
+    interrupt.abort("SIGTERM");
+  });
+}
+
+// Standard output carries the report only (`--json` must stay parseable): what tools print there
+// (console.log, inline or in a worker thread, whose output is piped into this stream) goes to
+// standard error, beside the progress lines.
+const stdout = process.stdout;
+const writeStdout = stdout.write.bind(stdout);
+if (cancellable) {
+  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+}
+const report = {
+  write: (chunk: string) => writeStdout(chunk),
+  get isTTY() {
+    return stdout.isTTY;
+  },
+  get columns() {
+    return stdout.columns;
+  },
+};
 
 // A reader that stops early (`volley run … | head`) is not an error of the batch.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -23,7 +52,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 let code: number;
 try {
   code = await main(process.argv.slice(2), {
-    stdout: process.stdout,
+    stdout: report,
     stderr: process.stderr,
     stdin: process.stdin,
     signal: interrupt.signal,
@@ -32,5 +61,6 @@ try {
   process.stderr.write(`volley: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
   code = 70;
 }
+if (terminated && code === EXIT.interrupted) code = EXIT.terminated;
 // Flush, then exit: a tool that ignores its signal must not keep the process alive.
-process.stdout.write("", () => process.exit(code));
+writeStdout("", () => process.exit(code));

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,9 @@ export async function runDurableSection(
     import("../journal/sqlite-journal.js"),
   ]);
   const dir = await mkdtemp(join(tmpdir(), "volley-demo-"));
+  // Ctrl-C ends the demo with process.exit(), past the finally below: remove the files then too.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeDir);
   const checkpointer = SqliteSaver.fromConnString(join(dir, "checkpoints.db"));
   const journal = new SqliteJournal(join(dir, "journal.db"));
   const executor = createExecutor({ tools, journal });
@@ -74,5 +78,6 @@ export async function runDurableSection(
     await journal.close();
     checkpointer.db.close();
     await rm(dir, { recursive: true, force: true });
+    process.off("exit", removeDir);
   }
 }

@@ -12,9 +12,27 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} m ${String(seconds % 60).padStart(2, "0")} s`;
 }
 
-/** Cuts `text` to at most `width` characters, marking the cut with `…`; newlines become spaces. */
+/**
+ * Text for one line of a terminal: line breaks and tabs become spaces, and the other control
+ * characters are shown as `\u001b` and the like. Call ids, results and messages come from
+ * models, tools and web pages; printed raw, an escape sequence among them could clear the screen,
+ * rewrite lines or retitle the terminal.
+ * @example printable("a\x1b[2Jb") // "a\\u001b[2Jb"
+ */
+export function printable(text: string): string {
+  return text.replace(/\s*\n\s*|\t/g, " ").replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Cuts `text` to at most `width` characters, marking the cut with `…`; made {@link printable}
+ * first.
+ */
 export function shorten(text: string, width: number): string {
-  const flat = text.replace(/\s*\n\s*/g, " ");
+  const flat = printable(text);
   if (width <= 0) return "";
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -2,13 +2,46 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CliInputError } from "./cli-input-error.js";
 
-/** Reads all of a stream as UTF-8 text. */
-export async function readStream(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * Reads all of a stream as text: UTF-8, or UTF-16 when it starts with that byte order mark
+ * (see {@link decodeText}).
+ */
+export async function readStream(
+  stream: AsyncIterable<string | Uint8Array>,
+  signal?: AbortSignal,
+): Promise<string> {
+  const reading = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+    }
+    return decodeText(Buffer.concat(chunks));
+  })();
+  if (signal === undefined) return reading;
+  // Standard input may never end (a terminal, `tail -f … |`): Ctrl-C must not wait for it.
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    reading
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", onAbort))
+      .catch(() => undefined);
+  });
+}
+
+/**
+ * Decodes a calls file: UTF-8, with or without a byte order mark (Notepad, PowerShell's
+ * `Set-Content -Encoding UTF8`), or UTF-16 with one (Windows PowerShell's `>`). The mark is dropped.
+ */
+export function decodeText(bytes: Uint8Array): string {
+  const encoding =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? "utf-16le"
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? "utf-16be"
+        : "utf-8";
+  return new TextDecoder(encoding).decode(bytes);
 }
 
 /**
@@ -17,7 +50,12 @@ export async function readStream(stream: AsyncIterable<string | Uint8Array>): Pr
  */
 export async function loadCalls(
   source: string,
-  options: { cwd?: string; stdin?: AsyncIterable<string | Uint8Array> } = {},
+  options: {
+    cwd?: string;
+    stdin?: AsyncIterable<string | Uint8Array>;
+    /** Stops waiting for standard input; the promise then rejects with `signal.reason`. */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<unknown[]> {
   let text: string;
   let where: string;
@@ -25,12 +63,12 @@ export async function loadCalls(
     where = "standard input";
     if (options.stdin === undefined)
       throw new CliInputError("No standard input to read calls from");
-    text = await readStream(options.stdin);
+    text = await readStream(options.stdin, options.signal);
   } else {
     const path = resolve(options.cwd ?? process.cwd(), source);
     where = source;
     try {
-      text = await readFile(path, "utf8");
+      text = decodeText(await readFile(path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new CliInputError(
@@ -51,6 +89,8 @@ export async function loadCalls(
  * @throws CliInputError when the text is not JSON or holds no list of calls.
  */
 export function parseCalls(text: string, where = "the calls"): unknown[] {
+  // A byte order mark is not JSON; files saved by Windows editors often start with one.
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
   if (text.trim() === "") throw new CliInputError(`No calls: ${where} is empty`);
   let data: unknown;
   try {

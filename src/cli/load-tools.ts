@@ -1,5 +1,7 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { AnyTool } from "../core/index.js";
+import { fileURLToPath } from "node:url";
+import { defineTool, type AnyTool, type ToolContext } from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
 
@@ -13,6 +15,32 @@ export interface LoadToolsOptions {
    * @default "inline"
    */
   readonly isolation?: "inline" | "worker";
+  /**
+   * With `isolation: "worker"`, the threads of the pool: no worker tool runs more calls at once
+   * (its own `concurrency` may be lower).
+   * @default os.availableParallelism()
+   */
+  readonly threads?: number;
+}
+
+/**
+ * The file of `--tools <module>`: a path (relative to `cwd`), or a `file:` URL.
+ * @example toolsModulePath("tools.ts", "/home/me") // "/home/me/tools.ts"
+ */
+export function toolsModulePath(module: string, cwd = process.cwd()): string {
+  if (/^file:/i.test(module)) {
+    try {
+      return fileURLToPath(module);
+    } catch (error) {
+      throw new CliInputError(
+        `--tools ${module} is not a usable file: URL: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return resolve(cwd, module);
 }
 
 /**
@@ -22,12 +50,21 @@ export interface LoadToolsOptions {
  * @example const tools = await loadTools("examples/tools.ts");
  */
 export async function loadTools(path: string, options: LoadToolsOptions = {}): Promise<AnyTool[]> {
-  const file = resolve(options.cwd ?? process.cwd(), path);
+  const file = toolsModulePath(path, options.cwd);
   try {
     const tools = await loadToolsModule(file);
     if (options.isolation !== "worker") return tools;
     const { threadTools } = await import("../threads/thread-tools.js");
-    const isolated = await threadTools(file);
+    const threads = options.threads ?? availableParallelism();
+    // Calls beyond the pool's threads wait in Volley's queue, where no timeout runs, rather than
+    // in the pool's, where their timeouts would run out before they start.
+    const isolated = (await threadTools(file)).map((tool) =>
+      defineTool({
+        ...tool,
+        run: tool.run as (args: unknown, ctx: ToolContext) => unknown,
+        concurrency: Math.min(tool.concurrency ?? Number.POSITIVE_INFINITY, threads),
+      }),
+    );
     const names = new Set(isolated.map((t) => t.name));
     return [...isolated, ...tools.filter((t) => !names.has(t.name))];
   } catch (error) {

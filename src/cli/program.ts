@@ -13,12 +13,17 @@ export function parseCount(value: string): number {
   return n;
 }
 
-/** Parses a duration in milliseconds: a number > 0, or `Infinity`. */
+/** The longest a Node.js timer can wait (ms, about 24.8 days): longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Parses a duration in milliseconds: a number > 0 and at most {@link MAX_TIMER_MS}, or `Infinity`. */
 export function parseMs(value: string): number {
   if (/^inf(inity)?$/i.test(value)) return Number.POSITIVE_INFINITY;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`Expected milliseconds (a number > 0), got "${value}".`);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(
+      `Expected milliseconds (a number > 0 and at most ${MAX_TIMER_MS}, about 24.8 days), or "Infinity", got "${value}".`,
+    );
   }
   return n;
 }
@@ -30,6 +35,12 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError(`Expected a port from 0 to 65535, got "${value}".`);
   }
   return n;
+}
+
+/** Parses a batch id: any text but the empty string (the executor refuses that one). */
+export function parseBatchId(value: string): string {
+  if (value === "") throw new InvalidArgumentError("Expected a non-empty batch id.");
+  return value;
 }
 
 function version(): string {
@@ -113,7 +124,7 @@ Examples:
       "--journal <file.db>",
       "journal finished outcomes in this SQLite file; run again with the same --batch-id to resume",
     )
-    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by")
+    .option("--batch-id <id>", "the batch's id, the key a journal resumes it by", parseBatchId)
     .option(
       "--dashboard",
       "serve the live dashboard on 127.0.0.1 during the batch and after it, until Ctrl-C",
@@ -122,7 +133,8 @@ Examples:
     .addHelpText(
       "after",
       `
-Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctrl-C).
+Exit codes: 0 all calls ok, 1 any call failed, 2 bad input, 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (the calls' outcomes are printed in both cases).
 
 Examples:
   $ volley run --tools examples/tools.ts --calls examples/calls.json

@@ -1,5 +1,5 @@
 import type { Executor, ExecutorEvents } from "../core/index.js";
-import { errorText, formatDuration, shorten } from "./format.js";
+import { errorText, formatDuration, printable, shorten } from "./format.js";
 
 /** Where progress is written: `process.stderr`, or any object with `write` (tests use a fake). */
 export interface ProgressStream {
@@ -129,25 +129,27 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
     }),
     executor.on("call:retry", (e) => {
       running.delete(key(e));
-      const line = `retry  ${e.callId}  ${e.tool}  attempt ${e.attempt} failed (${errorText(e.error)}); next in ${formatDuration(e.delayMs)}`;
+      const line = `retry  ${printable(e.callId)}  ${printable(e.tool)}  attempt ${e.attempt} failed (${shorten(errorText(e.error), 200)}); next in ${formatDuration(e.delayMs)}`;
       if (live) printAbove(`↻ ${line.slice(7)}`);
       else stream.write(`${line}\n`);
     }),
     executor.on("call:finished", (e) => {
       running.delete(key(e));
       const { outcome } = e;
+      const callId = printable(e.callId);
+      const tool = printable(e.tool) || "-";
       const took = outcome.startedAt === null ? "" : `  ${formatDuration(outcome.durationMs)}`;
       if (outcome.status === "ok") {
         ok++;
         if (!live)
           stream.write(
-            `ok     ${e.callId}  ${e.tool}${took}${outcome.replayed === true ? "  (replayed)" : ""}\n`,
+            `ok     ${callId}  ${tool}${took}${outcome.replayed === true ? "  (replayed)" : ""}\n`,
           );
       } else {
         failed++;
         const why = `${outcome.error.kind}  ${shorten(errorText(outcome.error), 200)}`;
-        if (live) printAbove(`✗ ${e.callId}  ${e.tool || "-"}${took}  ${why}`);
-        else stream.write(`error  ${e.callId}  ${e.tool || "-"}${took}  ${why}\n`);
+        if (live) printAbove(`✗ ${callId}  ${tool}${took}  ${why}`);
+        else stream.write(`error  ${callId}  ${tool}${took}  ${why}\n`);
       }
     }),
     executor.on("batch:finished", (e) => {

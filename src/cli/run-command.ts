@@ -1,6 +1,10 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   createExecutor,
+  isVolleyTool,
   type AnyTool,
   type Backend,
   type Executor,
@@ -10,7 +14,7 @@ import {
 import { CliInputError } from "./cli-input-error.js";
 import { formatDuration, toJson } from "./format.js";
 import { loadCalls } from "./load-calls.js";
-import { loadTools } from "./load-tools.js";
+import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
 
@@ -24,6 +28,8 @@ export const EXIT = Object.freeze({
   badInput: 2,
   /** Interrupted (Ctrl-C): the running calls were cancelled and their outcomes printed. */
   interrupted: 130,
+  /** Stopped by SIGTERM: as for Ctrl-C, the running calls were cancelled and the outcomes printed. */
+  terminated: 143,
 });
 
 /** The options of `volley run`, as the command line gives them. */
@@ -83,36 +89,58 @@ export interface CliIo {
  * @throws CliInputError on bad input (exit code 2).
  */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
-  const tools = await loadTools(options.tools, { cwd: io.cwd, isolation: options.isolation });
-  const calls = withTimeout(
-    await loadCalls(options.calls, { cwd: io.cwd ?? process.cwd(), stdin: io.stdin }),
-    options.timeout,
-  );
+  // Worker tools run in a pool of this many threads, and at most this many calls at once.
+  const threads = options.isolation === "worker" ? availableParallelism() : undefined;
+  const tools = await loadTools(options.tools, {
+    cwd: io.cwd,
+    isolation: options.isolation,
+    threads,
+  });
+  let loaded: unknown[];
+  try {
+    loaded = await loadCalls(options.calls, {
+      cwd: io.cwd ?? process.cwd(),
+      stdin: io.stdin,
+      signal: io.signal,
+    });
+  } catch (error) {
+    if (io.signal?.aborted !== true) throw error;
+    io.stderr.write("Interrupted while reading the calls from standard input: no call ran\n");
+    return EXIT.interrupted;
+  }
+  const calls = withTimeout(loaded, options.timeout);
   const backends =
     options.isolation === "worker"
       ? {
           // Threads load the module as they start, not at their first call.
           worker: (await import("../threads/thread-backend.js")).threadBackend({
-            preload: [resolve(io.cwd ?? process.cwd(), options.tools)],
+            threads,
+            preload: [toolsModulePath(options.tools, io.cwd)],
           }),
         }
       : undefined;
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
+  const executor = makeExecutor(tools, options, backends, journal, threads);
+  let dashboard: { url: string; close(): Promise<void> } | undefined;
+  try {
+    dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
+  } catch (error) {
+    // Nothing ran: leave no journal behind (nor a thread pool running).
+    await Promise.all([backends?.worker.close(), journal?.discard()]);
+    throw error;
+  }
   if (journal !== undefined && options.batchId === undefined) {
     io.stderr.write(
       `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
     );
   }
-  const executor = makeExecutor(tools, options, backends, journal);
-  const dashboard =
-    options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
-  const onInterrupt = (): void =>
-    void io.stderr.write(
-      "\nInterrupted: cancelling the running calls (Ctrl-C again to quit at once)\n",
-    );
+  const onInterrupt = (): void => {
+    const by = io.signal?.reason === "SIGTERM" ? "SIGTERM" : "Ctrl-C";
+    io.stderr.write(`\nInterrupted: cancelling the running calls (${by} again to quit at once)\n`);
+  };
   io.signal?.addEventListener("abort", onInterrupt, { once: true });
   let report: Report;
   try {
@@ -126,6 +154,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     progress?.stop();
     // Tools that ignore their signal must not hold the command up: close without waiting.
     executor.close({ cancel: true }).catch(() => undefined);
+    // Threads, though, end at once (terminated), and waiting for them to exit hands over what
+    // their tools printed last, which would otherwise be lost at process.exit().
+    await backends?.worker.close();
     // Every outcome the caller has seen is already committed; this closes the file.
     await journal?.close();
   }
@@ -189,14 +220,23 @@ async function openDashboard(
   }
 }
 
-async function openJournal(
-  options: RunCommandOptions,
-  io: CliIo,
-): Promise<Journal & { close(): Promise<void> }> {
+/** A journal the command opened; `discard()` closes it and removes the file if it made it. */
+type CliJournal = Journal & { close(): Promise<void>; discard(): Promise<void> };
+
+async function openJournal(options: RunCommandOptions, io: CliIo): Promise<CliJournal> {
   const path = resolve(io.cwd ?? process.cwd(), options.journal!);
   try {
     const { SqliteJournal } = await import("../journal/sqlite-journal.js");
-    return new SqliteJournal(path);
+    const isNew = !existsSync(path);
+    const journal = new SqliteJournal(path);
+    return Object.assign(journal, {
+      async discard(): Promise<void> {
+        await journal.close();
+        if (!isNew) return;
+        // SQLite's write-ahead log and shared-memory files go with the database.
+        await Promise.all(["", "-wal", "-shm"].map((end) => rm(path + end, { force: true })));
+      },
+    });
   } catch (error) {
     throw new CliInputError(
       `Cannot open the journal ${path}: ${error instanceof Error ? error.message : String(error)}`,
@@ -210,13 +250,20 @@ function makeExecutor(
   options: RunCommandOptions,
   backends: Record<string, Backend> | undefined,
   journal: Journal | undefined,
+  threads: number | undefined,
 ): Executor {
+  let concurrency = options.concurrency;
+  // Every tool runs in the pool: no more calls start than it has threads, whatever the tools
+  // (each tool's own limit alone would let two tools queue calls in the pool).
+  if (threads !== undefined && tools.every((t) => isVolleyTool(t) && t.isolation === "worker")) {
+    concurrency = Math.min(concurrency ?? Number.POSITIVE_INFINITY, threads);
+  }
   try {
     return createExecutor({
       tools,
       ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(concurrency === undefined ? {} : { concurrency }),
     });
   } catch (error) {
     // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.

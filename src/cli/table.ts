@@ -1,5 +1,5 @@
 import type { Outcome } from "../core/index.js";
-import { formatDuration, outcomeText, shorten } from "./format.js";
+import { formatDuration, outcomeText, printable, shorten } from "./format.js";
 
 /** One column of a {@link renderTable} table. */
 export interface Column<Row> {
@@ -47,7 +47,7 @@ export function renderTable<Row>(
   const maxCell = options.maxCell ?? 60;
   const cells = rows.map((row) =>
     columns.map((c) => {
-      const text = c.cell(row).replace(/\s*\n\s*/g, " ");
+      const text = printable(c.cell(row));
       return c.flex ? shorten(text, maxCell) : text;
     }),
   );

@@ -85,7 +85,17 @@ export function makeSanitizer(limits: SanitizeLimits): (value: unknown) => unkno
       }
       const key = String(rawKey);
       redact.lastIndex = 0; // a /g or /y pattern keeps state between tests
-      out[key] = redact.test(key) ? REDACTED : walk(item, depth + 1, seen);
+      const clean = redact.test(key) ? REDACTED : walk(item, depth + 1, seen);
+      // JSON from a model may hold a "__proto__" key: assigned, it would set the prototype and
+      // vanish from the line.
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, {
+          value: clean,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[key] = clean;
       kept++;
     }
     return out;

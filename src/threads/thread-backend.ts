@@ -55,7 +55,20 @@ interface Pool {
   readonly name: string;
   readonly piscina: Piscina<WorkerTask, WorkerReply>;
   readonly limits: ToolResourceLimits | undefined;
+  /** Threads it should hold. */
+  readonly size: number;
   running: number;
+  /**
+   * What its threads load as they start: the `preload` option, then every tools module one of
+   * its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
+   * that replaces a killed thread loads the modules used before it, rather than making its first
+   * attempt wait. Only this pool's tools' modules: a pool with `resourceLimits` holds just its
+   * tool's. (Only modules that loaded without killing a thread: a module whose top level kills
+   * its thread would otherwise kill every new thread.)
+   */
+  readonly modules: string[];
+  /** Why the pool was given up: it lost threads it cannot replace (see {@link ThreadBackend}). */
+  broken?: Error;
 }
 
 /**
@@ -70,15 +83,18 @@ export class ThreadBackend implements Backend {
   readonly name = "threads";
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
+  /** The `preload` option (URLs): every pool's threads load these as they start. */
+  readonly #preload: readonly string[];
   /**
-   * The `preload` option, then every tools module a thread has answered from: each thread
-   * preloads them as it starts. Piscina hands the same `workerData` to each new thread, so one
-   * started to replace a killed thread loads the modules used before it, rather than making its
-   * first attempt wait. (Only modules that loaded without killing a thread: a module whose top
-   * level kills its thread would otherwise kill every new thread.)
+   * False once a thread died with no attempt on it: something a module left running killed it
+   * (a throw from a timer set at import), and preloading would kill each new thread the same way,
+   * a respawn loop that burns a core for as long as the process lives. Threads then load modules
+   * at their first attempt only.
    */
-  readonly #modules: string[];
+  #preloading = true;
   readonly #pools = new Map<string, Pool>();
+  /** Pools given up by #checkThreads, still finishing their running attempts. */
+  readonly #givenUp = new Set<Pool>();
   #shared: Pool | undefined;
   #closed = false;
   #completed = 0;
@@ -115,7 +131,7 @@ export class ThreadBackend implements Backend {
         `Expected preload to be an array of tools module paths or URLs, got ${describeValue(preload)}`,
       );
     }
-    this.#modules = preload.map((m: unknown, i) => {
+    this.#preload = preload.map((m: unknown, i) => {
       try {
         return toolsModuleUrl(m as string | URL);
       } catch (error) {
@@ -167,8 +183,8 @@ export class ThreadBackend implements Backend {
       (reply) => {
         pool.running--;
         this.#completed++;
-        // A thread loaded the module and lived: later threads may preload it safely.
-        if (!this.#modules.includes(module)) this.#modules.push(module);
+        // A thread loaded the module and lived: later threads of this pool may preload it.
+        if (this.#preloading && !pool.modules.includes(module)) pool.modules.push(module);
         if (reply.ok) return reply.value;
         throw reviveError(reply.error);
       },
@@ -184,7 +200,17 @@ export class ThreadBackend implements Backend {
             { cause: error },
           );
         }
-        throw this.#explain(error, request, pool);
+        if (pool.broken !== undefined && (error as Error | null)?.name === "AbortError") {
+          // Taken off the queue of a pool given up below: no thread of it would ever run it.
+          this.#crashed++;
+          throw new WorkerCrashedError(
+            `No worker thread could run tool "${tool}" (call "${request.callId}", attempt ${request.attempt}): its pool lost a thread and could not start another (${pool.broken.message})`,
+            { cause: pool.broken },
+          );
+        }
+        const explained = this.#explain(error, request, pool);
+        this.#checkThreads(pool, explained);
+        throw explained;
       },
     );
   }
@@ -205,8 +231,9 @@ export class ThreadBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const pools = [...this.#pools.values()];
+    const pools = [...this.#pools.values(), ...this.#givenUp];
     this.#pools.clear();
+    this.#givenUp.clear();
     this.#shared = undefined;
     await Promise.all(pools.map((p) => p.piscina.destroy()));
   }
@@ -233,6 +260,7 @@ export class ThreadBackend implements Backend {
         : Object.fromEntries(
             LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
           );
+    const modules = this.#preloading ? [...this.#preload] : [];
     const piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_URL,
       minThreads: threads,
@@ -244,15 +272,41 @@ export class ThreadBackend implements Backend {
       // tool's attempt.
       atomics: "disabled",
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      workerData: { fromSource: FROM_SOURCE, preload: this.#modules } satisfies WorkerSetup,
+      workerData: { fromSource: FROM_SOURCE, preload: modules } satisfies WorkerSetup,
       ...(FROM_SOURCE ? { execArgv: sourceExecArgv() } : {}),
     });
     // A thread that dies with no attempt on it is replaced by piscina; an 'error' event with no
-    // listener would take the whole process down instead.
-    piscina.on("error", () => {});
-    const pool: Pool = { name, piscina, limits, running: 0 };
-    this.#pools.set(name === "shared" ? "\0shared" : name, pool);
+    // listener would take the whole process down instead. New threads (a pool's `workerData`
+    // holds its very `modules` list) preload nothing from now on: see #preloading.
+    const pool: Pool = { name, piscina, limits, size: threads, running: 0, modules };
+    piscina.on("error", (error: unknown) => {
+      if (pool.broken !== undefined) return;
+      this.#preloading = false;
+      for (const p of [...this.#pools.values(), pool]) p.modules.length = 0;
+      this.#checkThreads(pool, error instanceof Error ? error : new Error(String(error)));
+    });
+    this.#pools.set(keyOf(pool), pool);
     return pool;
+  }
+
+  /**
+   * Gives a pool up when it has fewer threads than its size after one died. Piscina replaces a
+   * dead thread at once, except after a thread died while starting (too little memory under
+   * `resourceLimits`, say): from then on it starts none, and the attempts in its queue would wait
+   * for their timeouts, or forever. Those attempts end `crashed` now; later ones get a new pool.
+   */
+  #checkThreads(pool: Pool, cause: Error): void {
+    if (pool.broken !== undefined || pool.piscina.threads.length >= pool.size) return;
+    pool.broken = cause;
+    if (this.#shared === pool) this.#shared = undefined;
+    if (this.#pools.get(keyOf(pool)) === pool) this.#pools.delete(keyOf(pool));
+    // Rejects the queued attempts (AbortError), lets running ones finish, then ends the threads
+    // (or close() ends them first).
+    this.#givenUp.add(pool);
+    pool.piscina
+      .close({ force: true })
+      .catch(() => undefined)
+      .finally(() => this.#givenUp.delete(pool));
   }
 
   #explain(error: unknown, request: AttemptRequest, pool: Pool): Error {
@@ -295,6 +349,11 @@ export class ThreadBackend implements Backend {
  */
 export function threadBackend(options?: ThreadBackendOptions): ThreadBackend {
   return new ThreadBackend(options);
+}
+
+/** A pool's key in #pools: its tool's name, or for the shared pool a key no tool name can take. */
+function keyOf(pool: Pool): string {
+  return pool.limits === undefined ? "\0shared" : pool.name;
 }
 
 function checkLimits(tool: string, limit: unknown): asserts limit is ToolResourceLimits {

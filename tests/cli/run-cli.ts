@@ -19,8 +19,14 @@ export interface CliRun {
 export interface RunCliOptions {
   /** Written to the child's stdin, which is then closed. */
   readonly stdin?: string;
-  /** Send SIGINT once stderr contains this text. */
+  /** Send SIGINT (or `interruptSignal`) once stderr contains this text. */
   readonly interruptWhen?: string;
+  /** The signal `interruptWhen` sends. @default "SIGINT" */
+  readonly interruptSignal?: NodeJS.Signals;
+  /** Which stream `interruptWhen` watches. @default "stderr" */
+  readonly interruptOn?: "stdout" | "stderr";
+  /** Extra environment variables of the child. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Awaited between seeing `interruptWhen` and sending SIGINT (given stderr so far). */
   readonly beforeInterrupt?: (stderr: string) => Promise<void>;
   /** Kill the child after this long (ms). @default 20_000 */
@@ -37,7 +43,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     ["--import", "tsx", options.script ?? "src/cli/bin.ts", ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );
@@ -45,20 +51,28 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   let stderr = "";
   let interrupted = false;
   let failure: unknown;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-    if (!interrupted && options.interruptWhen && stderr.includes(options.interruptWhen)) {
+  const watch = (): void => {
+    const seen = options.interruptOn === "stdout" ? stdout : stderr;
+    if (!interrupted && options.interruptWhen && seen.includes(options.interruptWhen)) {
       interrupted = true;
       const ready = options.beforeInterrupt?.(stderr) ?? Promise.resolve();
+      const signal = options.interruptSignal ?? "SIGINT";
       ready.then(
-        () => child.kill("SIGINT"),
+        () => child.kill(signal),
         (error: unknown) => {
           failure = error;
-          child.kill("SIGINT");
+          child.kill(signal);
         },
       );
     }
+  };
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    watch();
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+    watch();
   });
   if (options.stdin !== undefined) child.stdin.end(options.stdin);
   else child.stdin.end();

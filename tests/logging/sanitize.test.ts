@@ -83,3 +83,15 @@ describe("makeSanitizer", () => {
     expect(input).toEqual(copy);
   });
 });
+
+describe("makeSanitizer on untrusted keys", () => {
+  it('keeps a "__proto__" key of parsed JSON as data, redacted inside, not as a prototype', () => {
+    const args = JSON.parse('{"__proto__": {"password": "hunter2", "q": 1}, "a": 2}') as object;
+    const out = sanitize(args) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(
+      JSON.parse('{"__proto__": {"password": "[Redacted]", "q": 1}, "a": 2}'),
+    );
+    expect(JSON.stringify(out)).toContain('"__proto__":{"password":"[Redacted]","q":1}');
+  });
+});

@@ -1,0 +1,46 @@
+import { availableParallelism } from "node:os";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
+
+const TOOLS = "tests/cli/fixtures/tools.ts";
+
+interface Timed {
+  readonly id: string;
+  readonly status: string;
+  readonly startedAt: number;
+  readonly durationMs: number;
+}
+
+/** The most outcomes whose [startedAt, startedAt + durationMs] overlap at one moment. */
+function maxOverlap(outcomes: readonly Timed[]): number {
+  const edges = outcomes.flatMap((o) => [
+    [o.startedAt, 1],
+    [o.startedAt + o.durationMs, -1],
+  ]) as [number, number][];
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, step] of edges) most = Math.max(most, (now += step));
+  return most;
+}
+
+describe("volley run --isolation worker with more calls than threads", () => {
+  it("starts no more calls than there are threads, so a call's timeout runs only while it runs", async () => {
+    const threads = availableParallelism();
+    // Of two tools, both in the pool: the threads are shared.
+    const calls = Array.from({ length: 4 * threads }, (_, i) => ({
+      id: `c${i}`,
+      name: i % 2 === 0 ? "burn" : "wait",
+      args: { ms: 150 },
+    }));
+    const run = await runCli(
+      ["run", "--tools", TOOLS, "--calls", "-", "--isolation", "worker", "--json"],
+      { stdin: JSON.stringify(calls), killAfterMs: 60_000 },
+    );
+    expect(run.code).toBe(0);
+    const { outcomes } = JSON.parse(run.stdout) as { outcomes: Timed[] };
+    expect(outcomes.every((o) => o.status === "ok")).toBe(true);
+    // The others waited in Volley's queue, where no timeout runs, not in the pool's.
+    expect(maxOverlap(outcomes)).toBeLessThanOrEqual(threads);
+  }, 90_000);
+});
