@@ -8,7 +8,11 @@ export interface AttemptRequest {
   readonly tool: string;
   /** The URL of the tools module that exports the tool, when known. */
   readonly module: string | undefined;
-  /** The validated arguments (structured-cloneable data). */
+  /**
+   * The arguments as the call gave them, already checked against the tool's schema here: the
+   * backend parses them again on its side, because what a schema's transform makes (a class
+   * instance) would not survive the crossing.
+   */
   readonly args: unknown;
   readonly callId: string;
   readonly batchId: string;

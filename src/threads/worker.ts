@@ -4,9 +4,13 @@
  */
 import { workerData } from "node:worker_threads";
 import { isVolleyError } from "../core/errors/volley-error.js";
+import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import type { WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+
+/** Each tool's argument check, made once per thread. */
+const validators = new WeakMap<AnyTool, ReturnType<typeof makeValidator>>();
 
 /** Tools modules this thread has loaded, by URL. */
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
@@ -78,7 +82,7 @@ export default async function runAttempt(task: WorkerTask): Promise<WorkerReply>
   return { ok: true, value };
 }
 
-function invoke(tool: AnyTool, task: WorkerTask): unknown {
+async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {
   // The thread is terminated when an attempt must stop, so this signal never fires; it is still
   // a real one, for tools that pass it on, and a fresh one, so listeners do not pile up on it.
   const signal = new AbortController().signal;
@@ -91,12 +95,30 @@ function invoke(tool: AnyTool, task: WorkerTask): unknown {
     idempotencyKey: task.idempotencyKey,
   };
   if (isVolleyTool(tool)) {
-    return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(task.args, ctx);
+    return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(await parse(tool, task), ctx);
   }
   const lc = tool as unknown as {
     invoke(input: unknown, config: { signal: AbortSignal }): Promise<unknown>;
   };
   return lc.invoke(task.args, { signal });
+}
+
+/**
+ * The parent checked these arguments and sent them as given: parse them here with the tool's
+ * schema, so that what a transform makes (a class instance) reaches the tool whole.
+ */
+async function parse(tool: AnyTool, task: WorkerTask): Promise<unknown> {
+  let validate = validators.get(tool);
+  if (validate === undefined) {
+    validate = makeValidator(tool.schema);
+    validators.set(tool, validate);
+  }
+  if (validate === null) return task.args;
+  const check = await validate(task.args);
+  if (check.success) return check.data;
+  throw new TypeError(
+    `Tool "${task.tool}" refused its arguments in its worker thread: ${formatIssues(check.issues)}`,
+  );
 }
 
 function fail(error: WireError): WorkerReply {

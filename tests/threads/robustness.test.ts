@@ -101,26 +101,20 @@ describe("threadBackend: schemas that transform arguments", () => {
     expect(report.results).toEqual({ p: "$12.34", h: "example.com" });
   });
 
-  // A core bug: the executor parses the arguments in this thread and hands the parsed values to
-  // the backend; a class instance (Money, URL) loses its prototype by structured clone, so the
-  // tool gets a plain object (a TypeError, or a silently wrong `undefined`). The thread should get
-  // the arguments as given and parse them there with the tool's schema.
-  it.fails(
-    "run in a worker thread with the same arguments as inline",
-    async () => {
-      const tools = await threadTools(transformTools);
-      const backend = threadBackend({ threads: 1 });
-      try {
-        const report = await executorWith(tools, backend).execute(
-          calls.map((c) => ({ ...c, timeoutMs: 30_000 })),
-        );
-        expect(report.results).toEqual({ p: "$12.34", h: "example.com" });
-      } finally {
-        await backend.close();
-      }
-    },
-    30_000,
-  );
+  // A class instance (Money, URL) would lose its prototype by structured clone: the thread gets
+  // the arguments as given and parses them there with the tool's schema.
+  it("run in a worker thread with the same arguments as inline", async () => {
+    const tools = await threadTools(transformTools);
+    const backend = threadBackend({ threads: 1 });
+    try {
+      const report = await executorWith(tools, backend).execute(
+        calls.map((c) => ({ ...c, timeoutMs: 30_000 })),
+      );
+      expect(report.results).toEqual({ p: "$12.34", h: "example.com" });
+    } finally {
+      await backend.close();
+    }
+  }, 30_000);
 });
 
 describe("threadBackend: threads that cannot start", () => {
