@@ -1,6 +1,8 @@
 import { isVolleyError } from "./errors/volley-error.js";
 import type { ErrorKind, OutcomeError } from "./outcome.js";
 
+const INPUT_PARSING = "ToolInputParsingException";
+
 /** Turns whatever a tool threw into an outcome error: plain data with a kind. */
 export function classifyError(error: unknown, tool: string): OutcomeError {
   if (isVolleyError(error)) {
@@ -13,16 +15,15 @@ export function classifyError(error: unknown, tool: string): OutcomeError {
   }
   if (error instanceof Error) {
     // LangChain's own check of a tool's input, when Volley could not read the schema itself.
-    const kind: ErrorKind =
-      error.name === "ToolInputParsingException" ? "invalid_args" : "tool_error";
+    // Its class sets no `name` (it reads "Error"), so the constructor tells it apart.
+    const inputParsing = error.name === INPUT_PARSING || error.constructor?.name === INPUT_PARSING;
+    const kind: ErrorKind = inputParsing ? "invalid_args" : "tool_error";
+    const name = inputParsing ? INPUT_PARSING : error.name;
     const code = (error as { code?: unknown }).code;
     return {
       kind,
-      message: error.message || `Tool "${tool}" threw ${error.name} with no message`,
-      data:
-        typeof code === "string" || typeof code === "number"
-          ? { name: error.name, code }
-          : { name: error.name },
+      message: error.message || `Tool "${tool}" threw ${name} with no message`,
+      data: typeof code === "string" || typeof code === "number" ? { name, code } : { name },
     };
   }
   return {

@@ -163,10 +163,8 @@ describe("the error a failure handler gets is the one that ended the call", () =
       expect(String(answer?.content)).not.toMatch(/\n\s+at /);
     });
 
-    // LangChain's ToolInputParsingException sets no `name`, so the core's classifyError (which
-    // looks for that name) calls it a tool_error, and the executor retries it. Fix in core:
-    // recognise it by constructor name too (error.constructor?.name === "ToolInputParsingException").
-    it.fails("core: the executor itself classifies it invalid_args", async () => {
+    // LangChain's ToolInputParsingException sets no `name`: the core knows it by its class.
+    it("core: the executor itself classifies it invalid_args", async () => {
       const executor = createExecutor({ tools: [jsonSchemaTool()], ...retries });
       const report = await executor.execute([{ id: "c1", name: "js", args: { q: 1 } }]);
       const outcome = report.outcomes[0]!;
