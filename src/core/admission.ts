@@ -208,6 +208,7 @@ export class Admission {
       `Invalid arguments for tool "${name}" in call "${call.id}": ${formatIssues(check.issues)}`,
       { issues: check.issues },
     );
+    this.#released(run);
   }
 
   /** Hands a valid call to the scheduler, unless its batch ended or the queue is full. */
@@ -219,12 +220,14 @@ export class Admission {
       this.#finishEarly(run, call.index, call.id, call.tool.name, ended.kind, ended.message, {
         name: ended.name,
       });
+      this.#released(run);
       return;
     }
     if (this.#features.queueIsFull()) {
       run.live--;
       const message = this.#features.queueFullMessage(call.id, call.tool);
       this.#finishEarly(run, call.index, call.id, call.tool.name, "rejected", message);
+      this.#released(run);
       return;
     }
     call.seq = this.#scheduler.nextSeq();
@@ -243,6 +246,14 @@ export class Admission {
   }
 
   /** A call that ends before it could be queued: malformed, unknown tool, bad args, batch ended. */
+  /**
+   * A call left the batch's window before it was queued. Inside the admission loop the loop reads
+   * on; after an asynchronous schema check nothing else would, and the batch would stall.
+   */
+  #released(run: BatchRun): void {
+    if (!run.admitting && run.nextIndex < run.input.length) this.admit(run);
+  }
+
   #finishEarly(
     run: BatchRun,
     index: number,

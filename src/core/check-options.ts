@@ -86,6 +86,7 @@ export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
   }
   optional(options.deadlineMs, (v) => assertDuration("deadlineMs", v));
   optional(options.priority, (v) => assertFiniteNumber("priority", v));
+  optional(options.concurrency, (v) => assertCount("concurrency", v));
   optional(options.signal, (v) => {
     if (!(v instanceof AbortSignal))
       throw new TypeError(`Expected signal to be an AbortSignal, got ${describeValue(v)}`);

@@ -157,7 +157,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     options: ExecuteOptions = {},
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);
-    const { signal, collect = true, batchId, priority, invoke } = checkExecuteOptions(options);
+    const {
+      signal,
+      collect = true,
+      batchId,
+      priority,
+      invoke,
+      concurrency,
+    } = checkExecuteOptions(options);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     const run = new BatchRun(
@@ -170,6 +177,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     );
     run.defaultPriority = priority;
     if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
+    if (concurrency !== undefined) run.window = Math.min(run.window, concurrency);
     run.invoke = invoke;
     this.#features.limitBatch(run);
     if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)

@@ -91,6 +91,15 @@ export interface ExecuteOptions extends FairnessOptions {
   /** Priority of this batch's calls that set none (the tool's own priority wins). */
   readonly priority?: number;
   /**
+   * Most of this batch's calls live at once, below the executor's own limits: the calls are
+   * admitted in order, the next as one ends, and a call waiting out a retry's backoff still
+   * counts. For a caller's own cap on one batch, such as LangGraph's `maxConcurrency`.
+   * `Infinity` sets no cap of its own.
+   * @default Infinity
+   * @example executor.execute(calls, { concurrency: 2 })
+   */
+  readonly concurrency?: number;
+  /**
    * Runs each attempt of this batch in place of the tool's own function, still under the tool's
    * policy: its slot, timeout signal, retries, journal and events. For integrations that must
    * invoke the tool their own way (LangGraph's full tool call and config, or a LangChain

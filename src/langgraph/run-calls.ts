@@ -1,5 +1,4 @@
 import {
-  normalizeCall,
   type AttemptInvoker,
   type ExecuteOptions,
   type Executor,
@@ -20,99 +19,31 @@ export interface RunCallsOptions {
 }
 
 /**
- * Runs calls through the executor and returns their outcomes in call order. Under a
- * `maxConcurrency` smaller than the batch, the calls go to the executor as slots of that window
- * free up, each as a batch of one sharing the batch id (so a journal still keys them by it).
+ * Runs calls through the executor as one batch and returns their outcomes in call order. A
+ * `maxConcurrency` becomes the batch's own `concurrency`: its calls start in order, the next as
+ * one ends, under the batch id a journal keys them by.
  */
 export async function runCalls(
   executor: Executor,
   calls: readonly unknown[],
   options: RunCallsOptions,
 ): Promise<Outcome[]> {
-  const limit = options.maxConcurrency;
-  if (limit === undefined || limit >= calls.length) {
-    const batch = executor.execute(calls, executeOptions(options, options.batchId));
-    if (options.onOutcome !== undefined) {
-      for await (const outcome of batch) tell(options.onOutcome, outcome);
-    }
-    const report = await batch;
-    return [...report.outcomes];
+  const batch = executor.execute(calls, executeOptions(options));
+  if (options.onOutcome !== undefined) {
+    for await (const outcome of batch) tell(options.onOutcome, outcome);
   }
-  return runWindowed(executor, calls, limit, options);
+  const report = await batch;
+  return [...report.outcomes];
 }
 
-async function runWindowed(
-  executor: Executor,
-  calls: readonly unknown[],
-  limit: number,
-  options: RunCallsOptions,
-): Promise<Outcome[]> {
-  const outcomes = new Array<Outcome>(calls.length);
-  const batchId = options.batchId ?? crypto.randomUUID();
-  const execute = executeOptions(options, batchId);
-  const started = Date.now();
-  const deliver = (outcome: Outcome): void => {
-    outcomes[outcome.index] = outcome;
-    if (options.onOutcome !== undefined) tell(options.onOutcome, outcome);
-  };
-  // Malformed and repeated calls end here, as the executor would end them in one batch: a batch
-  // of one call could not see a repeat, and would give every id-less call the same placeholder.
-  const runnable: number[] = [];
-  const seen = new Set<string>();
-  calls.forEach((call, index) => {
-    const normal = normalizeCall(call, index);
-    const problem =
-      normal.problem ??
-      (seen.has(normal.id)
-        ? `Call ${index} repeats the id "${normal.id}" of an earlier call in the batch`
-        : undefined);
-    if (problem !== undefined) {
-      deliver(earlyError(normal.id, index, normal.name, problem));
-      return;
-    }
-    seen.add(normal.id);
-    runnable.push(index);
-  });
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runnable.length) {
-      const index = runnable[next++]!;
-      const deadlineMs =
-        execute.deadlineMs === undefined
-          ? undefined
-          : Math.max(0, execute.deadlineMs - (Date.now() - started));
-      const report = await executor.execute([calls[index]], {
-        ...execute,
-        ...(deadlineMs === undefined ? {} : { deadlineMs }),
-      });
-      const outcome = report.outcomes[0]!;
-      deliver({ ...outcome, index });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, runnable.length) }, worker));
-  return outcomes;
-}
-
-function executeOptions(options: RunCallsOptions, batchId: string | undefined): ExecuteOptions {
+function executeOptions(options: RunCallsOptions): ExecuteOptions {
   return {
-    ...(batchId === undefined ? {} : { batchId }),
+    ...(options.batchId === undefined ? {} : { batchId: options.batchId }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
+    ...(options.maxConcurrency === undefined ? {} : { concurrency: options.maxConcurrency }),
     ...(options.invoke === undefined ? {} : { invoke: options.invoke }),
-  };
-}
-
-function earlyError(id: string, index: number, name: string, message: string): Outcome {
-  return {
-    id,
-    index,
-    name,
-    status: "error",
-    error: { kind: "invalid_call", message },
-    startedAt: null,
-    durationMs: 0,
-    attempts: 0,
   };
 }
 

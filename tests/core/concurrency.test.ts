@@ -147,6 +147,105 @@ describe("concurrency limits", () => {
   });
 });
 
+describe("a batch's own concurrency", () => {
+  const calls = (n: number, ms = 10) =>
+    Array.from({ length: n }, (_, i) => ({ id: `c${i}`, name: "a", args: { ms } }));
+
+  it("caps that batch's calls, in order, while other batches use the rest", async () => {
+    const t = tracked(["a"]);
+    const executor = createExecutor({ tools: t.tools, concurrency: 8 });
+    const capped = executor.execute(calls(6), { concurrency: 2 });
+    const other = executor.execute(
+      Array.from({ length: 4 }, (_, i) => ({ id: `o${i}`, name: "a", args: { ms: 10 } })),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(executor.stats().running).toBe(6);
+    expect(t.started.filter((id) => id.startsWith("c"))).toEqual(["c0", "c1"]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(t.started.filter((id) => id.startsWith("c"))).toEqual(["c0", "c1", "c2", "c3"]);
+    await vi.advanceTimersByTimeAsync(100);
+    const report = await capped;
+    await other;
+    expect(report.counts.ok).toBe(6);
+    expect(report.outcomes.map((o) => o.id)).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
+  });
+
+  it("counts a call waiting out a retry's backoff, so no more than n are ever live", async () => {
+    let live = 0;
+    let peak = 0;
+    const failedOnce = new Set<string>();
+    const tool = defineTool({
+      name: "a",
+      description: "",
+      schema: z.object({ ms: z.number() }),
+      retry: { initialInterval: 50, jitter: false, maxAttempts: 2 },
+      run: async ({ ms }, { callId }) => {
+        if (!failedOnce.has(callId)) {
+          failedOnce.add(callId);
+          live++;
+          peak = Math.max(peak, live);
+          throw new Error("once");
+        }
+        await sleep(ms);
+        live--;
+      },
+    });
+    const executor = createExecutor({ tools: [tool], concurrency: 10 });
+    const batch = executor.execute(calls(5), { concurrency: 2 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await batch).counts.ok).toBe(5);
+    expect(peak).toBe(2);
+  });
+
+  it("goes on admitting when a call fails an asynchronous schema", async () => {
+    const started: string[] = [];
+    const asyncSchema = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: async (value: unknown) => {
+          await Promise.resolve();
+          const v = value as { ok?: unknown };
+          return v.ok === true ? { value } : { issues: [{ message: "not ok" }] };
+        },
+      },
+    };
+    const tool = defineTool({
+      name: "a",
+      description: "",
+      schema: asyncSchema as never,
+      run: async (_args, { callId }) => {
+        started.push(callId);
+        await sleep(5);
+      },
+    });
+    const executor = createExecutor({ tools: [tool] });
+    const batch = executor.execute(
+      [
+        { id: "bad1", name: "a", args: {} },
+        { id: "bad2", name: "a", args: {} },
+        { id: "good", name: "a", args: { ok: true } },
+      ],
+      { concurrency: 1 },
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    const report = await batch;
+    expect(report.errors["bad1"]?.kind).toBe("invalid_args");
+    expect(report.errors["bad2"]?.kind).toBe("invalid_args");
+    expect(started).toEqual(["good"]);
+  });
+
+  it("is checked like the executor's: a whole number ≥ 1 or Infinity", () => {
+    const t = tracked(["a"]);
+    const executor = createExecutor({ tools: t.tools });
+    expect(() => executor.execute(calls(1), { concurrency: 0 })).toThrow(
+      "Expected concurrency to be a whole number ≥ 1 or Infinity, got 0",
+    );
+    expect(() => executor.execute(calls(1), { concurrency: 1.5 })).toThrow(TypeError);
+    expect(() => executor.execute(calls(1), { concurrency: Infinity })).not.toThrow();
+  });
+});
+
 describe("stats and onIdle", () => {
   it("counts queued, running and finished calls, overall and per tool, and resolves onIdle", async () => {
     const t = tracked(["a", "b"]);
