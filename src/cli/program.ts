@@ -13,16 +13,13 @@ export function parseCount(value: string): number {
   return n;
 }
 
-/** The longest a Node.js timer can wait (ms, about 24.8 days): longer ones fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** Parses a duration in milliseconds: a number > 0 and at most {@link MAX_TIMER_MS}, or `Infinity`. */
+/** Parses a duration in milliseconds: a finite number > 0, or `Infinity`. */
 export function parseMs(value: string): number {
   if (/^inf(inity)?$/i.test(value)) return Number.POSITIVE_INFINITY;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > MAX_TIMER_MS) {
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
     throw new InvalidArgumentError(
-      `Expected milliseconds (a number > 0 and at most ${MAX_TIMER_MS}, about 24.8 days), or "Infinity", got "${value}".`,
+      `Expected milliseconds (a number > 0), or "Infinity", got "${value}".`,
     );
   }
   return n;

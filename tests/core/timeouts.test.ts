@@ -255,3 +255,44 @@ describe("timers are released on every path", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe("timeouts longer than a Node.js timer takes (2^31-1 ms, about 24.8 days)", () => {
+  const days = (n: number) => n * 24 * 60 * 60 * 1_000;
+  /** Never settles, whatever its signal does (a long sleep would hit the same timer limit). */
+  const endless = defineTool({
+    name: "endless",
+    description: "",
+    schema: z.object({}),
+    run: () => new Promise<never>(() => {}),
+  });
+
+  it("a 30-day timeout and deadline do not fire at once, and still fire when due", async () => {
+    const executor = createExecutor({
+      tools: [stubborn, endless],
+      timeoutMs: days(30),
+      retry: false,
+    });
+    const quick = executor.execute([{ id: "q", name: "stubborn", args: { ms: 50 } }], {
+      deadlineMs: days(40),
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await quick).results).toEqual({ q: "late" });
+
+    const slow = executor.execute([{ id: "s", name: "endless", args: {} }]);
+    await vi.advanceTimersByTimeAsync(days(29));
+    expect(executor.stats().running).toBe(1);
+    await vi.advanceTimersByTimeAsync(days(2));
+    expect((await slow).errors["s"]?.kind).toBe("timeout");
+  });
+
+  it("a 30-day deadline ends the batch when due, not before", async () => {
+    const executor = createExecutor({ tools: [endless], timeoutMs: Infinity, retry: false });
+    const batch = executor.execute([{ id: "s", name: "endless", args: {} }], {
+      deadlineMs: days(30),
+    });
+    await vi.advanceTimersByTimeAsync(days(29));
+    expect(executor.stats().running).toBe(1);
+    await vi.advanceTimersByTimeAsync(days(2));
+    expect((await batch).errors["s"]?.kind).toBe("deadline");
+  });
+});
