@@ -7,6 +7,7 @@ import type { runTutorialGraph as RunTutorialGraph } from "../langgraph/demo-gra
 import { describeValue } from "./format.js";
 import { tutorialSeconds } from "./timeline.js";
 import { tutorialCalls } from "./tutorial-tools.js";
+import { importPeer } from "./import-peer.js";
 
 /** Kinds that describe the run, not the call: a journal does not keep them. */
 const TRANSIENT = new Set(["cancelled", "deadline", "rejected"]);
@@ -23,10 +24,14 @@ export async function runDurableSection(
   runTutorialGraph: typeof RunTutorialGraph,
   stopAfter = 2,
 ): Promise<void> {
-  const [{ SqliteSaver }, { SqliteJournal }] = await Promise.all([
-    import("@langchain/langgraph-checkpoint-sqlite"),
-    import("../journal/sqlite-journal.js"),
-  ]);
+  const [{ SqliteSaver }, { SqliteJournal }] = await importPeer(
+    () =>
+      Promise.all([
+        import("@langchain/langgraph-checkpoint-sqlite"),
+        import("../journal/sqlite-journal.js"),
+      ]),
+    "volley demo --durable",
+  );
   const dir = await mkdtemp(join(tmpdir(), "volley-demo-"));
   // Ctrl-C ends the demo with process.exit(), past the finally below: remove the files then too.
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defineTool, type AnyTool, type ToolContext } from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
+import { importPeer } from "./import-peer.js";
 
 /** Options of {@link loadTools}. */
 export interface LoadToolsOptions {
@@ -54,7 +55,10 @@ export async function loadTools(path: string, options: LoadToolsOptions = {}): P
   try {
     const tools = await loadToolsModule(file);
     if (options.isolation !== "worker") return tools;
-    const { threadTools } = await import("../threads/thread-tools.js");
+    const { threadTools } = await importPeer(
+      () => import("../threads/thread-tools.js"),
+      "--isolation worker",
+    );
     const threads = options.threads ?? availableParallelism();
     // Calls beyond the pool's threads wait in Volley's queue, where no timeout runs, rather than
     // in the pool's, where their timeouts would run out before they start.

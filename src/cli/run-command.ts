@@ -17,6 +17,7 @@ import { loadCalls } from "./load-calls.js";
 import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
+import { importPeer } from "./import-peer.js";
 
 /** Exit codes of `volley run`. */
 export const EXIT = Object.freeze({
@@ -113,7 +114,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     options.isolation === "worker"
       ? {
           // Threads load the module as they start, not at their first call.
-          worker: (await import("../threads/thread-backend.js")).threadBackend({
+          worker: (
+            await importPeer(() => import("../threads/thread-backend.js"), "--isolation worker")
+          ).threadBackend({
             threads,
             preload: [toolsModulePath(options.tools, io.cwd)],
           }),
