@@ -106,7 +106,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#toolList = options.tools;
     this.#concurrency = concurrency;
     this.#clock = options.clock ?? systemClock;
-    this.#events = new EventHub(options.onListenerError ?? warnListenerError);
+    this.#events = new EventHub(options.onListenerError ?? listenerErrorWarner());
     // Where the scheduler and admission hand outcomes back, and ask for more of a batch's calls.
     const owner: SchedulerOwner & AdmissionOwner = {
       deliver: (run, outcome) => this.#deliver(run, outcome),
@@ -385,11 +385,26 @@ function warn(message: string, error: unknown): void {
   });
 }
 
-function warnListenerError(error: unknown, event: ExecutorEventName): void {
-  process.emitWarning(
-    `A "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`,
-    {
-      code: "VOLLEY_LISTENER",
-    },
-  );
+/**
+ * The default `onListenerError`: a process warning, once per event and message for each
+ * executor, so that a listener that throws on every call of a big batch does not flood stderr.
+ */
+function listenerErrorWarner(): (error: unknown, event: ExecutorEventName) => void {
+  const told = new Set<string>();
+  return (error, event) => {
+    const message = `A "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`;
+    if (told.has(message)) return;
+    // A listener whose message differs every time (it carries an id) still stops at a bound.
+    if (told.size === 100) {
+      told.add(message);
+      process.emitWarning(
+        "Listeners threw 100 different errors; this executor reports no more of them (pass onListenerError to see all)",
+        { code: "VOLLEY_LISTENER" },
+      );
+      return;
+    }
+    if (told.size > 100) return;
+    told.add(message);
+    process.emitWarning(`${message} (reported once)`, { code: "VOLLEY_LISTENER" });
+  };
 }

@@ -65,7 +65,7 @@ export interface ExecutorOptions<
   readonly clock?: Clock;
   /**
    * Told when an event listener throws (the call is never affected).
-   * @default emits a process warning
+   * @default a process warning, once per event and message (at most 100 of them)
    */
   readonly onListenerError?: (error: unknown, event: ExecutorEventName) => void;
 }

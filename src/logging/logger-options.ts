@@ -15,8 +15,9 @@ export interface LoggerOptions {
   /**
    * Keys whose values are replaced by `"[Redacted]"`, at any depth of args, results and error
    * data: a RegExp tested against each key, or a list of substrings matched case-insensitively.
-   * @default DEFAULT_REDACT_PATTERN (apiKey, api_key, token, password, authorization, secret)
-   * @example redact: /apiKey|token|password|authorization|secret|cookie/i
+   * @default DEFAULT_REDACT_PATTERN (apiKey, accessKey, privateKey, token, password, passwd,
+   * authorization, secret, cookie, credential, sessionId; `-` and `_` spellings too)
+   * @example redact: /apiKey|token|password|ssn/i
    * @example redact: ["apiKey", "token", "ssn"]
    */
   readonly redact?: RegExp | readonly string[];

@@ -1,5 +1,9 @@
-/** The default key pattern of redaction. */
-export const DEFAULT_REDACT_PATTERN: RegExp = /api[-_]?key|token|password|authorization|secret/i;
+/**
+ * The default key pattern of redaction: the names secrets go by in args, headers and results.
+ * Not a bare `auth`, which would hide an `author` too.
+ */
+export const DEFAULT_REDACT_PATTERN: RegExp =
+  /api[-_]?key|access[-_]?key|private[-_]?key|token|passw(?:or)?d|authorization|secret|cookie|credential|session[-_]?id/i;
 
 /** What replaces a redacted value. */
 export const REDACTED = "[Redacted]";

@@ -5,6 +5,7 @@ import { isCliInputError } from "../../src/cli/cli-input-error.js";
 
 // Through a variable, so that neither TypeScript nor vite resolves the name ahead of time.
 const absent = "@volley-test/no-such-package/sub";
+const absentFile = "./no-such-file.js";
 
 describe("importPeer: a missing optional peer dependency is bad input that says what to install", () => {
   it("names the package (scope included, subpath dropped) for a failed import()", async () => {
@@ -31,10 +32,9 @@ describe("importPeer: a missing optional peer dependency is bad input that says 
   it("passes on every other failure as it is, a missing file of our own included", async () => {
     const boom = new Error("boom");
     await expect(importPeer(() => Promise.reject(boom), "x")).rejects.toBe(boom);
-    const ownFile = await importPeer(
-      () => import(/* @vite-ignore */ "./no-such-file.js"),
-      "x",
-    ).catch((e: unknown) => e);
+    const ownFile = await importPeer(() => import(/* @vite-ignore */ absentFile), "x").catch(
+      (e: unknown) => e,
+    );
     expect(isCliInputError(ownFile)).toBe(false);
     expect(await importPeer(() => Promise.resolve(42), "x")).toBe(42);
   });

@@ -94,6 +94,39 @@ describe("events", () => {
     expect(reported).toEqual([["call:started", "listener bug"]]);
   });
 
+  it("by default warns once per event and message, not once per call", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => {
+      if ((w as { code?: string }).code === "VOLLEY_LISTENER") warnings.push(w.message);
+    };
+    process.on("warning", onWarning);
+    try {
+      const executor = createExecutor({ tools: [waitTool] });
+      executor.on("call:started", () => {
+        throw new Error("listener bug");
+      });
+      executor.on("call:finished", (e) => {
+        throw new Error(`bad ${e.callId}`);
+      });
+      const calls = Array.from({ length: 150 }, (_, i) => ({
+        id: `c${i}`,
+        name: "wait",
+        args: { ms: 1 },
+      }));
+      const report = await executor.execute(calls);
+      expect(report.counts.ok).toBe(150);
+      // Warnings are emitted on the next tick.
+      await new Promise((done) => setImmediate(done));
+      expect(warnings.filter((m) => m.includes("listener bug"))).toEqual([
+        'A "call:started" listener threw: listener bug (reported once)',
+      ]);
+      expect(warnings.length).toBe(101);
+      expect(warnings.at(-1)).toMatch(/100 different errors/);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("on() returns a function that unsubscribes, even from inside a listener", async () => {
     const executor = createExecutor({ tools: [waitTool] });
     const calls = vi.fn();

@@ -222,7 +222,20 @@ describe("attachLogger", () => {
     expect(() => attachLogger(executor, logger, { maxStringLength: 0 })).toThrow(/maxStringLength/);
     expect(() => attachLogger(executor, logger, { redact: "token" as never })).toThrow(/redact/);
     expect(() => attachLogger(executor, logger, { args: "yes" as never })).toThrow(/args/);
-    expect(DEFAULT_REDACT_PATTERN.test("X-Api-Key")).toBe(true);
+    for (const key of [
+      "X-Api-Key",
+      "Cookie",
+      "set-cookie",
+      "credentials",
+      "AWS_ACCESS_KEY_ID",
+      "private_key",
+      "passwd",
+      "session_id",
+      "refresh_token",
+    ])
+      expect(DEFAULT_REDACT_PATTERN.test(key), key).toBe(true);
+    for (const key of ["author", "query", "url", "user"])
+      expect(DEFAULT_REDACT_PATTERN.test(key), key).toBe(false);
   });
 });
 
