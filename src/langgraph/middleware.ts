@@ -90,9 +90,10 @@ export function volleyMiddleware(
             bubbled = error;
             throw new InterruptedCallError(id);
           }
-          const failure = withInputErrors(error);
-          thrown.note(id, ctx.attempt, failure);
-          throw failure;
+          // The error handlers and a rethrow get what the tool threw (createAgent recovers only
+          // from its own ToolInvocationError); the executor gets it classified.
+          thrown.note(id, ctx.attempt, error);
+          throw withInputErrors(error);
         }
       },
     });

@@ -169,9 +169,10 @@ export class VolleyToolNode extends ToolNode {
           bubbled.set(attempt.id, error);
           throw new InterruptedCallError(attempt.id);
         }
-        const failure = withInputErrors(error);
-        thrown.note(attempt.id, ctx.attempt, failure);
-        throw failure;
+        // The error handlers and a rethrow get what the tool threw, as under ToolNode; the
+        // executor gets it classified.
+        thrown.note(attempt.id, ctx.attempt, error);
+        throw withInputErrors(error);
       });
     };
     const limits = runLimits(config);

@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { tool } from "@langchain/core/tools";
+import { tool, ToolInputParsingException } from "@langchain/core/tools";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -161,6 +161,40 @@ describe("the error a failure handler gets is the one that ended the call", () =
       expect(answer?.status).toBe("error");
       expect(String(answer?.content)).toMatch(/^invalid_args|ToolInputParsingException/);
       expect(String(answer?.content)).not.toMatch(/\n\s+at /);
+    });
+
+    it("handleToolErrors: false rethrows what LangChain threw, so its own recovery applies", async () => {
+      const node = new VolleyToolNode(createExecutor({ tools: [jsonSchemaTool()] }), {
+        handleToolErrors: false,
+      });
+      const thrown: unknown = await node
+        .invoke({
+          messages: [
+            new AIMessage({
+              id: "ai",
+              content: "",
+              tool_calls: [{ id: "c1", name: "js", args: { q: 1 }, type: "tool_call" }],
+            }),
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(ToolInputParsingException);
+
+      // createAgent turns its own ToolInvocationError into an error answer: the run goes on.
+      const js = jsonSchemaTool();
+      const agent = createAgent({
+        model: new ScriptedChatModel([
+          { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
+          { text: "ok" },
+        ]),
+        tools: [js],
+        middleware: [
+          volleyMiddleware(createExecutor({ tools: [js] }), { handleToolErrors: false }),
+        ],
+      });
+      const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+      const answer = out.messages.find((m) => ToolMessage.isInstance(m));
+      expect(answer?.status).toBe("error");
     });
 
     // LangChain's ToolInputParsingException sets no `name`: the core knows it by its class.
