@@ -18,8 +18,8 @@ import type { ToolEntry } from "./tool-entry.js";
 
 /** Where admission sends the outcomes of the calls it ends or replays: the executor. */
 export interface AdmissionOwner {
-  /** Journals and publishes an outcome. */
-  deliver(run: BatchRun, outcome: Outcome): void;
+  /** Journals (unless `journal` is false) and publishes an outcome. */
+  deliver(run: BatchRun, outcome: Outcome, journal?: boolean): void;
   /** Publishes an outcome the journal already holds. */
   publish(run: BatchRun, outcome: Outcome): void;
 }
@@ -263,7 +263,7 @@ export class Admission {
     message: string,
     data?: Record<string, unknown>,
   ): void {
-    this.#owner.deliver(run, {
+    const outcome: Outcome = {
       id,
       index,
       name,
@@ -272,7 +272,10 @@ export class Admission {
       startedAt: null,
       durationMs: 0,
       attempts: 0,
-    });
+    };
+    // A malformed call's id is a placeholder or belongs to another call of the batch (a repeat):
+    // journaled under it, its error would stand for that call on a resume.
+    this.#owner.deliver(run, outcome, kind !== "invalid_call");
   }
 }
 

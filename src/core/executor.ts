@@ -109,7 +109,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#events = new EventHub(options.onListenerError ?? listenerErrorWarner());
     // Where the scheduler and admission hand outcomes back, and ask for more of a batch's calls.
     const owner: SchedulerOwner & AdmissionOwner = {
-      deliver: (run, outcome) => this.#deliver(run, outcome),
+      deliver: (run: BatchRun, outcome: Outcome, journal?: boolean) =>
+        this.#deliver(run, outcome, journal),
       publish: (run, outcome) => this.#publish(run, outcome),
       admit: (run) => this.#admission.admit(run),
     };
@@ -280,12 +281,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   // ─── outcomes and the end of batches ──────────────────────────────────────
 
-  /** Journals the outcome (when there is a journal), then publishes it. */
-  #deliver(run: BatchRun, outcome: Outcome): void {
+  /** Journals the outcome (when there is a journal and `record`), then publishes it. */
+  #deliver(run: BatchRun, outcome: Outcome, record = true): void {
     this.#finished++;
     if (outcome.status === "ok") this.#ok++;
     else this.#failed++;
-    const journal = this.#journal;
+    const journal = record ? this.#journal : undefined;
     if (journal === undefined) {
       this.#publish(run, outcome);
       return;

@@ -26,6 +26,26 @@ function counted() {
 const calls = ["a", "b", "c"].map((id) => ({ id, name: "work", args: {} }));
 
 describe("journal", () => {
+  it("never journals a malformed or repeated call's error under an id that is not its own", async () => {
+    const journal = new MemoryJournal();
+    const { tool, runs } = counted();
+    const executor = createExecutor({ tools: [tool], journal });
+    const batch = [
+      { id: "a", name: "work", args: {} },
+      { id: "a", name: "work", args: {} },
+      { name: "work", args: {} },
+    ];
+    const first = await executor.execute(batch, { batchId: "rep" });
+    expect(first.results["a"]).toBe("done a");
+    expect(first.outcomes[1]!.status === "error" && first.outcomes[1]!.error.kind).toBe(
+      "invalid_call",
+    );
+    expect(journal.load("rep").map((o) => o.id)).toEqual(["a"]);
+    const resumed = await executor.execute(batch, { batchId: "rep" });
+    expect(resumed.outcomes[0]).toMatchObject({ status: "ok", value: "done a", replayed: true });
+    expect(runs.get("a")).toBe(1);
+  });
+
   it("a resumed batch replays journaled outcomes and runs only the rest", async () => {
     const journal = new MemoryJournal();
     journal.record("batch-1", {
