@@ -426,6 +426,8 @@ export class BatchingFeatures implements SchedulingHooks {
   }
 
   #placeFallback(call: CallState, check: ArgsCheck): void {
+    // The batch ended (cancel, deadline) during an asynchronous check and withdrew the call.
+    if (call.phase === CallPhase.Done) return;
     const run = call.batch as BatchRun;
     if (run.endReason !== undefined) {
       this.#host.finishError(call, {

@@ -38,6 +38,45 @@ describe("recovery strategies", () => {
     expect(outcome.attempts).toBe(3);
   });
 
+  it("a batch cancelled while a fallback's async schema checks ends each call once", async () => {
+    const slowSchema = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: async (value: unknown) => {
+          await new Promise((done) => setTimeout(done, 20));
+          return { value };
+        },
+      },
+    };
+    const executor = createExecutor({
+      tools: [
+        defineTool({
+          name: "primary",
+          description: "",
+          schema: slowSchema,
+          onError: { fallback: "backup" },
+          retry: false,
+          run: () => {
+            throw new Error("primary failed");
+          },
+        }),
+        defineTool({ name: "backup", description: "", schema: slowSchema, run: () => "b" }),
+      ],
+    });
+    const finished: string[] = [];
+    executor.on("call:finished", (e) => finished.push(e.callId));
+    const batch = executor.execute(["c1", "c2"].map((id) => ({ id, name: "primary", args: {} })));
+    // Past the primary's check and failure, inside the fallback's check.
+    await vi.advanceTimersByTimeAsync(25);
+    batch.cancel("stop");
+    await vi.advanceTimersByTimeAsync(100);
+    const report = await batch;
+    expect(report.counts).toMatchObject({ error: 2 });
+    expect(finished.sort()).toEqual(["c1", "c2"]);
+    expect(executor.stats().finished).toBe(2);
+  });
+
   it("a successful fallback ends ok with recoveredBy and the first error in recoveredFrom", async () => {
     const flaky = defineTool({
       name: "flaky",
