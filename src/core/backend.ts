@@ -9,9 +9,9 @@ export interface AttemptRequest {
   /** The URL of the tools module that exports the tool, when known. */
   readonly module: string | undefined;
   /**
-   * The arguments as the call gave them, already checked against the tool's schema here: the
-   * backend parses them again on its side, because what a schema's transform makes (a class
-   * instance) would not survive the crossing.
+   * The arguments, checked against the tool's schema here: parsed (defaults filled in, coercions
+   * and transforms applied), or as the call gave them when the backend says it
+   * {@link Backend.parsesArgs | parses them itself}.
    */
   readonly args: unknown;
   readonly callId: string;
@@ -28,6 +28,13 @@ export interface AttemptRequest {
 export interface Backend {
   /** A short name for messages and stats (`"threads"`, `"bullmq"`). */
   readonly name: string;
+  /**
+   * True when the backend parses each attempt's arguments with the tool's schema on its side (as
+   * `threadBackend()` does): Volley then sends them as the call gave them, since what a schema's
+   * transform makes (a class instance) may not survive the crossing.
+   * @default false: Volley sends the parsed arguments
+   */
+  readonly parsesArgs?: boolean;
   /**
    * Runs one attempt. Resolves with the tool's result; rejects with the tool's error, or with a
    * `WorkerCrashedError` when the worker died. When `signal` aborts, the backend stops the attempt

@@ -103,9 +103,12 @@ export class ToolEntry implements LatencyEstimate {
         `Tool "${tool.name}" has isolation "${isolation}", but the executor has no backend for it: pass backends: { ${JSON.stringify(isolation)}: … } to createExecutor (threadBackend() from "volley/threads" for "worker")`,
       );
     }
-    // A tool in another thread or process gets its arguments as given and parses them there:
-    // parsed values (a class instance from a transform) would not survive the crossing.
-    this.parsesOwnArgs = remote !== undefined || (!isVolleyTool(tool) && isLangChainTool(tool));
+    // A backend that parses on its side gets the arguments as given: parsed values (a class
+    // instance from a transform) would not survive the crossing.
+    this.parsesOwnArgs =
+      remote !== undefined
+        ? remote.parsesArgs === true
+        : !isVolleyTool(tool) && isLangChainTool(tool);
     if (remote !== undefined) {
       const name = tool.name;
       const module = isVolleyTool(tool) ? tool.module : undefined;

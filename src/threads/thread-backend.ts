@@ -81,6 +81,8 @@ interface Pool {
  */
 export class ThreadBackend implements Backend {
   readonly name = "threads";
+  /** Each thread parses its attempt's arguments with the tool's schema (see `worker.ts`). */
+  readonly parsesArgs = true;
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
   /** The `preload` option (URLs): every pool's threads load these as they start. */

@@ -19,6 +19,29 @@ const remote = defineTool({
 });
 
 describe("the Backend seam", () => {
+  it("sends parsed arguments, or the call's own when the backend parses them itself", async () => {
+    const coercing = defineTool({
+      name: "coercing",
+      description: "",
+      schema: z.object({ n: z.coerce.number().default(5) }),
+      isolation: "elsewhere",
+      run: () => "never runs inline",
+    });
+    for (const parsesArgs of [undefined, true]) {
+      const seen: unknown[] = [];
+      const backend: Backend = {
+        name: "test",
+        ...(parsesArgs === undefined ? {} : { parsesArgs }),
+        run: async (request) => void seen.push(request.args),
+      };
+      await createExecutor({ tools: [coercing], backends: { elsewhere: backend } }).execute([
+        { id: "a", name: "coercing", args: {} },
+        { id: "b", name: "coercing", args: { n: "7" } },
+      ]);
+      expect(seen).toEqual(parsesArgs ? [{}, { n: "7" }] : [{ n: 5 }, { n: 7 }]);
+    }
+  });
+
   it("routes a tool's attempts to its backend as plain data, with the signal", async () => {
     const requests: AttemptRequest[] = [];
     const backend: Backend = {
