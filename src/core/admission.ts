@@ -193,6 +193,7 @@ export class Admission {
     if (check.success) {
       // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
       if (!call.tool.parsesOwnArgs) call.args = check.data;
+      else if (call.tool.dedupe !== null) (call.x ??= {}).parsedArgs = check.data;
       this.#accept(call);
       return;
     }

@@ -186,7 +186,7 @@ export class BatchingFeatures implements SchedulingHooks {
   /** An idempotent tool's call: answered from the cache, joins an identical call, or leads. */
   #dedupeOrEnqueue(call: CallState): void {
     const table = call.tool.dedupe!;
-    const key = canonicalKey(call.args);
+    const key = canonicalKey(call.x?.parsedArgs ?? call.args);
     if (key === undefined) {
       this.#host.enqueue(call);
       return;

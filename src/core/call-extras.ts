@@ -24,6 +24,11 @@ export interface CallExtras {
   ticket?: SequenceTicket<CallState> | undefined;
   /** Set while a call of an idempotent tool waits for its groups: dedupe it once it holds them. */
   dedupeWhenReady?: boolean | undefined;
+  /**
+   * The parsed arguments of an idempotent tool's call whose tool parses its own (it gets them as
+   * given): identical calls are found by these, as for any other tool.
+   */
+  parsedArgs?: unknown;
   /** The dedupe key, while this call leads identical calls in flight. */
   dedupeKey?: string | undefined;
   /** The table the key is in. */

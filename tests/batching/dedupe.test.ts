@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { canonicalKey, createExecutor } from "../../src/index.js";
+import { z } from "zod";
+import { canonicalKey, createExecutor, defineTool, type Backend } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("dedupe of idempotent tools", () => {
@@ -29,6 +30,42 @@ describe("dedupe of idempotent tools", () => {
     expect(ra.outcomes[1]).toMatchObject({ id: "a2", index: 1, status: "ok", deduped: true });
     expect(rb.outcomes[0]).toMatchObject({ id: "b1", index: 0, value: "x", deduped: true });
     expect(executor.stats().tools["fetch"]).toMatchObject({ finished: 4, ok: 4 });
+  });
+
+  it("finds identical calls by their parsed arguments, also when a backend gets them as given", async () => {
+    for (const parsesArgs of [false, true]) {
+      let runs = 0;
+      const backend: Backend = {
+        name: "test",
+        parsesArgs,
+        run: async (request) => {
+          runs++;
+          await new Promise((done) => setTimeout(done, 10));
+          return request.args;
+        },
+      };
+      const executor = createExecutor({
+        tools: [
+          defineTool({
+            name: "search",
+            description: "",
+            schema: z.object({ q: z.string(), limit: z.number().default(10) }),
+            isolation: "elsewhere",
+            idempotent: true,
+            run: () => "never inline",
+          }),
+        ],
+        backends: { elsewhere: backend },
+      });
+      const batch = executor.execute([
+        { id: "a", name: "search", args: { q: "x" } },
+        { id: "b", name: "search", args: { q: "x", limit: 10 } },
+      ]);
+      await vi.advanceTimersByTimeAsync(20);
+      const report = await batch;
+      expect(runs, `parsesArgs ${parsesArgs}`).toBe(1);
+      expect(report.outcomes[1]).toMatchObject({ status: "ok", deduped: true });
+    }
   });
 
   it("shares failures too, but a later identical call runs again", async () => {
