@@ -160,6 +160,7 @@ export class PostgresJournal implements Journal {
   /** The outcomes recorded for `batchId` (including those still waiting for their commit). */
   async load(batchId: string): Promise<Outcome[]> {
     checkBatchId(batchId);
+    checkText(batchId);
     this.#checkOpen();
     await this.setup();
     // Fetched as text, so the journal's own decoder reads it the same way in every driver setup.
@@ -179,13 +180,14 @@ export class PostgresJournal implements Journal {
   record(batchId: string, outcome: Outcome): Promise<void> {
     checkBatchId(batchId);
     this.#checkOpen();
-    // Postgres text cannot hold a NUL: such an id would fail the whole group's statement, so it
-    // fails its own call here instead (the outcome's JSON escapes NULs and is fine).
-    const which = batchId.includes("\0") ? "batch id" : outcome.id.includes("\0") ? "call id" : "";
-    if (which !== "") {
+    // An id Postgres text cannot hold would fail the whole group's statement, or (half a
+    // surrogate pair, sent as U+FFFD) share its key with another id: it fails its own call here
+    // instead (the outcome's JSON escapes both and is fine).
+    const problem = textProblem(batchId, "batch id") ?? textProblem(outcome.id, "call id");
+    if (problem !== undefined) {
       return Promise.reject(
         new TypeError(
-          `Cannot journal call ${JSON.stringify(outcome.id)} of batch ${JSON.stringify(batchId)}: its ${which} contains a NUL character, which Postgres text cannot hold`,
+          `Cannot journal call ${JSON.stringify(outcome.id)} of batch ${JSON.stringify(batchId)}: ${problem}`,
         ),
       );
     }
@@ -195,6 +197,7 @@ export class PostgresJournal implements Journal {
   /** Forgets a batch. Outcomes of that batch still waiting for a commit are committed first. */
   async delete(batchId: string): Promise<void> {
     checkBatchId(batchId);
+    checkText(batchId);
     this.#checkOpen();
     await this.#committer.flush();
     await this.setup();
@@ -230,4 +233,22 @@ export class PostgresJournal implements Journal {
   #checkOpen(): void {
     if (this.#closed) throw new Error("The PostgresJournal is closed");
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why Postgres text cannot keep `value` as it is, if it cannot. */
+function textProblem(value: string, what: string): string | undefined {
+  if (value.includes("\0"))
+    return `its ${what} contains a NUL character, which Postgres text cannot hold`;
+  if (LONE_SURROGATE.test(value)) {
+    return `its ${what} contains half a surrogate pair, which Postgres text would turn into U+FFFD (and so into another id)`;
+  }
+  return undefined;
+}
+
+/** Refuses a batch id that Postgres text cannot keep as it is. */
+function checkText(batchId: string): void {
+  const problem = textProblem(batchId, "batch id");
+  if (problem !== undefined) throw new TypeError(`Batch ${JSON.stringify(batchId)}: ${problem}`);
 }

@@ -128,29 +128,35 @@ export class SqliteJournal implements Journal {
     }
     const db = this.database;
     this.table = table;
-    db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
-    db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-    db.exec(
-      `CREATE TABLE IF NOT EXISTS "${table}" (
-        batch_id TEXT NOT NULL,
-        call_id TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        recorded_at INTEGER NOT NULL,
-        PRIMARY KEY (batch_id, call_id)
-      )`,
-    );
-    // The first outcome recorded for a call wins, as in MemoryJournal: a resumed batch replays it.
-    const insert = db.prepare<[string, string, string, number]>(
-      `INSERT OR IGNORE INTO "${table}" (batch_id, call_id, outcome, recorded_at) VALUES (?, ?, ?, ?)`,
-    );
-    const writeGroup = db.transaction((rows: readonly PendingRow[]) => {
-      const now = Date.now();
-      for (const row of rows) insert.run(row.batchId, row.callId, row.text, now);
-    });
-    this.#select = db.prepare(`SELECT outcome FROM "${table}" WHERE batch_id = ? ORDER BY rowid`);
-    this.#remove = db.prepare(`DELETE FROM "${table}" WHERE batch_id = ?`);
-    this.#committer = new GroupCommitter((rows) => writeGroup(rows), maxBatchSize);
+    try {
+      db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS "${table}" (
+          batch_id TEXT NOT NULL,
+          call_id TEXT NOT NULL,
+          outcome TEXT NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          PRIMARY KEY (batch_id, call_id)
+        )`,
+      );
+      // The first outcome recorded for a call wins, as in MemoryJournal: a resumed batch replays it.
+      const insert = db.prepare<[string, string, string, number]>(
+        `INSERT OR IGNORE INTO "${table}" (batch_id, call_id, outcome, recorded_at) VALUES (?, ?, ?, ?)`,
+      );
+      const writeGroup = db.transaction((rows: readonly PendingRow[]) => {
+        const now = Date.now();
+        for (const row of rows) insert.run(row.batchId, row.callId, row.text, now);
+      });
+      this.#select = db.prepare(`SELECT outcome FROM "${table}" WHERE batch_id = ? ORDER BY rowid`);
+      this.#remove = db.prepare(`DELETE FROM "${table}" WHERE batch_id = ?`);
+      this.#committer = new GroupCommitter((rows) => writeGroup(rows), maxBatchSize);
+    } catch (error) {
+      // Not a SQLite database, a locked or read-only file: let go of what this journal opened.
+      if (this.#ownsDatabase) db.close();
+      throw error;
+    }
   }
 
   /** The outcomes recorded for `batchId` (including those still waiting for their commit). */

@@ -151,6 +151,21 @@ describe.skipIf(missing !== undefined && process.env.CI !== "true")("PostgresJou
     expect((await journal.load("b2")).map((o) => o.id)).toEqual(["d"]);
   });
 
+  it("refuses ids with half a surrogate pair, which Postgres would merge with other ids", async () => {
+    const journal = new PostgresJournal({ pool, table: "lone_surrogates" });
+    const settled = await Promise.allSettled([
+      journal.record("s1", ok("x\ud800", "one")),
+      journal.record("s1", ok("x\ud801", "another")),
+      journal.record("s1", ok("pair\ud83d\ude00", "a whole pair is fine")),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected", "fulfilled"]);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(
+      /TypeError: .*its call id contains half a surrogate pair/,
+    );
+    await expect(journal.load("batch\ud800")).rejects.toThrow(TypeError);
+    expect((await journal.load("s1")).map((o) => o.id)).toEqual(["pair\ud83d\ude00"]);
+  });
+
   it("closes once when close() is called again before the first has finished", async () => {
     const journal = new PostgresJournal({
       connectionString: server.connectionString,

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -18,6 +19,20 @@ describe("SqliteJournal", () => {
     file = join(dir.path, "journal.db");
   });
   afterEach(() => dir.remove());
+
+  it("closes the file it opened when the file is not a SQLite database", () => {
+    writeFileSync(file, "not a database, but long enough to have a header to read ".repeat(20));
+    const openOnFile = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      }).length;
+    for (let i = 0; i < 3; i++) expect(() => new SqliteJournal(file)).toThrow(/not a database/);
+    expect(openOnFile()).toBe(0);
+  });
 
   it("round-trips ok and error outcomes and keeps the first outcome of a call", async () => {
     const journal = new SqliteJournal(file);
