@@ -77,8 +77,9 @@ function hashCalls(calls: readonly unknown[]): string {
 
 /**
  * Canonical JSON: sorted keys, `toJSON()` honoured (a Date hashes by its time). What JSON cannot
- * carry still hashes, rather than failing the node: a BigInt, a Map or a Set by its contents, a
- * cycle as a marker. Plain JSON hashes as it always has, so journaled batch ids stay valid.
+ * carry still hashes, rather than failing the node: a BigInt, a Map or a Set by its contents, and
+ * a cycle as the `"[Circular]"` that LangGraph's checkpoint serializer writes in its place, so
+ * the calls read back from a checkpoint on resume hash as they did before the crash.
  */
 function canonicalJson(value: unknown, path: object[] = []): string {
   if (typeof value === "bigint") return `{"$bigint":"${value.toString()}"}`;
@@ -86,7 +87,7 @@ function canonicalJson(value: unknown, path: object[] = []): string {
     const json = JSON.stringify(value);
     return json === undefined ? "null" : json;
   }
-  if (path.includes(value)) return `{"$cycle":${path.length - path.indexOf(value)}}`;
+  if (path.includes(value)) return '"[Circular]"';
   path.push(value);
   try {
     const toJSON = (value as { toJSON?: unknown }).toJSON;

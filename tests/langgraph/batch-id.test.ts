@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { describe, expect, it } from "vitest";
 import { graphBatchId } from "../../src/langgraph/index.js";
 
@@ -59,6 +60,24 @@ describe("graphBatchId", () => {
     expect(of({ day: new Date(0) })).toBe(of({ day: new Date(0) }));
     expect(of({ m: new Map([["a", 1]]) })).not.toBe(of({ m: new Map([["a", 2]]) }));
     expect(of({ s: new Set([1]) })).not.toBe(of({ s: new Set([2]) }));
+  });
+
+  it("keeps the id of calls read back from a checkpoint, cycles and Dates included", async () => {
+    const serde = new JsonPlusSerializer();
+    const config = { configurable: { thread_id: "t" } };
+    const loop: Record<string, unknown> = { q: "x" };
+    loop["self"] = loop;
+    for (const args of [
+      loop,
+      { d: new Date(0) },
+      { m: new Map([["k", 1]]) },
+      { s: new Set([1]) },
+    ]) {
+      const pending = [{ id: "a", name: "t", args }];
+      const [type, bytes] = await serde.dumpsTyped({ pending_tools: pending });
+      const back = (await serde.loadsTyped(type, bytes)) as { pending_tools: unknown[] };
+      expect(graphBatchId(config, back.pending_tools)).toBe(graphBatchId(config, pending));
+    }
   });
 
   it("gives the same calls in another order the same id: a journal replays by call id anyway", () => {
