@@ -80,10 +80,22 @@ export function isArgsSchema(schema: unknown): schema is ArgsSchema {
 /** Makes the validator for a schema, or `null` when there is nothing to check against. */
 export function makeValidator(schema: unknown): ArgsValidator | null {
   if (typeof schema !== "object" || schema === null) return null;
+  const standardValidator = makeStandardValidator(schema);
   if (typeof (schema as SafeParseSchema).safeParse === "function") {
     const zodLike = schema as SafeParseSchema;
+    // Set once the schema turned out to be asynchronous (an async refine or transform), which
+    // zod's synchronous safeParse refuses by throwing.
+    let asyncOnly = false;
     return (args) => {
-      const result = zodLike.safeParse(args);
+      if (asyncOnly) return standardValidator!(args);
+      let result: ReturnType<SafeParseSchema["safeParse"]>;
+      try {
+        result = zodLike.safeParse(args);
+      } catch (error) {
+        if (standardValidator === null || !isAsyncParseError(error)) throw error;
+        asyncOnly = true;
+        return standardValidator(args);
+      }
       // zod's own result has the success shape: hand it on rather than allocate another.
       if (result.success) return result;
       return {
@@ -92,6 +104,18 @@ export function makeValidator(schema: unknown): ArgsValidator | null {
       };
     };
   }
+  return standardValidator;
+}
+
+/** zod's refusal to run an asynchronous schema synchronously (zod 3 and 4). */
+function isAsyncParseError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.constructor.name === "$ZodAsyncError" || /parseAsync|promise/i.test(error.message))
+  );
+}
+
+function makeStandardValidator(schema: object): ArgsValidator | null {
   const standard = (schema as StandardSchemaLike)["~standard"];
   if (standard && typeof standard.validate === "function") {
     const fromResult = (result: StandardResult<unknown>): ArgsCheck =>

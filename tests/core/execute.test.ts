@@ -134,6 +134,28 @@ describe("execute: bad input becomes error outcomes, the rest run", () => {
     expect(report.results["a"]).toEqual({ n: 7, flag: true });
   });
 
+  it("runs a zod schema with an async refinement asynchronously, not as invalid_args", async () => {
+    const known = new Set(["alice"]);
+    const lookup = defineTool({
+      name: "lookup",
+      description: "",
+      schema: z.object({
+        user: z.string().refine(async (u) => known.has(u), { message: "unknown user" }),
+      }),
+      run: ({ user }) => `hi ${user}`,
+    });
+    const executor = createExecutor({ tools: [lookup] });
+    for (let round = 0; round < 2; round++) {
+      const report = await executor.execute([
+        { id: "a", name: "lookup", args: { user: "alice" } },
+        { id: "b", name: "lookup", args: { user: "bob" } },
+      ]);
+      expect(report.results["a"]).toBe("hi alice");
+      expect(report.errors["b"]).toMatchObject({ kind: "invalid_args" });
+      expect(report.errors["b"]!.message).toMatch(/user: unknown user/);
+    }
+  });
+
   it("handles an empty batch and iterables of calls", async () => {
     const executor = createExecutor({ tools: [echo] });
     const empty = await executor.execute([]);
