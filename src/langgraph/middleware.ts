@@ -7,6 +7,7 @@ import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
 import { isExecutor } from "./executor-source.js";
+import { abortReason } from "./run-config.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
 
@@ -100,7 +101,7 @@ export function volleyMiddleware(
     const outcome = (await batch).outcomes[0]!;
     if (bubbled !== undefined && outcome.status === "error") throw bubbled;
     if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) throw abortReason(signal);
     return answerFailure(handle, outcome, call, thrown.of(outcome));
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
