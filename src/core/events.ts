@@ -166,7 +166,11 @@ export class EventHub {
       try {
         listener(payload);
       } catch (error) {
-        this.#onError(error, event);
+        try {
+          this.#onError(error, event);
+        } catch {
+          // The reporter itself threw: a call must still never be hurt by what listens to it.
+        }
       }
     }
   }

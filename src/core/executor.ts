@@ -393,7 +393,7 @@ function warn(message: string, error: unknown): void {
 function listenerErrorWarner(): (error: unknown, event: ExecutorEventName) => void {
   const told = new Set<string>();
   return (error, event) => {
-    const message = `A "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `A "${event}" listener threw: ${errorText(error)}`;
     if (told.has(message)) return;
     // A listener whose message differs every time (it carries an id) still stops at a bound.
     if (told.size === 100) {
@@ -408,4 +408,14 @@ function listenerErrorWarner(): (error: unknown, event: ExecutorEventName) => vo
     told.add(message);
     process.emitWarning(`${message} (reported once)`, { code: "VOLLEY_LISTENER" });
   };
+}
+
+/** What a thrown value says, even one that cannot become a string (`Object.create(null)`). */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

@@ -94,6 +94,26 @@ describe("events", () => {
     expect(reported).toEqual([["call:started", "listener bug"]]);
   });
 
+  it("a listener that throws a value with no prototype, or a reporter that throws, hurts nothing", async () => {
+    const quiet = createExecutor({ tools: [waitTool] });
+    quiet.on("call:started", () => {
+      throw Object.create(null);
+    });
+    const loud = createExecutor({
+      tools: [waitTool],
+      onListenerError: () => {
+        throw new Error("the reporter is broken too");
+      },
+    });
+    loud.on("call:finished", () => {
+      throw new Error("listener bug");
+    });
+    for (const executor of [quiet, loud]) {
+      const report = await executor.execute([{ id: "a", name: "wait", args: { ms: 1 } }]);
+      expect(report.results["a"]).toBe(1);
+    }
+  });
+
   it("by default warns once per event and message, not once per call", async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => {
