@@ -139,6 +139,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
     );
   }
+  // The threads start and load the tools module before the batch, not inside its first calls'
+  // timeouts (which would kill a thread half-loaded, and its replacement would start cold again).
+  await backends?.worker.warm({ signal: io.signal });
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   const onInterrupt = (): void => {

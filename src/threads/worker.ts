@@ -7,10 +7,22 @@ import { isVolleyError } from "../core/errors/volley-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
-import type { WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+import type { WarmTask, WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 
 /** Each tool's argument check, made once per thread. */
 const validators = new WeakMap<AnyTool, ReturnType<typeof makeValidator>>();
+
+/** `Atomics.waitAsync` (Node 16+; TypeScript's lib has it from ES2024 on). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync.bind(Atomics);
 
 /** Tools modules this thread has loaded, by URL. */
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
@@ -46,8 +58,9 @@ setTimeout(() => {
   for (const url of setup?.preload ?? []) toolsOf(url).catch(() => {});
 }, 0);
 
-/** Runs one attempt in this thread. Never rejects: failures are answers. */
-export default async function runAttempt(task: WorkerTask): Promise<WorkerReply> {
+/** Runs one attempt in this thread (or a warm-up). Never rejects: failures are answers. */
+export default async function runAttempt(task: WorkerTask | WarmTask): Promise<WorkerReply> {
+  if ("warm" in task) return warm(task);
   let tool: AnyTool | undefined;
   try {
     const tools = await toolsOf(task.module);
@@ -80,6 +93,25 @@ export default async function runAttempt(task: WorkerTask): Promise<WorkerReply>
     });
   }
   return { ok: true, value };
+}
+
+/**
+ * Loads the modules (a module that fails is left to the first attempt that needs it, which
+ * reports why), then waits until every thread of the pool has taken its warm task.
+ */
+async function warm(task: WarmTask): Promise<WorkerReply> {
+  const { state, threads } = task;
+  Atomics.add(state, 0, 1);
+  Atomics.notify(state, 0);
+  await Promise.allSettled(task.warm.map((url) => toolsOf(url)));
+  for (;;) {
+    const arrived = Atomics.load(state, 0);
+    if (arrived >= threads || Atomics.load(state, 1) !== 0) break;
+    // Woken by each arrival and by the stop flag; the bound is a safety net, not a poll.
+    const wait = waitAsync(state, 0, arrived, 1_000);
+    if (wait.async) await wait.value;
+  }
+  return { ok: true, value: undefined };
 }
 
 async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {

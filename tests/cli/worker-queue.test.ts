@@ -64,4 +64,20 @@ describe("volley run --isolation worker with more calls than threads", () => {
     expect(outcomes.every((o) => o.status === "ok")).toBe(true);
     expect(maxOverlap(outcomes.filter((o) => o.id !== "lc"))).toBeLessThanOrEqual(threads);
   }, 90_000);
+
+  it("starts the threads and loads the tools module before the batch, not inside the first calls' timeouts", async () => {
+    const calls = Array.from({ length: 6 }, (_, i) => ({
+      id: `q${i}`,
+      name: "hash_a",
+      args: { ms: 10 },
+    }));
+    // A thread needs far longer than 300 ms to start and load the module under tsx.
+    const run = await runCli(
+      ["run", "--tools", MIXED, "--calls", "-", "--isolation", "worker", "--timeout", "300"],
+      { stdin: JSON.stringify(calls), killAfterMs: 60_000 },
+    );
+    expect(run.stdout).toContain("6 calls");
+    expect(run.stdout).toContain("6 ok, 0 failed");
+    expect(run.code).toBe(0);
+  }, 90_000);
 });
