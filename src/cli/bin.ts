@@ -48,17 +48,33 @@ const report = {
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
 });
+// Nor is one of standard error (`2> >(head -1)`): the report still goes to standard output, and
+// progress stops rather than write into a closed pipe.
+let stderrGone = false;
+process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  stderrGone = true;
+});
+const errors = {
+  write: (chunk: string) => stderrGone || process.stderr.write(chunk),
+  get isTTY() {
+    return process.stderr.isTTY;
+  },
+  get columns() {
+    return process.stderr.columns;
+  },
+};
 
 let code: number;
 try {
   code = await main(process.argv.slice(2), {
     stdout: report,
-    stderr: process.stderr,
+    stderr: errors,
     stdin: process.stdin,
     signal: interrupt.signal,
   });
 } catch (error) {
-  process.stderr.write(`volley: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  errors.write(`volley: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
   code = 70;
 }
 if (terminated && code === EXIT.interrupted) code = EXIT.terminated;
