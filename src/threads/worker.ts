@@ -2,6 +2,7 @@
  * The worker-thread side of `volley/threads`: piscina calls the default export once per attempt.
  * Keep this module's own imports infallible: a worker that fails while starting is not replaced.
  */
+import process from "node:process";
 import { workerData } from "node:worker_threads";
 import { isVolleyError } from "../core/errors/volley-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
@@ -60,7 +61,27 @@ setTimeout(() => {
 
 /** Runs one attempt in this thread (or a warm-up). Never rejects: failures are answers. */
 export default async function runAttempt(task: WorkerTask | WarmTask): Promise<WorkerReply> {
-  if ("warm" in task) return warm(task);
+  const reply = "warm" in task ? await warm(task) : await attempt(task);
+  await flushOutput();
+  return reply;
+}
+
+/**
+ * Resolves once what this thread printed has reached the main thread. A thread's stdout and
+ * stderr hold lines until the main thread takes them, and a thread terminated (on a timeout,
+ * at close) after it replied would drop them: the tool's last lines, often all but the first.
+ */
+function flushOutput(): Promise<unknown> {
+  return Promise.all(
+    [process.stdout, process.stderr].map((stream) =>
+      stream.writableLength === 0
+        ? undefined
+        : new Promise<void>((done) => stream.write("", () => done())),
+    ),
+  );
+}
+
+async function attempt(task: WorkerTask): Promise<WorkerReply> {
   let tool: AnyTool | undefined;
   try {
     const tools = await toolsOf(task.module);

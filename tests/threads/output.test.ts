@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { threadBackend } from "../../src/threads/index.js";
+import { verbose } from "./fixtures/print-tools.js";
+import { executorWith } from "./helpers.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("threadBackend: what tools print", () => {
+  it("reaches the main thread before the attempt's answer, so closing at once loses none of it", async () => {
+    const printed: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      vi.spyOn(stream, "write").mockImplementation((chunk: unknown, ...rest: unknown[]) => {
+        const text = String(chunk);
+        if (/^(out|err) \d+ of /m.test(text)) {
+          printed.push(...text.split("\n").filter(Boolean));
+          return true;
+        }
+        return write(chunk, ...rest);
+      });
+    }
+    // Each round has two chances to lose lines (the last attempt of each thread): three rounds.
+    for (let round = 1; round <= 3; round++) {
+      printed.length = 0;
+      const backend = threadBackend({
+        threads: 2,
+        preload: [new URL("./fixtures/print-tools.ts", import.meta.url)],
+      });
+      await backend.warm();
+      const tags = ["a", "b"];
+      const report = await executorWith([verbose], backend).execute(
+        tags.map((tag) => ({ id: tag, name: "verbose", args: { tag, lines: 5 } })),
+      );
+      // At once: a thread terminated now keeps nothing it has not handed over.
+      await backend.close();
+      expect(report.counts.ok).toBe(2);
+      const expected = tags.flatMap((tag) =>
+        [1, 2, 3, 4, 5].flatMap((i) => [`out ${i} of ${tag}`, `err ${i} of ${tag}`]),
+      );
+      expect(printed.sort(), `round ${round}`).toEqual(expected.sort());
+    }
+  }, 60_000);
+});
