@@ -2,7 +2,7 @@
 /**
  * The `volley` executable: `volley demo`, `volley run --tools <module> --calls <file|->`.
  * Ctrl-C cancels the running calls and prints their outcomes (exit 130); a second Ctrl-C quits at once.
- * SIGTERM does the same for `run`, with exit code 143.
+ * SIGTERM does the same for `run`, with exit code 143; any other command exits 143 at once.
  */
 import { EXIT } from "./run-command.js";
 import { main } from "./program.js";
@@ -24,6 +24,10 @@ if (cancellable) {
     terminated = true;
     interrupt.abort("SIGTERM");
   });
+} else {
+  // Through process.exit, unlike the default action, so that the exit hooks (the temporary files
+  // of `demo --durable`) still run.
+  process.on("SIGTERM", () => process.exit(EXIT.terminated));
 }
 
 // Standard output carries the report only (`--json` must stay parseable): what tools print there
