@@ -125,9 +125,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       : undefined;
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
-  const executor = makeExecutor(tools, options, backends, journal, threads);
+  let executor: Executor;
   let dashboard: { url: string; close(): Promise<void> } | undefined;
   try {
+    executor = makeExecutor(tools, options, backends, journal, threads);
     dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   } catch (error) {
     // Nothing ran: leave no journal behind (nor a thread pool running).
