@@ -30,13 +30,29 @@ if (cancellable) {
   process.on("SIGTERM", () => process.exit(EXIT.terminated));
 }
 
+/** Set once standard error's reader has gone (EPIPE): nothing is written there any more. */
+let stderrGone = false;
+
 // Standard output carries the report only (`--json` must stay parseable): what tools print there
 // (console.log, inline or in a worker thread, whose output is piped into this stream) goes to
 // standard error, beside the progress lines.
 const stdout = process.stdout;
 const writeStdout = stdout.write.bind(stdout);
 if (cancellable) {
-  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+  stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    if (stderrGone || process.stderr.destroyed) {
+      const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      if (done !== undefined) process.nextTick(done);
+      return true;
+    }
+    (process.stderr.write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(
+      chunk,
+      ...rest,
+    );
+    // Always true: a worker thread's output is piped in here, and a pipe told `false` waits for
+    // this stream's 'drain', which never comes (standard error is the one that drains).
+    return true;
+  }) as typeof stdout.write;
 }
 const report = {
   write: (chunk: string) => writeStdout(chunk),
@@ -54,13 +70,12 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 // Nor is one of standard error (`2> >(head -1)`): the report still goes to standard output, and
 // progress stops rather than write into a closed pipe.
-let stderrGone = false;
 process.stderr.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
   stderrGone = true;
 });
 const errors = {
-  write: (chunk: string) => stderrGone || process.stderr.write(chunk),
+  write: (chunk: string) => stderrGone || process.stderr.destroyed || process.stderr.write(chunk),
   get isTTY() {
     return process.stderr.isTTY;
   },

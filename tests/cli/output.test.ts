@@ -45,7 +45,9 @@ describe("volley run: standard output holds the report only", () => {
     expect(run.code).toBe(0);
     const printed = run.stderr.split("\n").filter((line) => line.startsWith("line "));
     expect(printed.sort()).toEqual(
-      ids.flatMap((id) => [1, 2, 3, 4, 5].map((i) => `line ${i} of ${id}`)).sort(),
+      ids
+        .flatMap((id) => [1, 2, 3, 4, 5].map((i) => `line ${i} of ${id} ${"-".repeat(100)}`))
+        .sort(),
     );
   }, 90_000);
 });
