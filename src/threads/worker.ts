@@ -25,6 +25,9 @@ const waitAsync = (
   }
 ).waitAsync.bind(Atomics);
 
+/** Longest an answer waits for the tool's printed output to reach the main thread (ms). */
+const FLUSH_WAIT_MS = 1_000;
+
 /** Tools modules this thread has loaded, by URL. */
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
 
@@ -72,13 +75,14 @@ export default async function runAttempt(task: WorkerTask | WarmTask): Promise<W
  * at close) after it replied would drop them: the tool's last lines, often all but the first.
  */
 function flushOutput(): Promise<unknown> {
-  return Promise.all(
-    [process.stdout, process.stderr].map((stream) =>
-      stream.writableLength === 0
-        ? undefined
-        : new Promise<void>((done) => stream.write("", () => done())),
-    ),
-  );
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    Promise.all(pending.map((s) => new Promise<void>((done) => s.write("", () => done())))),
+    // A main thread that stopped reading must not hold the answer up for long.
+    new Promise<void>((done) => (timer = setTimeout(done, FLUSH_WAIT_MS))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function attempt(task: WorkerTask): Promise<WorkerReply> {

@@ -42,4 +42,26 @@ describe("threadBackend: what tools print", () => {
       expect(printed.sort(), `round ${round}`).toEqual(expected.sort());
     }
   }, 60_000);
+
+  it("does not hold an answer up for long when the main thread stops taking the output", async () => {
+    // The pipe from a thread's stdout into this one's pauses on `false`, until a 'drain' that
+    // does not come: past the highWaterMark of its streams, the thread's output stays unread.
+    vi.spyOn(process.stdout, "write").mockImplementation(() => false);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const backend = threadBackend({
+      threads: 1,
+      preload: [new URL("./fixtures/print-tools.ts", import.meta.url)],
+    });
+    try {
+      await backend.warm();
+      const report = await executorWith([verbose], backend).execute([
+        { id: "a", name: "verbose", args: { tag: "a", lines: 3_000 }, timeoutMs: 10_000 },
+      ]);
+      expect(report.outcomes[0]).toMatchObject({ status: "ok", value: "a" });
+      expect(report.outcomes[0]!.durationMs).toBeLessThan(5_000);
+    } finally {
+      vi.restoreAllMocks();
+      await backend.close();
+    }
+  }, 60_000);
 });
