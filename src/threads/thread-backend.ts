@@ -69,6 +69,8 @@ interface Pool {
   readonly modules: string[];
   /** Why the pool was given up: it lost threads it cannot replace (see {@link ThreadBackend}). */
   broken?: Error;
+  /** Its warm-up under way (see {@link ThreadBackend.warm}). */
+  warming?: Promise<void> | undefined;
 }
 
 /**
@@ -222,7 +224,8 @@ export class ThreadBackend implements Backend {
    * `preload` option, and those its pool has answered from), so that the first attempts' timeouts
    * do not run while a thread starts. Never rejects: a thread that dies while starting or loading
    * is left to the attempts, which end `crashed` (or run on a new thread); aborting `signal`
-   * stops waiting (threads still loading are terminated).
+   * stops waiting (threads still loading are terminated). Calls at once share one warm-up. Best
+   * called before attempts run: a warmed thread waits at most 10 s for threads busy with them.
    * @example
    * const worker = threadBackend({ preload: [new URL("./cpu-tools.js", import.meta.url)] });
    * await worker.warm();
@@ -237,7 +240,15 @@ export class ThreadBackend implements Backend {
     await Promise.all(pools.map((pool) => this.#warm(pool, options.signal)));
   }
 
-  async #warm(pool: Pool, signal: AbortSignal | undefined): Promise<void> {
+  /** One warm-up of a pool at a time: two would hold threads waiting for each other's. */
+  #warm(pool: Pool, signal: AbortSignal | undefined): Promise<void> {
+    pool.warming ??= this.#warmThreads(pool, signal).finally(() => {
+      pool.warming = undefined;
+    });
+    return pool.warming;
+  }
+
+  async #warmThreads(pool: Pool, signal: AbortSignal | undefined): Promise<void> {
     const state = new Int32Array(new SharedArrayBuffer(8));
     const task: WarmTask = { warm: [...pool.modules], state, threads: pool.size };
     const stopWaiting = (): void => {

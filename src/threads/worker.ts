@@ -28,6 +28,9 @@ const waitAsync = (
 /** Longest an answer waits for the tool's printed output to reach the main thread (ms). */
 const FLUSH_WAIT_MS = 1_000;
 
+/** Longest a warmed-up thread waits for the other threads of its pool to take theirs (ms). */
+const WARM_HOLD_MS = 10_000;
+
 /** Tools modules this thread has loaded, by URL. */
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
 
@@ -129,9 +132,11 @@ async function warm(task: WarmTask): Promise<WorkerReply> {
   Atomics.add(state, 0, 1);
   Atomics.notify(state, 0);
   await Promise.allSettled(task.warm.map((url) => toolsOf(url)));
+  // Bounded: threads busy with long attempts (a warm-up while a batch runs) may take theirs late.
+  const until = Date.now() + WARM_HOLD_MS;
   for (;;) {
     const arrived = Atomics.load(state, 0);
-    if (arrived >= threads || Atomics.load(state, 1) !== 0) break;
+    if (arrived >= threads || Atomics.load(state, 1) !== 0 || Date.now() >= until) break;
     // Woken by each arrival and by the stop flag; the bound is a safety net, not a poll.
     const wait = waitAsync(state, 0, arrived, 1_000);
     if (wait.async) await wait.value;

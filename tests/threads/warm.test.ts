@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { threadBackend, threadTools } from "../../src/threads/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
-import { executorWith } from "./helpers.js";
+import * as cpu from "./fixtures/cpu-tools.js";
+import { executorWith, sleepMs } from "./helpers.js";
 
 describe("ThreadBackend.warm()", () => {
   let dir: { path: string; remove(): void };
@@ -69,4 +70,37 @@ describe("ThreadBackend.warm()", () => {
     await expect(backend.warm()).resolves.toBeUndefined();
     expect(backend.stats().pools).toEqual([]);
   }, 60_000);
+
+  it("lets two warm() calls at once share one warm-up rather than wait on each other", async () => {
+    const module = new URL("./fixtures/load-log.js", import.meta.url);
+    const backend = threadBackend({ threads: 2, preload: [module] });
+    try {
+      const started = performance.now();
+      await Promise.all([backend.warm(), backend.warm(), backend.warm()]);
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect(backend.stats().pools[0]).toMatchObject({ threads: 2, queued: 0, running: 0 });
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("holds a warmed thread only so long for a thread busy with a long attempt", async () => {
+    const backend = threadBackend({ threads: 2 });
+    try {
+      await backend.warm();
+      const executor = executorWith([cpu.sleep], backend);
+      const running = executor.execute([
+        { id: "long", name: "sleep", args: { ms: 30_000 }, timeoutMs: 60_000 },
+      ]);
+      while (backend.stats().pools[0]?.running !== 1) await sleepMs(20);
+      const started = performance.now();
+      await backend.warm();
+      // Not until the long attempt ends (30 s): the warmed thread stops waiting after 10 s.
+      expect(performance.now() - started).toBeLessThan(20_000);
+      await backend.close();
+      await running;
+    } finally {
+      await backend.close();
+    }
+  }, 90_000);
 });
