@@ -237,7 +237,24 @@ export class ThreadBackend implements Backend {
       this.#poolFor(undefined),
       ...[...this.#limits.keys()].map((t) => this.#poolFor(t)),
     ];
-    await Promise.all(pools.map((pool) => this.#warm(pool, options.signal)));
+    const signal = options.signal;
+    const warmed = Promise.all(pools.map((pool) => this.#warm(pool, signal)));
+    if (signal === undefined) {
+      await warmed;
+      return;
+    }
+    // A warm-up already under way follows its own caller's signal: this one stops waiting on its.
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((done) => {
+      onAbort = () => done();
+      if (signal.aborted) done();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([warmed, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** One warm-up of a pool at a time: two would hold threads waiting for each other's. */

@@ -84,6 +84,26 @@ describe("ThreadBackend.warm()", () => {
     }
   }, 60_000);
 
+  it("stops waiting on its own signal while sharing a warm-up under way", async () => {
+    const backend = threadBackend({
+      threads: 2,
+      preload: [new URL("./fixtures/load-log.js", import.meta.url)],
+    });
+    try {
+      let firstDone = false;
+      const first = backend.warm().then(() => (firstDone = true));
+      const controller = new AbortController();
+      const second = backend.warm({ signal: controller.signal });
+      controller.abort();
+      await second;
+      // Threads take far longer to start and load the module than this took.
+      expect(firstDone).toBe(false);
+      await first;
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
   it("holds a warmed thread only so long for a thread busy with a long attempt", async () => {
     const backend = threadBackend({ threads: 2 });
     try {
