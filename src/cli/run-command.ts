@@ -18,6 +18,7 @@ import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
 import { importPeer } from "./import-peer.js";
+import { ThreadSlotsQueue } from "./thread-slots-queue.js";
 
 /** Exit codes of `volley run`. */
 export const EXIT = Object.freeze({
@@ -124,9 +125,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       : undefined;
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
-  const executor = makeExecutor(tools, options, backends, journal, threads);
+  let executor: Executor;
   let dashboard: { url: string; close(): Promise<void> } | undefined;
   try {
+    executor = makeExecutor(tools, options, backends, journal, threads);
     dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   } catch (error) {
     // Nothing ran: leave no journal behind (nor a thread pool running).
@@ -138,6 +140,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
     );
   }
+  // The threads start and load the tools module before the batch, not inside its first calls'
+  // timeouts (which would kill a thread half-loaded, and its replacement would start cold again).
+  await backends?.worker.warm({ signal: io.signal });
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   const onInterrupt = (): void => {
@@ -255,18 +260,23 @@ function makeExecutor(
   journal: Journal | undefined,
   threads: number | undefined,
 ): Executor {
-  let concurrency = options.concurrency;
-  // Every tool runs in the pool: no more calls start than it has threads, whatever the tools
-  // (each tool's own limit alone would let two tools queue calls in the pool).
-  if (threads !== undefined && tools.every((t) => isVolleyTool(t) && t.isolation === "worker")) {
-    concurrency = Math.min(concurrency ?? Number.POSITIVE_INFINITY, threads);
-  }
+  // The worker tools share the pool's threads: together they start no more calls than it has
+  // (each tool's own limit alone would let two tools queue calls in the pool, timeouts running).
+  const workerTools = new Set(
+    tools.filter((t) => isVolleyTool(t) && t.isolation === "worker").map((t) => t.name),
+  );
+  const queue =
+    threads === undefined || workerTools.size === 0
+      ? undefined
+      : new ThreadSlotsQueue(threads, workerTools);
+  let executor: Executor;
   try {
-    return createExecutor({
+    executor = createExecutor({
       tools,
       ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
-      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(queue === undefined ? {} : { queue }),
     });
   } catch (error) {
     // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.
@@ -277,6 +287,8 @@ function makeExecutor(
       },
     );
   }
+  if (queue !== undefined) executor.on("call:queued", ({ tool }) => queue.queued(tool));
+  return executor;
 }
 
 /** Gives every call without its own `timeoutMs` the command line's. */

@@ -21,6 +21,20 @@ export interface WorkerTask {
 }
 
 /**
+ * Asks a thread to load tools modules before any attempt (`ThreadBackend.warm()`). The thread
+ * then holds on until every thread of its pool has one (or `state[1]` says to stop waiting), so
+ * that no thread takes two while another takes none.
+ */
+export interface WarmTask {
+  /** Tools modules to load (URLs). */
+  readonly warm: readonly string[];
+  /** On a SharedArrayBuffer: `[threads that took a warm task, 1 to stop waiting]`. */
+  readonly state: Int32Array;
+  /** The pool's threads: each takes one warm task. */
+  readonly threads: number;
+}
+
+/**
  * What a worker thread answers. A tool's failure is an answer too, never a rejection: a thrown
  * value may not survive structured clone, so the worker flattens it to {@link WireError}.
  */

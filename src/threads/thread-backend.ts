@@ -7,7 +7,7 @@ import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
 import { assertCount, describeValue } from "../core/validate-options.js";
 import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
-import type { WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 import { reviveError } from "./revive-error.js";
 import type { ThreadBackendOptions, ToolResourceLimits } from "./thread-backend-options.js";
 
@@ -53,7 +53,7 @@ export interface ThreadBackendStats {
 
 interface Pool {
   readonly name: string;
-  readonly piscina: Piscina<WorkerTask, WorkerReply>;
+  readonly piscina: Piscina<WorkerTask | WarmTask, WorkerReply>;
   readonly limits: ToolResourceLimits | undefined;
   /** Threads it should hold. */
   readonly size: number;
@@ -69,6 +69,8 @@ interface Pool {
   readonly modules: string[];
   /** Why the pool was given up: it lost threads it cannot replace (see {@link ThreadBackend}). */
   broken?: Error;
+  /** Its warm-up under way (see {@link ThreadBackend.warm}). */
+  warming?: Promise<void> | undefined;
 }
 
 /**
@@ -217,6 +219,75 @@ export class ThreadBackend implements Backend {
     );
   }
 
+  /**
+   * Starts the threads of every pool and resolves once each has loaded its tools modules (the
+   * `preload` option, and those its pool has answered from), so that the first attempts' timeouts
+   * do not run while a thread starts. Never rejects: a thread that dies while starting or loading
+   * is left to the attempts, which end `crashed` (or run on a new thread); aborting `signal`
+   * stops waiting (threads still loading are terminated). Calls at once share one warm-up. Best
+   * called before attempts run: a warmed thread waits at most 10 s for threads busy with them.
+   * @example
+   * const worker = threadBackend({ preload: [new URL("./cpu-tools.js", import.meta.url)] });
+   * await worker.warm();
+   * const executor = createExecutor({ tools, backends: { worker } });
+   */
+  async warm(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closed) return;
+    const pools = [
+      this.#poolFor(undefined),
+      ...[...this.#limits.keys()].map((t) => this.#poolFor(t)),
+    ];
+    const signal = options.signal;
+    const warmed = Promise.all(pools.map((pool) => this.#warm(pool, signal)));
+    if (signal === undefined) {
+      await warmed;
+      return;
+    }
+    // A warm-up already under way follows its own caller's signal: this one stops waiting on its.
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((done) => {
+      onAbort = () => done();
+      if (signal.aborted) done();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([warmed, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** One warm-up of a pool at a time: two would hold threads waiting for each other's. */
+  #warm(pool: Pool, signal: AbortSignal | undefined): Promise<void> {
+    pool.warming ??= this.#warmThreads(pool, signal).finally(() => {
+      pool.warming = undefined;
+    });
+    return pool.warming;
+  }
+
+  async #warmThreads(pool: Pool, signal: AbortSignal | undefined): Promise<void> {
+    const state = new Int32Array(new SharedArrayBuffer(8));
+    const task: WarmTask = { warm: [...pool.modules], state, threads: pool.size };
+    const stopWaiting = (): void => {
+      Atomics.store(state, 1, 1);
+      Atomics.notify(state, 0);
+    };
+    const runs = Array.from({ length: pool.size }, () =>
+      pool.piscina.run(task, signal === undefined ? {} : { signal }).then(
+        () => undefined,
+        (error: unknown) => {
+          stopWaiting();
+          if (signal?.aborted === true || this.#closed || pool.broken !== undefined) return;
+          // Loading modules is all a warm task does: one of them killed the thread, and would
+          // kill each new thread that preloads it.
+          this.#stopPreloading();
+          this.#checkThreads(pool, error instanceof Error ? error : new Error(String(error)));
+        },
+      ),
+    );
+    await Promise.all(runs);
+  }
+
   /** Live figures: pools, threads, queues, kills and crashes. */
   stats(): ThreadBackendStats {
     const pools = [...this.#pools.values()].map((p): ThreadPoolStats => ({
@@ -244,9 +315,17 @@ export class ThreadBackend implements Backend {
     return this.close();
   }
 
-  #poolFor(tool: string): Pool {
-    const limits = this.#limits.get(tool);
-    if (limits === undefined) {
+  /** See #preloading. */
+  #stopPreloading(also?: Pool): void {
+    this.#preloading = false;
+    for (const p of [...this.#pools.values(), ...(also === undefined ? [] : [also])]) {
+      p.modules.length = 0;
+    }
+  }
+
+  #poolFor(tool: string | undefined): Pool {
+    const limits = tool === undefined ? undefined : this.#limits.get(tool);
+    if (tool === undefined || limits === undefined) {
       this.#shared ??= this.#startPool("shared", this.#threads, undefined);
       return this.#shared;
     }
@@ -263,7 +342,7 @@ export class ThreadBackend implements Backend {
             LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
           );
     const modules = this.#preloading ? [...this.#preload] : [];
-    const piscina = new Piscina<WorkerTask, WorkerReply>({
+    const piscina = new Piscina<WorkerTask | WarmTask, WorkerReply>({
       filename: WORKER_URL,
       minThreads: threads,
       maxThreads: threads,
@@ -283,8 +362,7 @@ export class ThreadBackend implements Backend {
     const pool: Pool = { name, piscina, limits, size: threads, running: 0, modules };
     piscina.on("error", (error: unknown) => {
       if (pool.broken !== undefined) return;
-      this.#preloading = false;
-      for (const p of [...this.#pools.values(), pool]) p.modules.length = 0;
+      this.#stopPreloading(pool);
       this.#checkThreads(pool, error instanceof Error ? error : new Error(String(error)));
     });
     this.#pools.set(keyOf(pool), pool);

@@ -2,15 +2,34 @@
  * The worker-thread side of `volley/threads`: piscina calls the default export once per attempt.
  * Keep this module's own imports infallible: a worker that fails while starting is not replaced.
  */
+import process from "node:process";
 import { workerData } from "node:worker_threads";
 import { isVolleyError } from "../core/errors/volley-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
-import type { WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
+import type { WarmTask, WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 
 /** Each tool's argument check, made once per thread. */
 const validators = new WeakMap<AnyTool, ReturnType<typeof makeValidator>>();
+
+/** `Atomics.waitAsync` (Node 16+; TypeScript's lib has it from ES2024 on). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync.bind(Atomics);
+
+/** Longest an answer waits for the tool's printed output to reach the main thread (ms). */
+const FLUSH_WAIT_MS = 1_000;
+
+/** Longest a warmed-up thread waits for the other threads of its pool to take theirs (ms). */
+const WARM_HOLD_MS = 10_000;
 
 /** Tools modules this thread has loaded, by URL. */
 const modules = new Map<string, Promise<ReadonlyMap<string, AnyTool>>>();
@@ -46,8 +65,30 @@ setTimeout(() => {
   for (const url of setup?.preload ?? []) toolsOf(url).catch(() => {});
 }, 0);
 
-/** Runs one attempt in this thread. Never rejects: failures are answers. */
-export default async function runAttempt(task: WorkerTask): Promise<WorkerReply> {
+/** Runs one attempt in this thread (or a warm-up). Never rejects: failures are answers. */
+export default async function runAttempt(task: WorkerTask | WarmTask): Promise<WorkerReply> {
+  const reply = "warm" in task ? await warm(task) : await attempt(task);
+  await flushOutput();
+  return reply;
+}
+
+/**
+ * Resolves once what this thread printed has reached the main thread. A thread's stdout and
+ * stderr hold lines until the main thread takes them, and a thread terminated (on a timeout,
+ * at close) after it replied would drop them: the tool's last lines, often all but the first.
+ */
+function flushOutput(): Promise<unknown> {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    Promise.all(pending.map((s) => new Promise<void>((done) => s.write("", () => done())))),
+    // A main thread that stopped reading must not hold the answer up for long.
+    new Promise<void>((done) => (timer = setTimeout(done, FLUSH_WAIT_MS))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function attempt(task: WorkerTask): Promise<WorkerReply> {
   let tool: AnyTool | undefined;
   try {
     const tools = await toolsOf(task.module);
@@ -80,6 +121,27 @@ export default async function runAttempt(task: WorkerTask): Promise<WorkerReply>
     });
   }
   return { ok: true, value };
+}
+
+/**
+ * Loads the modules (a module that fails is left to the first attempt that needs it, which
+ * reports why), then waits until every thread of the pool has taken its warm task.
+ */
+async function warm(task: WarmTask): Promise<WorkerReply> {
+  const { state, threads } = task;
+  Atomics.add(state, 0, 1);
+  Atomics.notify(state, 0);
+  await Promise.allSettled(task.warm.map((url) => toolsOf(url)));
+  // Bounded: threads busy with long attempts (a warm-up while a batch runs) may take theirs late.
+  const until = Date.now() + WARM_HOLD_MS;
+  for (;;) {
+    const arrived = Atomics.load(state, 0);
+    if (arrived >= threads || Atomics.load(state, 1) !== 0 || Date.now() >= until) break;
+    // Woken by each arrival and by the stop flag; the bound is a safety net, not a poll.
+    const wait = waitAsync(state, 0, arrived, 1_000);
+    if (wait.async) await wait.value;
+  }
+  return { ok: true, value: undefined };
 }
 
 async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -62,5 +62,17 @@ describe("volley run --journal file.db --batch-id X", () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/Cannot open the journal .*missing-dir/);
+  });
+
+  it("leaves no new journal behind when the tools module is unusable", async () => {
+    const db = join(dir, "j.db");
+    // The tool needs a worker backend, which only --isolation worker gives: exit 2, nothing ran.
+    const run = await runCli(
+      ["run", "--tools", "tests/cli/fixtures/worker-tool.ts", "--calls", "-", "--journal", db],
+      { stdin: JSON.stringify([{ id: "a", name: "isolated", args: {} }]) },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unusable/);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

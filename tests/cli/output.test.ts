@@ -32,4 +32,22 @@ describe("volley run: standard output holds the report only", () => {
     expect(run.stdout.split("\n")[0]).toMatch(/^id +tool +status/);
     expect(run.stderr).toContain("chatty says hi\n{ not json\n");
   });
+
+  it("--isolation worker: every line a tool prints arrives, not just the first", async () => {
+    const ids = ["a", "b", "c", "d"];
+    const run = await runCli(
+      ["run", "--tools", TOOLS, "--calls", "-", "--json", "--isolation", "worker"],
+      {
+        stdin: JSON.stringify(ids.map((id) => ({ id, name: "verbose", args: { value: id } }))),
+        killAfterMs: 60_000,
+      },
+    );
+    expect(run.code).toBe(0);
+    const printed = run.stderr.split("\n").filter((line) => line.startsWith("line "));
+    expect(printed.sort()).toEqual(
+      ids
+        .flatMap((id) => [1, 2, 3, 4, 5].map((i) => `line ${i} of ${id} ${"-".repeat(100)}`))
+        .sort(),
+    );
+  }, 90_000);
 });

@@ -1,0 +1,126 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { threadBackend, threadTools } from "../../src/threads/index.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import * as cpu from "./fixtures/cpu-tools.js";
+import { executorWith, sleepMs } from "./helpers.js";
+
+describe("ThreadBackend.warm()", () => {
+  let dir: { path: string; remove(): void };
+  beforeEach(() => {
+    dir = makeTempDir("threads-warm");
+  });
+  afterEach(() => {
+    delete process.env["VOLLEY_TEST_LOAD_LOG"];
+    dir.remove();
+  });
+
+  it("resolves once every thread has loaded the preloaded module: short timeouts then hold", async () => {
+    const log = join(dir.path, "loads.log");
+    writeFileSync(log, "");
+    process.env["VOLLEY_TEST_LOAD_LOG"] = log;
+    const module = new URL("./fixtures/load-log.js", import.meta.url);
+    const backend = threadBackend({ threads: 2, preload: [module] });
+    try {
+      await backend.warm();
+      expect(readFileSync(log, "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+      expect(backend.stats().pools[0]).toMatchObject({ threads: 2, queued: 0, running: 0 });
+      const executor = executorWith(await threadTools(module), backend);
+      // Far less than a thread needs to start (tsx, the module): only warm threads make it.
+      const report = await executor.execute(
+        Array.from({ length: 6 }, (_, i) => ({
+          id: `c${i}`,
+          name: "logged",
+          args: {},
+          timeoutMs: 500,
+        })),
+        { concurrency: 2 },
+      );
+      expect(report.outcomes.map((o) => o.status)).toEqual(Array(6).fill("ok"));
+      expect(backend.stats().completed).toBe(6);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("does not hang on a module that kills its thread as it loads: the calls end crashed", async () => {
+    const module = new URL("./fixtures/exits-on-load.js", import.meta.url);
+    const backend = threadBackend({ threads: 2, preload: [module] });
+    try {
+      await backend.warm();
+      const executor = executorWith(await threadTools(module), backend);
+      const report = await executor.execute([
+        { id: "d", name: "doomed", args: {}, timeoutMs: 30_000 },
+      ]);
+      expect(report.outcomes[0]).toMatchObject({ status: "error", error: { kind: "crashed" } });
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("stops waiting when its signal aborts, and does nothing once closed", async () => {
+    const module = new URL("./fixtures/load-log.js", import.meta.url);
+    const backend = threadBackend({ threads: 2, preload: [module] });
+    const controller = new AbortController();
+    const warming = backend.warm({ signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await expect(warming).resolves.toBeUndefined();
+    await backend.close();
+    await expect(backend.warm()).resolves.toBeUndefined();
+    expect(backend.stats().pools).toEqual([]);
+  }, 60_000);
+
+  it("lets two warm() calls at once share one warm-up rather than wait on each other", async () => {
+    const module = new URL("./fixtures/load-log.js", import.meta.url);
+    const backend = threadBackend({ threads: 2, preload: [module] });
+    try {
+      const started = performance.now();
+      await Promise.all([backend.warm(), backend.warm(), backend.warm()]);
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect(backend.stats().pools[0]).toMatchObject({ threads: 2, queued: 0, running: 0 });
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("stops waiting on its own signal while sharing a warm-up under way", async () => {
+    const backend = threadBackend({
+      threads: 2,
+      preload: [new URL("./fixtures/load-log.js", import.meta.url)],
+    });
+    try {
+      let firstDone = false;
+      const first = backend.warm().then(() => (firstDone = true));
+      const controller = new AbortController();
+      const second = backend.warm({ signal: controller.signal });
+      controller.abort();
+      await second;
+      // Threads take far longer to start and load the module than this took.
+      expect(firstDone).toBe(false);
+      await first;
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+
+  it("holds a warmed thread only so long for a thread busy with a long attempt", async () => {
+    const backend = threadBackend({ threads: 2 });
+    try {
+      await backend.warm();
+      const executor = executorWith([cpu.sleep], backend);
+      const running = executor.execute([
+        { id: "long", name: "sleep", args: { ms: 30_000 }, timeoutMs: 60_000 },
+      ]);
+      while (backend.stats().pools[0]?.running !== 1) await sleepMs(20);
+      const started = performance.now();
+      await backend.warm();
+      // Not until the long attempt ends (30 s): the warmed thread stops waiting after 10 s.
+      expect(performance.now() - started).toBeLessThan(20_000);
+      await backend.close();
+      await running;
+    } finally {
+      await backend.close();
+    }
+  }, 90_000);
+});
