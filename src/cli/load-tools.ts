@@ -61,9 +61,8 @@ export async function loadTools(path: string, options: LoadToolsOptions = {}): P
     );
     const threads = options.threads ?? availableParallelism();
     // Calls beyond the pool's threads wait in Volley's queue, where no timeout runs, rather than
-    // in the pool's, where their timeouts would run out before they start. The limit also gives
-    // each worker tool a lane of its own, by which the run's ThreadSlotsQueue makes the worker
-    // tools share the threads.
+    // in the pool's, where their timeouts would run out before they start (the run's
+    // ThreadSlotsQueue makes the worker tools share the threads).
     const isolated = (await threadTools(file)).map((tool) =>
       defineTool({
         ...tool,

@@ -287,7 +287,6 @@ function makeExecutor(
       },
     );
   }
-  if (queue !== undefined) executor.on("call:queued", ({ tool }) => queue.queued(tool));
   return executor;
 }
 

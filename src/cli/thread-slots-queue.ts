@@ -5,23 +5,17 @@ import { PriorityQueue, type QueueDiscipline, type QueueEntry } from "../core/in
  * the worker tools together never start more calls than the pool has threads. A call beyond
  * that waits here, where its timeout does not run yet, and not in the pool's own queue, where
  * it would. Tools outside the pool (`@langchain/core` tools stay inline) pass freely.
- *
- * A queue entry does not say its tool; its lane does not change. The executor's `call:queued`
- * event, which follows each push at once, names the tool: {@link ThreadSlotsQueue.queued} learns
- * the worker tools' lanes from it (each worker tool has a concurrency limit, hence a lane of its
- * own).
  * @example
  * const queue = new ThreadSlotsQueue(4, new Set(["hash"]));
  * const executor = createExecutor({ tools, backends, queue });
- * executor.on("call:queued", ({ tool }) => queue.queued(tool));
  */
 export class ThreadSlotsQueue implements QueueDiscipline {
   readonly #inner = new PriorityQueue();
   readonly #threads: number;
   readonly #workerTools: ReadonlySet<string>;
+  /** The lanes of the worker tools' queued calls: closed to pop() while the threads are busy. */
   readonly #workerLanes = new Set<object>();
   #running = 0;
-  #pushed: QueueEntry | undefined;
 
   /**
    * @param threads The pool's threads: most worker calls running at once.
@@ -37,16 +31,8 @@ export class ThreadSlotsQueue implements QueueDiscipline {
   }
 
   push(entry: QueueEntry): void {
+    if (this.#workerTools.has(entry.toolName)) this.#workerLanes.add(entry.lane);
     this.#inner.push(entry);
-    this.#pushed = entry;
-  }
-
-  /** Told the tool of the entry just pushed (the executor's `call:queued` event). */
-  queued(tool: string): void {
-    if (this.#pushed !== undefined && this.#workerTools.has(tool)) {
-      this.#workerLanes.add(this.#pushed.lane);
-    }
-    this.#pushed = undefined;
   }
 
   pop(isLaneOpen: (lane: object) => boolean): QueueEntry | undefined {
@@ -54,7 +40,7 @@ export class ThreadSlotsQueue implements QueueDiscipline {
     const entry = this.#inner.pop(
       full ? (lane) => !this.#workerLanes.has(lane) && isLaneOpen(lane) : isLaneOpen,
     );
-    if (entry !== undefined && this.#workerLanes.has(entry.lane)) this.#running++;
+    if (entry !== undefined && this.#workerTools.has(entry.toolName)) this.#running++;
     return entry;
   }
 
@@ -63,6 +49,6 @@ export class ThreadSlotsQueue implements QueueDiscipline {
   }
 
   release(entry: QueueEntry): void {
-    if (this.#workerLanes.has(entry.lane)) this.#running--;
+    if (this.#workerTools.has(entry.toolName)) this.#running--;
   }
 }

@@ -70,6 +70,10 @@ export class CallState implements QueueEntry {
     return this.tool.lane;
   }
 
+  get toolName(): string {
+    return this.tool.name;
+  }
+
   get tenant(): string | undefined {
     return this.batch.tenant;
   }

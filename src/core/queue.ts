@@ -17,6 +17,8 @@ export interface QueueEntry {
    * lane is closed are passed over, so that one busy tool never blocks the others.
    */
   readonly lane: object;
+  /** The name of the call's tool, for a discipline that treats some tools as one group. */
+  readonly toolName: string;
   /** Slot for the discipline's own bookkeeping (for instance a heap position). */
   queueSlot: number;
 }

@@ -11,7 +11,7 @@ function entry(
   expectedMs = 0,
   lane: object = laneA,
 ): QueueEntry & { name: string } {
-  return { seq, priority, expectedMs, lane, queueSlot: -1, name: `e${seq}` };
+  return { seq, priority, expectedMs, lane, queueSlot: -1, toolName: "t", name: `e${seq}` };
 }
 
 const always = () => true;
