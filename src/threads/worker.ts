@@ -4,7 +4,7 @@
  */
 import process from "node:process";
 import { workerData } from "node:worker_threads";
-import { isVolleyError } from "../core/errors/volley-error.js";
+import { isVolleyError, VolleyError } from "../core/errors/volley-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
@@ -178,8 +178,11 @@ async function parse(tool: AnyTool, task: WorkerTask): Promise<unknown> {
   if (validate === null) return task.args;
   const check = await validate(task.args);
   if (check.success) return check.data;
-  throw new TypeError(
-    `Tool "${task.tool}" refused its arguments in its worker thread: ${formatIssues(check.issues)}`,
+  // Checked in the main thread already, so a schema that answers otherwise here depends on
+  // where it runs; still bad arguments, and never worth a retry.
+  throw new VolleyError(
+    "invalid_args",
+    `Invalid arguments for tool "${task.tool}" in call "${task.callId}", found in its worker thread: ${formatIssues(check.issues)}`,
   );
 }
 

@@ -117,6 +117,30 @@ describe("threadBackend: schemas that transform arguments", () => {
   }, 30_000);
 });
 
+describe("threadBackend: arguments a worker thread refuses", () => {
+  it("end invalid_args, not retried, though the main thread accepted them", async () => {
+    const tools = await threadTools(new URL("./fixtures/transform-tools.ts", import.meta.url));
+    const backend = threadBackend({ threads: 1 });
+    try {
+      const executor = createExecutor({
+        tools,
+        backends: { worker: backend },
+        retry: { maxAttempts: 3, initialInterval: 1 },
+      });
+      let retries = 0;
+      executor.on("call:retry", () => void retries++);
+      const report = await executor.execute([
+        { id: "m", name: "main_only", args: { q: "x" }, timeoutMs: 30_000 },
+      ]);
+      expect(report.errors["m"]).toMatchObject({ kind: "invalid_args" });
+      expect(report.errors["m"]!.message).toMatch(/checked in a worker thread/);
+      expect(retries).toBe(0);
+    } finally {
+      await backend.close();
+    }
+  }, 30_000);
+});
+
 describe("threadBackend: threads that cannot start", () => {
   it("fails the calls `crashed` at once, not `timeout`, and tries a fresh pool for the next ones", async () => {
     // Too little memory for a thread to even start (it loads tsx, zod and the tools module).
