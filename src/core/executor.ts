@@ -386,6 +386,9 @@ function warn(message: string, error: unknown): void {
   });
 }
 
+/** Distinct listener errors the default reporter warns about. */
+const MAX_LISTENER_WARNINGS = 100;
+
 /**
  * The default `onListenerError`: a process warning, once per event and message for each
  * executor, so that a listener that throws on every call of a big batch does not flood stderr.
@@ -394,19 +397,15 @@ function listenerErrorWarner(): (error: unknown, event: ExecutorEventName) => vo
   const told = new Set<string>();
   return (error, event) => {
     const message = `A "${event}" listener threw: ${errorText(error)}`;
-    if (told.has(message)) return;
     // A listener whose message differs every time (it carries an id) still stops at a bound.
-    if (told.size === 100) {
-      told.add(message);
-      process.emitWarning(
-        "Listeners threw 100 different errors; this executor reports no more of them (pass onListenerError to see all)",
-        { code: "VOLLEY_LISTENER" },
-      );
-      return;
-    }
-    if (told.size > 100) return;
+    if (told.has(message) || told.size > MAX_LISTENER_WARNINGS) return;
     told.add(message);
-    process.emitWarning(`${message} (reported once)`, { code: "VOLLEY_LISTENER" });
+    process.emitWarning(
+      told.size > MAX_LISTENER_WARNINGS
+        ? `Listeners threw ${MAX_LISTENER_WARNINGS} different errors; this executor reports no more of them (pass onListenerError to see all)`
+        : `${message} (reported once)`,
+      { code: "VOLLEY_LISTENER" },
+    );
   };
 }
 
