@@ -14,6 +14,14 @@ module.exports = {
       },
     },
     {
+      name: "no-circular-in-core",
+      severity: "error",
+      comment:
+        "The core's data flows one way (calls → admission → scheduler → backend → settle → journal → caller and events): inside it, not even a type-only import goes round.",
+      from: { path: "^src/core/" },
+      to: { path: "^src/core/", circular: true },
+    },
+    {
       name: "core-stands-alone",
       severity: "error",
       comment: "src/core imports nothing outside src/core but Node's built-ins.",

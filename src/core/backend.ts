@@ -24,6 +24,14 @@ export interface AttemptRequest {
   readonly idempotencyKey: string;
 }
 
+/** How many attempts a backend runs at once for a tool, and which tools share them. */
+export interface BackendCapacity {
+  /** The pool the tool's attempts run in: tools whose capacity names the same pool share its slots. */
+  readonly pool: string;
+  /** Attempts the pool runs at once: a whole number ≥ 1, or `Infinity`. */
+  readonly slots: number;
+}
+
 /** Runs attempts somewhere other than this event loop. */
 export interface Backend {
   /** A short name for messages and stats (`"threads"`, `"bullmq"`). */
@@ -35,6 +43,14 @@ export interface Backend {
    * @default false: Volley sends the parsed arguments
    */
   readonly parsesArgs?: boolean;
+  /**
+   * The capacity `tool`'s attempts run in, asked once per tool when the executor is made. The
+   * scheduler never starts more attempts in a pool than its slots, so the calls beyond them wait
+   * in Volley's queue, where no timeout runs yet, and not in the backend's.
+   * @default unbounded: every attempt is handed over at once, and the backend queues what it cannot run
+   * @example capacity: () => ({ pool: "shared", slots: 4 })
+   */
+  capacity?(tool: string): BackendCapacity | undefined;
   /**
    * Runs one attempt. Resolves with the tool's result; rejects with the tool's error, or with a
    * `WorkerCrashedError` when the worker died. When `signal` aborts, the backend stops the attempt

@@ -1,4 +1,4 @@
-import type { CircuitState } from "./circuit-breaker.js";
+import type { CircuitState } from "./features/circuit-breaker/options.js";
 import type { ErrorKind, Outcome, OutcomeError, ReportCounts } from "./outcome.js";
 
 /** `batch:started`: emitted synchronously inside `execute()`, in the caller's async context. */

@@ -1,39 +1,46 @@
 /**
  * The executor: the public face of Volley's core, and the owner of batches. A batch flows one
- * way, each step in its own file:
+ * way, each step in its own file of `engine/`:
  *
- * 1. `execute()` (here) checks its options (`check-options.ts`) and makes a {@link BatchRun}:
- *    the deadline timer, the caller's signal, the journal's record of a resumed batch;
- * 2. admission (`admission.ts`) reads the calls in order: a malformed call, an unknown tool or
- *    bad args ends at once with an error outcome, and the rest go to the scheduler;
- * 3. the scheduler (`scheduler.ts`) queues, starts, times out and retries them, with the
- *    batch-processing features (`batching-features.ts`) called in for the calls that use one;
- * 4. each decided outcome comes back here: journaled, then published (the batch's stream and the
- *    `call:finished` event); the batch's last one completes its report.
+ * 1. `execute()` (here) checks its options and makes a {@link BatchRun}: the deadline timer,
+ *    the caller's signal, the journal's record of a resumed batch; the features see the batch;
+ * 2. admission reads the calls in order: a malformed call, an unknown tool or bad args ends at
+ *    once, and the rest go to the scheduler;
+ * 3. the scheduler places them through their tools' features, queues, starts, times out,
+ *    retries and recovers them;
+ * 4. the settle point builds each outcome and counts it; delivery journals it, then gives it to
+ *    the batch's stream and the `call:finished` event; the batch's last one completes its report.
  */
-import { Admission, type AdmissionOwner } from "./admission.js";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
-import { BatchRun } from "./batch-run.js";
-import { BatchingFeatures } from "./batching-features.js";
 import type { ToolCall } from "./call.js";
-import { CallPhase, type CallState } from "./call-state.js";
-import { checkExecuteOptions, resolveExecutorOptions, toCallList } from "./check-options.js";
-import { systemClock, type Clock } from "./clock.js";
+import { Admission } from "./engine/admission.js";
+import { BatchRun } from "./engine/batch-run.js";
+import { CallPhase, type CallState } from "./engine/call-state.js";
+import {
+  checkExecuteOptions,
+  registerTools,
+  resolveExecutorOptions,
+  toCallList,
+} from "./engine/check-options.js";
+import { Delivery, warnJournal } from "./engine/delivery.js";
+import { Scheduler } from "./engine/scheduler.js";
+import { Settle } from "./engine/settle.js";
+import { SignalHub } from "./engine/signal-hub.js";
+import { toolStats } from "./engine/tool-stats.js";
 import { CancelledError } from "./errors/cancelled-error.js";
 import { DeadlineExceededError } from "./errors/deadline-exceeded-error.js";
 import { RejectedError } from "./errors/rejected-error.js";
 import type { VolleyError } from "./errors/volley-error.js";
 import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
+import { featureFactories } from "./features/index.js";
+import { systemClock, type Clock } from "./clock.js";
 import type { Journal } from "./journal.js";
 import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
-import type { ErrorOutcome, OkOutcome, Outcome, OutcomeError } from "./outcome.js";
+import type { ErrorOutcome, OkOutcome, OutcomeError } from "./outcome.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
-import { Scheduler, type SchedulerOwner } from "./scheduler.js";
-import { SignalHub } from "./signal-hub.js";
-import { toolStats, type ExecutorStats, type ToolStats } from "./stats.js";
+import type { ExecutorStats, ToolStats } from "./stats.js";
 import type { AnyTool, ToolName, ToolResult } from "./tool.js";
-import type { ToolEntry } from "./tool-entry.js";
 import { describeValue } from "./validate-options.js";
 
 /** The outcome type of an executor: a successful outcome per tool (typed by name), or an error. */
@@ -82,62 +89,53 @@ export function createExecutor<const T extends readonly AnyTool[]>(
 }
 
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
-  readonly #tools: Map<string, ToolEntry>;
   readonly #toolList: T;
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
+  readonly #settle: Settle;
   readonly #scheduler: Scheduler;
-  readonly #features: BatchingFeatures;
   readonly #admission: Admission;
-  readonly #signals = new SignalHub<BatchRun>();
+  readonly #signals = new SignalHub<BatchRun<CallState>>();
   readonly #journal: Journal | undefined;
   readonly #backends: readonly Backend[];
-  readonly #batches = new Set<BatchRun>();
+  readonly #batches = new Set<BatchRun<CallState>>();
   #idleWaiters: Array<() => void> = [];
-  #finished = 0;
-  #ok = 0;
-  #failed = 0;
   #closed = false;
 
   constructor(options: ExecutorOptions<T>) {
-    const { concurrency, tools, backends } = resolveExecutorOptions(options);
-    this.#tools = tools;
+    const settings = resolveExecutorOptions(options);
+    const clock = options.clock ?? systemClock;
+    const events = new EventHub(options.onListenerError ?? listenerErrorWarner());
     this.#toolList = options.tools;
-    this.#concurrency = concurrency;
-    this.#clock = options.clock ?? systemClock;
-    this.#events = new EventHub(options.onListenerError ?? listenerErrorWarner());
-    // Where the scheduler and admission hand outcomes back, and ask for more of a batch's calls.
-    const owner: SchedulerOwner & AdmissionOwner = {
-      deliver: (run: BatchRun, outcome: Outcome, journal?: boolean) =>
-        this.#deliver(run, outcome, journal),
-      publish: (run, outcome) => this.#publish(run, outcome),
-      admit: (run) => this.#admission.admit(run),
-    };
-    const queue = options.queue as QueueDiscipline<CallState> | undefined;
-    this.#scheduler = new Scheduler(
-      concurrency,
-      queue ?? new PriorityQueue<CallState>(),
-      this.#clock,
-      this.#events,
-      owner,
-    );
-    this.#features = new BatchingFeatures(
-      this.#scheduler,
-      tools,
-      options,
-      queue === undefined,
-      this.#clock,
-      this.#events,
-    );
-    this.#scheduler.attach(this.#features);
-    this.#admission = new Admission(tools, this.#scheduler, this.#features, owner);
+    this.#concurrency = settings.concurrency;
+    this.#clock = clock;
+    this.#events = events;
     this.#journal = options.journal;
-    this.#backends = backends;
+    this.#backends = settings.allBackends;
+    const delivery = new Delivery(options.journal, events, (run) =>
+      this.#complete(run as BatchRun<CallState>),
+    );
+    this.#settle = new Settle(
+      clock,
+      delivery,
+      (call, outcome) => this.#scheduler.ended(call, outcome),
+      (run) => this.#admission.released(run),
+    );
+    this.#scheduler = new Scheduler({
+      concurrency: settings.concurrency,
+      queue: (options.queue as QueueDiscipline<CallState> | undefined) ?? new PriorityQueue(),
+      clock,
+      events,
+      settle: this.#settle,
+      features: featureFactories(options, settings.concurrency, events),
+      tools: (features) => registerTools(options.tools, settings, features),
+    });
+    this.#admission = new Admission(this.#scheduler, this.#settle);
   }
 
   get toolNames(): readonly string[] {
-    return [...this.#tools.keys()];
+    return [...this.#scheduler.tools.keys()];
   }
 
   get tools(): T {
@@ -158,31 +156,20 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     options: ExecuteOptions = {},
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);
-    const {
-      signal,
-      collect = true,
-      batchId,
-      priority,
-      invoke,
-      concurrency,
-    } = checkExecuteOptions(options);
+    const { signal, collect = true, batchId, priority, invoke } = checkExecuteOptions(options);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
-    const run = new BatchRun(
+    const run: BatchRun<CallState> = new BatchRun<CallState>(
       batchId ?? crypto.randomUUID(),
       list,
       now,
       now + deadlineMs,
       collect,
-      (r, reason) => this.#endBatch(r, new CancelledError(reason)),
+      (reason) => this.#endBatch(run, new CancelledError(reason)),
     );
     run.defaultPriority = priority;
-    if (!collect) run.window = Math.max(1_024, 2 * this.#concurrency);
-    if (concurrency !== undefined) run.window = Math.min(run.window, concurrency);
     run.invoke = invoke;
-    this.#features.limitBatch(run);
-    if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)
-      this.#features.placeBatch(run, options);
+    this.#scheduler.features.batch(run, options);
     this.#batches.add(run);
     if (this.#events.has("batch:started")) {
       this.#events.emit("batch:started", {
@@ -226,7 +213,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
           this.#admission.admit(run);
         },
         (error) => {
-          warn(`Journal could not load batch "${run.id}"; running every call`, error);
+          warnJournal(`Journal could not load batch "${run.id}"; running every call`, error);
           this.#admission.admit(run);
         },
       );
@@ -240,21 +227,21 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   stats(): ExecutorStats {
     const tools: Record<string, ToolStats> = {};
-    for (const [name, t] of this.#tools) tools[name] = toolStats(t);
+    for (const [name, t] of this.#scheduler.tools) tools[name] = toolStats(t);
     const scheduler = this.#scheduler;
-    const tenants = scheduler.tenants();
+    const counters = this.#settle.counters;
     return {
       queued: scheduler.queued,
       running: scheduler.running,
       retrying: scheduler.retrying,
       detached: scheduler.detached,
       abandoned: scheduler.abandoned,
-      finished: this.#finished,
-      ok: this.#ok,
-      failed: this.#failed,
+      finished: counters.finished,
+      ok: counters.ok,
+      failed: counters.failed,
       batches: this.#batches.size,
-      held: this.#features.held,
-      ...(tenants !== undefined && { tenants }),
+      held: scheduler.held,
+      ...scheduler.features.stats(),
       concurrency: this.#concurrency,
       tools,
     };
@@ -279,55 +266,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     return this.close();
   }
 
-  // ─── outcomes and the end of batches ──────────────────────────────────────
+  // ─── the end of batches ───────────────────────────────────────────────────
 
-  /** Journals the outcome (when there is a journal and `record`), then publishes it. */
-  #deliver(run: BatchRun, outcome: Outcome, record = true): void {
-    this.#finished++;
-    if (outcome.status === "ok") this.#ok++;
-    else this.#failed++;
-    const journal = record ? this.#journal : undefined;
-    if (journal === undefined) {
-      this.#publish(run, outcome);
-      return;
-    }
-    let written: void | Promise<void>;
-    try {
-      written = journal.record(run.id, outcome);
-    } catch (error) {
-      written = Promise.reject(error);
-    }
-    if (written instanceof Promise) {
-      written.then(
-        () => this.#publish(run, outcome),
-        (error: unknown) => {
-          warn(
-            `Journal could not record call "${outcome.id}" of batch "${run.id}"; delivering it anyway`,
-            error,
-          );
-          this.#publish(run, outcome);
-        },
-      );
-    } else {
-      this.#publish(run, outcome);
-    }
-  }
-
-  #publish(run: BatchRun, outcome: Outcome): void {
-    run.sink.push(outcome);
-    if (this.#events.has("call:finished")) {
-      this.#events.emit("call:finished", {
-        batchId: run.id,
-        callId: outcome.id,
-        index: outcome.index,
-        tool: outcome.name,
-        outcome,
-      });
-    }
-    if (--run.pending === 0) this.#complete(run);
-  }
-
-  #complete(run: BatchRun): void {
+  #complete(run: BatchRun<CallState>): void {
     if (run.deadlineTimer !== undefined) {
       this.#clock.clearTimeout(run.deadlineTimer);
       run.deadlineTimer = undefined;
@@ -347,7 +288,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   /** Ends every unfinished call of a batch with `reason` (deadline or cancel). */
-  #endBatch(run: BatchRun, reason: VolleyError): void {
+  #endBatch(run: BatchRun<CallState>, reason: VolleyError): void {
     if (run.endReason !== undefined || run.done) return;
     run.endReason = reason;
     if (run.deadlineTimer !== undefined) {
@@ -378,12 +319,6 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function warn(message: string, error: unknown): void {
-  process.emitWarning(`${message}: ${error instanceof Error ? error.message : String(error)}`, {
-    code: "VOLLEY_JOURNAL",
-  });
 }
 
 /** Distinct listener errors the default reporter warns about. */

@@ -4,18 +4,17 @@
  */
 import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
-import type { BatchLimitOptions, FairnessOptions } from "./batching-options.js";
 import type { Clock } from "./clock.js";
 import type { ExecutorEventName } from "./events.js";
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the JSDoc links (type-only)
-import type { createExecutor, Executor } from "./executor.js";
+import type { BatchLimitOptions } from "./features/batch-limits.js";
+import type { FairnessOptions } from "./features/fairness/fair-queue.js";
 import type { Journal } from "./journal.js";
 import type { Policy } from "./policy.js";
 import type { QueueDiscipline } from "./queue.js";
 import type { RetryPolicy } from "./retry.js";
 import type { AnyTool } from "./tool.js";
 
-/** Options of {@link createExecutor}. */
+/** Options of `createExecutor()`. */
 export interface ExecutorOptions<
   T extends readonly AnyTool[] = readonly AnyTool[],
 > extends BatchLimitOptions {
@@ -70,7 +69,7 @@ export interface ExecutorOptions<
   readonly onListenerError?: (error: unknown, event: ExecutorEventName) => void;
 }
 
-/** Options of {@link Executor.execute}. */
+/** Options of `executor.execute()`. */
 export interface ExecuteOptions extends FairnessOptions {
   /** Aborting it ends every unfinished call `cancelled`. */
   readonly signal?: AbortSignal;
@@ -109,7 +108,7 @@ export interface ExecuteOptions extends FairnessOptions {
   readonly invoke?: AttemptInvoker;
 }
 
-/** Options of {@link Executor.close}. */
+/** Options of `executor.close()`. */
 export interface CloseOptions {
   /** Cancel the unfinished calls instead of waiting for them. @default false */
   readonly cancel?: boolean;

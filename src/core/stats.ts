@@ -1,7 +1,6 @@
 /** What `executor.stats()` reports: live counters, overall and per tool. */
-import type { CircuitSnapshot } from "./circuit-breaker.js";
-import type { TenantStats } from "./fair-queue.js";
-import type { ToolEntry } from "./tool-entry.js";
+import type { CircuitSnapshot } from "./features/circuit-breaker/options.js";
+import type { TenantStats } from "./features/fairness/fair-queue.js";
 
 /** Live counters of one tool. */
 export interface ToolStats {
@@ -53,21 +52,4 @@ export interface ExecutorStats {
   readonly concurrency: number;
   /** Per tool, by name. */
   readonly tools: Readonly<Record<string, ToolStats>>;
-}
-
-/** A tool's counters as `stats()` reports them: a snapshot, so later calls do not change it. */
-export function toolStats(t: ToolEntry): ToolStats {
-  return {
-    queued: t.queued,
-    running: t.running,
-    finished: t.finished,
-    ok: t.ok,
-    failed: t.failed,
-    concurrency: t.concurrency,
-    expectedMs: t.expectedMs,
-    latencyMs: t.latencyEwmaMs,
-    recovered: t.recovered,
-    ...(t.breaker !== null && { circuit: t.breaker.snapshot() }),
-    ...(t.bucket !== null && { tokens: t.bucket.tokens }),
-  };
 }

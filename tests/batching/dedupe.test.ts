@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { canonicalKey, createExecutor, defineTool, type Backend } from "../../src/index.js";
+import { canonicalKey } from "../../src/core/features/dedupe.js";
+import { createExecutor, defineTool, type Backend } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("dedupe of idempotent tools", () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PriorityQueue, startsBefore, type QueueEntry } from "../../src/index.js";
+import { PriorityQueue, type QueueEntry } from "../../src/index.js";
+import { startsBefore } from "../../src/core/queue.js";
 
 const laneA = { lane: "a" };
 const laneB = { lane: "b" };

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
-  backoffDelay,
   createExecutor,
   defineTool,
   NonRetryableError,
-  resolveRetryPolicy,
   ToolError,
   type CallRetryEvent,
   type Clock,
   type RetryPolicy,
 } from "../../src/index.js";
+import { backoffDelay, resolveRetryPolicy } from "../../src/core/retry.js";
 import { sleep } from "../helpers/tools.js";
 
 beforeEach(() => {

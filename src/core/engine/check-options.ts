@@ -2,35 +2,43 @@
  * The checks of the executor's options and of `execute()`'s arguments, run once per executor and
  * once per batch: a bad one throws a `TypeError` that names it and says what was given.
  */
-import type { Backend } from "./backend.js";
-import { assertBatchLimits, assertFairnessOptions } from "./batching-options.js";
-import type { CallOverrides } from "./call.js";
-import type { ExecuteOptions, ExecutorOptions } from "./options.js";
-import { EXECUTOR_DEFAULTS, type Policy } from "./policy.js";
-import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
-import { assertPolicy, type AnyTool } from "./tool.js";
-import { registerTools, type ToolEntry } from "./tool-entry.js";
+import type { Backend } from "../backend.js";
+import type { CallOverrides } from "../call.js";
+import type { FeatureCall } from "../features/feature.js";
+import { assertBatchLimits } from "../features/batch-limits.js";
+import { assertFairnessOptions } from "../features/fairness/fair-queue.js";
+import type { ExecuteOptions, ExecutorOptions } from "../options.js";
+import { EXECUTOR_DEFAULTS, type Policy } from "../policy.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
+import { assertPolicy, isLangChainTool, isVolleyTool, type AnyTool } from "../tool.js";
 import {
   assertCount,
   assertDuration,
   assertFiniteNumber,
   describeValue,
   optional,
-} from "./validate-options.js";
+} from "../validate-options.js";
+import { BackendSlotTable } from "./backend-slots.js";
+import type { FeatureSet } from "./feature-set.js";
+import { ToolEntry, type ToolDefaults } from "./tool-entry.js";
 
-/** The executor's options, checked, with the tools registered under their resolved policies. */
+/** The executor's options, checked; the tools are registered later, with the features. */
 export interface ExecutorSettings {
   /** The global limit. */
   readonly concurrency: number;
-  /** The tools by name. */
-  readonly tools: Map<string, ToolEntry>;
+  /** What the tools inherit. */
+  readonly defaults: ToolDefaults;
+  /** Backends by isolation name. */
+  readonly backends: ReadonlyMap<string, Backend>;
+  /** The backend of every tool (`backend`), if any. */
+  readonly backend: Backend | undefined;
   /** Every distinct backend, to close with the executor. */
-  readonly backends: readonly Backend[];
+  readonly allBackends: readonly Backend[];
 }
 
 /**
- * Checks {@link ExecutorOptions} and registers the tools.
- * @throws TypeError for a bad option or two tools with the same name, naming them.
+ * Checks {@link ExecutorOptions}, but for the tools themselves ({@link registerTools}).
+ * @throws TypeError for a bad option, naming it.
  */
 export function resolveExecutorOptions(
   options: ExecutorOptions<readonly AnyTool[]>,
@@ -62,21 +70,73 @@ export function resolveExecutorOptions(
     );
   }
   const policies = checkPolicies(options.policies);
-  const tools = registerTools(
-    options.tools,
-    { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
-    backends,
-    options.backend,
-  );
-  for (const name of Object.keys(policies ?? {})) {
-    if (!tools.has(name))
-      throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
-  }
   return {
     concurrency,
-    tools,
-    backends: [...new Set([...backends.values(), ...(options.backend ? [options.backend] : [])])],
+    defaults: { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
+    backends,
+    backend: options.backend,
+    allBackends: [
+      ...new Set([...backends.values(), ...(options.backend ? [options.backend] : [])]),
+    ],
   };
+}
+
+/**
+ * Reads the executor's `tools` option into entries, each with its features' hooks and its
+ * backend's slots.
+ * @throws TypeError for a non-tool, two tools with the same name, a tool whose isolation has no
+ * backend, or a `policies` entry that names no tool.
+ */
+export function registerTools<C extends FeatureCall>(
+  tools: readonly unknown[],
+  settings: ExecutorSettings,
+  features: FeatureSet<C>,
+): Map<string, ToolEntry<C>> {
+  if (!Array.isArray(tools)) {
+    throw new TypeError(`Expected tools to be an array of tools, got ${describeValue(tools)}`);
+  }
+  const slots = new BackendSlotTable();
+  const entries = new Map<string, ToolEntry<C>>();
+  tools.forEach((tool, i) => {
+    if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
+      throw new TypeError(
+        `Expected tools[${i}] to be a tool made by defineTool() or a @langchain/core tool, got ${describeValue(tool)}`,
+      );
+    }
+    if (entries.has(tool.name)) {
+      throw new TypeError(
+        `Two tools are named "${tool.name}" (tools[${i}] repeats an earlier name): tool names must be unique`,
+      );
+    }
+    const backend = backendOf(tool as AnyTool, settings);
+    const placement = {
+      backend,
+      slots: backend === undefined ? null : slots.slotsFor(backend, tool.name),
+    };
+    entries.set(
+      tool.name,
+      new ToolEntry<C>(tool as AnyTool, settings.defaults, placement, features),
+    );
+  });
+  for (const name of Object.keys(settings.defaults.policies ?? {})) {
+    if (!entries.has(name))
+      throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+  }
+  return entries;
+}
+
+/** The backend a tool's attempts run on: the executor's `backend`, its isolation's, or inline. */
+function backendOf(tool: AnyTool, settings: ExecutorSettings): Backend | undefined {
+  if (settings.backend !== undefined) return settings.backend;
+  const isolation = isVolleyTool(tool) ? (tool.isolation ?? "inline") : "inline";
+  if (isolation === "inline") return undefined;
+  const backend = settings.backends.get(isolation);
+  if (backend === undefined) {
+    throw new TypeError(
+      `Tool "${tool.name}" has isolation "${isolation}", but the executor has no backend for it: pass backends: { ${JSON.stringify(isolation)}: … } to createExecutor (threadBackend() from "volley/threads" for "worker")`,
+    );
+  }
+  return backend;
 }
 
 /** Checks `execute()`'s options; returns them. */

@@ -1,5 +1,5 @@
-import { PriorityQueue, type QueueDiscipline, type QueueEntry } from "./queue.js";
-import { describeValue } from "./validate-options.js";
+import { PriorityQueue, type QueueDiscipline, type QueueEntry } from "../../queue.js";
+import { describeValue } from "../../validate-options.js";
 
 /** A batch's priority class: `interactive` calls start before any `background` call. */
 export type PriorityClass = "interactive" | "background";
@@ -9,6 +9,27 @@ export const PRIORITY_CLASSES: readonly PriorityClass[] = Object.freeze([
   "interactive",
   "background",
 ]);
+
+/** Fair sharing: `execute()`'s options that place a batch among others. */
+export interface FairnessOptions {
+  /**
+   * Who the batch is for (an agent thread, a user, an API key). Tenants share the executor's
+   * limit by weighted fair queuing.
+   * @default "" (one shared tenant)
+   */
+  readonly tenant?: string;
+  /**
+   * The tenant's share relative to others: weight 2 gets twice the slots of weight 1 when both
+   * are busy.
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * `interactive` calls start before any `background` call that is ready.
+   * @default "interactive"
+   */
+  readonly class?: PriorityClass;
+}
 
 /** Checks `execute()`'s `tenant`, `weight` and `class`; throws a `TypeError` naming the bad one. */
 export function assertFairnessOptions(options: {

@@ -1,5 +1,11 @@
-import type { Clock } from "./clock.js";
-import { assertCount, assertDuration, describeValue } from "./validate-options.js";
+/**
+ * Rate limits: a tool's token bucket, shared by every batch. A call waits for a token within its
+ * batch deadline; when the deadline would pass first, it ends `deadline` at once.
+ */
+import type { Clock } from "../clock.js";
+import type { OutcomeError } from "../outcome.js";
+import { assertCount, assertDuration, describeValue } from "../validate-options.js";
+import type { Feature, FeatureCall, FeatureHost, FeatureTool, ToolHooks } from "./feature.js";
 
 /** A tool's rate limit: at most `max` attempts start per `perMs`, across all batches. */
 export interface RateLimit {
@@ -86,4 +92,48 @@ export class TokenBucket {
     }
     this.#at = now;
   }
+}
+
+/** The policy field of this feature. */
+export interface RateLimitPolicy {
+  /**
+   * A token bucket shared by every batch: at most `max` attempts start per `perMs`. Calls wait
+   * for a token within their batch deadline; when the deadline would pass first, they end
+   * `deadline` at once.
+   * @default no limit
+   * @example rateLimit: { max: 10, perMs: 1_000 }
+   */
+  readonly rateLimit?: RateLimit;
+}
+
+/** The rate-limit feature: a bucket per tool that sets `rateLimit`. */
+export function rateLimits<C extends FeatureCall>(host: FeatureHost<C>): Feature<C> {
+  return {
+    name: "rate limit",
+    forTool(tool: FeatureTool, policy: RateLimitPolicy): ToolHooks<C> | undefined {
+      const limit = policy.rateLimit;
+      if (limit === undefined) return undefined;
+      const clock = host.clock;
+      const bucket = new TokenBucket(limit, clock, () => host.drain());
+      return {
+        enqueue(call: C): OutcomeError | undefined {
+          const deadlineAt = call.batch.deadlineAt;
+          if (deadlineAt === Number.POSITIVE_INFINITY) return undefined;
+          const waitMs = bucket.delayFor(tool.queued);
+          const now = clock.now();
+          if (now + waitMs < deadlineAt) return undefined;
+          return {
+            kind: "deadline",
+            message: `Tool "${tool.name}" is rate limited (${bucket.max} per ${bucket.perMs} ms, ${tool.queued} calls waiting): call "${call.id}" would get a token in ${Math.ceil(waitMs)} ms, after the batch deadline (${Math.max(0, Math.floor(deadlineAt - now))} ms left)`,
+            data: { name: "DeadlineExceededError", rateLimited: true, waitMs },
+          };
+        },
+        open: () => bucket.ready(),
+        start(): undefined {
+          bucket.take();
+        },
+        stats: () => ({ tokens: bucket.tokens }),
+      };
+    },
+  };
 }

@@ -1,44 +1,52 @@
-import type { Batch } from "./batch.js";
-import { BatchSink } from "./batch.js";
-import type { CallOwner, CallState } from "./call-state.js";
-import type { VolleyError } from "./errors/volley-error.js";
-import type { AttemptInvoker } from "./attempt-invoker.js";
-import type { PriorityClass } from "./fair-queue.js";
-import type { Outcome, Report } from "./outcome.js";
+import type { AttemptInvoker } from "../attempt-invoker.js";
+import type { Batch } from "../batch.js";
+import type { VolleyError } from "../errors/volley-error.js";
+import type { FeatureBatch } from "../features/feature.js";
+import type { PriorityClass } from "../features/fairness/fair-queue.js";
+import type { Outcome, Report } from "../outcome.js";
+import { BatchSink } from "./batch-sink.js";
 
-/** A batch as the executor tracks it; the object `execute()` returns. Internal. */
-export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwner {
+/**
+ * A batch as the engine tracks it; the object `execute()` returns. Internal. Generic in the type
+ * of its calls, so that the call state can point at its batch without an import cycle.
+ *
+ * Who writes what: `execute()` sets it up; admission reads `input` through its cursor
+ * (`nextIndex`, `live`, `admitting`, `seen`, `prior`) and fills `calls`; the settle point empties
+ * the slot of each call that ends; delivery counts `pending` down; the features set the window
+ * and the fair-sharing fields in their `batch` hook; the executor ends it (`endReason`).
+ */
+export class BatchRun<C extends object, O extends Outcome = Outcome>
+  implements Batch<O>, FeatureBatch
+{
   readonly sink: BatchSink<O>;
   readonly size: number;
   /** Unfinished calls by index; a slot empties when its call ends, so memory follows the work left. */
-  readonly calls: Array<CallState | undefined>;
+  readonly calls: Array<C | undefined>;
   /** Outcomes not yet delivered. */
   pending: number;
   /** Set when the whole batch was ended (deadline, cancel): calls admitted later end with it. */
   endReason: VolleyError | undefined = undefined;
   deadlineTimer: unknown = undefined;
   signal: AbortSignal | undefined = undefined;
-  // Admission: calls are read from `input` in order. With `collect: false` only `window` calls
-  // are admitted at a time, so a batch of a million calls holds a window's state, not a million.
+  /** The calls as given, read in order; let go of once every call is read. */
   input: readonly unknown[];
   nextIndex = 0;
   /** Calls admitted and not yet ended. */
   live = 0;
+  /** Most calls live at once (see {@link FeatureBatch.window}). */
   window = Number.POSITIVE_INFINITY;
   admitting = false;
+  /** The ids read so far (batches of more than one call), to refuse a repeated one. */
   seen: Set<string> | undefined;
+  /** Outcomes a journal already holds for this batch, by call id. */
   prior: Map<string, Outcome> | undefined = undefined;
+  /** Priority of the batch's calls that set none (`execute()`'s `priority`). */
   defaultPriority: number | undefined = undefined;
   /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
   invoke: AttemptInvoker | undefined = undefined;
-  /** Fair sharing (set from `execute()`'s options). */
   tenant: string | undefined = undefined;
   weight: number | undefined = undefined;
   priorityClass: PriorityClass | undefined = undefined;
-  /** Sequential groups of the calls that name one, by index. */
-  groups: Map<number, string> | undefined = undefined;
-  /** Calls from this index on end `rejected` (the batch is over `maxBatchSize`). */
-  rejectFrom = Number.POSITIVE_INFINITY;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
 
@@ -48,20 +56,24 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
     readonly startedAt: number,
     readonly deadlineAt: number,
     collect: boolean,
-    private readonly onCancel: (run: BatchRun<O>, reason: unknown) => void,
+    private readonly onCancel: (reason: unknown) => void,
   ) {
     const size = input.length;
     this.input = input;
     this.size = size;
     this.seen = size > 1 ? new Set<string>() : undefined;
     this.sink = new BatchSink<O>(size, collect);
-    this.calls = new Array<CallState | undefined>(size);
+    this.calls = new Array<C | undefined>(size);
     this.pending = size;
     this.#report = new Promise<Report<O>>((resolve) => (this.#resolve = resolve));
   }
 
   get done(): boolean {
     return this.sink.done;
+  }
+
+  get ended(): boolean {
+    return this.endReason !== undefined;
   }
 
   then<A = Report<O>, B = never>(
@@ -76,12 +88,12 @@ export class BatchRun<O extends Outcome = Outcome> implements Batch<O>, CallOwne
   }
 
   cancel(reason?: unknown): void {
-    this.onCancel(this, reason);
+    this.onCancel(reason);
   }
 
   /** Called by the signal hub when the caller's signal aborts. */
   abortFromSignal(reason: unknown): void {
-    this.onCancel(this, reason);
+    this.onCancel(reason);
   }
 
   /** Resolves the batch's promise. */

@@ -1,5 +1,5 @@
-import { isVolleyError } from "./errors/volley-error.js";
-import type { ErrorKind, OutcomeError } from "./outcome.js";
+import { isVolleyError } from "../errors/volley-error.js";
+import type { ErrorKind, OutcomeError } from "../outcome.js";
 
 const INPUT_PARSING = "ToolInputParsingException";
 

@@ -1,5 +1,18 @@
-import type { Outcome } from "./outcome.js";
-import { assertCount, assertDuration, describeValue, optional } from "./validate-options.js";
+/**
+ * Dedupe: identical calls of an idempotent tool (same tool, same canonical args) run once and
+ * share the outcome; the duplicates' outcomes carry `deduped: true`. With `cacheTtlMs`,
+ * successful outcomes also answer later identical calls for that long.
+ */
+import type { Outcome } from "../outcome.js";
+import { assertCount, assertDuration, describeValue, optional } from "../validate-options.js";
+import type {
+  Feature,
+  FeatureCall,
+  FeatureHost,
+  FeatureTool,
+  Placement,
+  ToolHooks,
+} from "./feature.js";
 
 /** `true`, or the result cache's settings. */
 export type IdempotentOption =
@@ -81,11 +94,10 @@ function canonical(value: unknown, seen: Set<object>): string {
 }
 
 /**
- * One tool's dedupe state: the call in flight per key (its leader), and the optional cache of
- * successful outcomes. Bounded: entries leave when their call ends or their time is up.
+ * One tool's cache of successful outcomes, by key. Bounded: entries leave when their time is up,
+ * or the oldest when there are too many.
  */
-export class DedupeTable<C> {
-  readonly inflight = new Map<string, C>();
+class OutcomeCache {
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #cache = new Map<string, { outcome: Outcome; expiresAt: number }>();
@@ -124,4 +136,84 @@ export class DedupeTable<C> {
   get cacheSize(): number {
     return this.#cache.size;
   }
+}
+
+/** The policy field of this feature. */
+export interface DedupePolicy {
+  /**
+   * Identical calls in flight (same tool, same canonical args) run once and share the outcome;
+   * the duplicates' outcomes carry `deduped: true`. `{ cacheTtlMs }` also keeps successful
+   * outcomes that long for later identical calls.
+   * @default false
+   * @example idempotent: { cacheTtlMs: 60_000 }
+   */
+  readonly idempotent?: IdempotentOption;
+}
+
+/** A call that leads identical ones: it runs, they wait for its outcome. */
+interface Lead<C> {
+  readonly key: string;
+  readonly followers: C[];
+}
+
+/** The dedupe feature: a table per idempotent tool of the calls in flight, by key. */
+export function dedupe<C extends FeatureCall>(host: FeatureHost<C>): Feature<C> {
+  return {
+    name: "dedupe",
+    forTool(_tool: FeatureTool, policy: DedupePolicy): ToolHooks<C> | undefined {
+      if (!policy.idempotent) return undefined;
+      const cache = new OutcomeCache(policy.idempotent);
+      /** The leader in flight, by key. */
+      const inflight = new Map<string, C>();
+      const leads = new Map<C, Lead<C>>();
+      /** Each follower's leader. */
+      const leaders = new Map<C, C>();
+      return {
+        place(call: C): Placement {
+          // A fallback keeps the place its call had: it leads, or follows, already.
+          if (call.recoveredFrom !== undefined) return undefined;
+          const key = canonicalKey(call.parsedArgs);
+          if (key === undefined) return undefined;
+          const cached = cache.cached(key, host.clock.now());
+          if (cached !== undefined) return { answer: cached };
+          const leader = inflight.get(key);
+          if (leader !== undefined) {
+            leads.get(leader)!.followers.push(call);
+            leaders.set(call, leader);
+            return "hold";
+          }
+          inflight.set(key, call);
+          leads.set(call, { key, followers: [] });
+          return undefined;
+        },
+        ended(call: C, outcome: Outcome): void {
+          const leader = leaders.get(call);
+          if (leader !== undefined) {
+            // A follower that left before its leader ended (its batch did).
+            leaders.delete(call);
+            const followers = leads.get(leader)?.followers;
+            const at = followers?.indexOf(call) ?? -1;
+            if (at >= 0) followers!.splice(at, 1);
+            return;
+          }
+          const lead = leads.get(call);
+          if (lead === undefined) return;
+          leads.delete(call);
+          if (inflight.get(lead.key) === call) inflight.delete(lead.key);
+          cache.remember(lead.key, outcome, host.clock.now());
+          const followers = lead.followers;
+          if (followers.length === 0) return;
+          for (const follower of followers) leaders.delete(follower);
+          const kind = outcome.status === "error" ? outcome.error.kind : undefined;
+          if (kind === "deadline" || kind === "cancelled") {
+            // The leader's batch ended, not theirs: the first duplicate runs, the others wait for it.
+            for (const follower of followers) host.resume(follower);
+            host.drain();
+            return;
+          }
+          for (const follower of followers) host.answer(follower, outcome);
+        },
+      };
+    },
+  };
 }

@@ -6,6 +6,14 @@
  * its lines at the same moment, the lines agree on one order, and the earliest waiting call is
  * always first in all of its lines: two calls can never wait for each other.
  */
+import type {
+  Feature,
+  FeatureCall,
+  FeatureHost,
+  FeatureTool,
+  Placement,
+  ToolHooks,
+} from "./feature.js";
 
 /** One group's line: the calls waiting or running, in call order. */
 export class SequenceLock<C> {
@@ -112,31 +120,25 @@ export class Sequencer<C> {
   }
 
   /**
-   * Hands a ticket over to the call that replaces its call (a fallback): it keeps its places in
-   * the named groups, leaves its old tool's line, and joins `extra` (the fallback tool's line)
-   * at the front, behind the call running there. Returns the calls the change lets go, and
-   * whether the fallback may be queued at once.
+   * Takes a ticket out of the line of `lock` (its call moves to a fallback tool, leaving that
+   * tool's exclusive line), keeping its other places. Returns the calls the change lets go.
    */
-  handOver(
-    ticket: SequenceTicket<C>,
-    call: C,
-    extra: SequenceLock<C> | null,
-  ): { granted: boolean; ready: C[] } {
-    const keep: SequenceLock<C>[] = [];
-    const left: SequenceLock<C>[] = [];
-    for (const lock of ticket.locks) {
-      if (this.#groups.get(lock.name) === lock) keep.push(lock);
-      else {
-        lock.remove(ticket);
-        left.push(lock);
-      }
-    }
-    ticket.call = call;
+  leave(ticket: SequenceTicket<C>, lock: SequenceLock<C>): C[] {
+    lock.remove(ticket);
+    ticket.locks = ticket.locks.filter((l) => l !== lock);
+    return this.#grantHeads([lock]);
+  }
+
+  /**
+   * Puts a ticket at the front of `lock`'s line, behind the call running there (a fallback joins
+   * its tool's exclusive line ahead of the calls that came after it). True when its call may be
+   * queued at once.
+   */
+  joinFront(ticket: SequenceTicket<C>, lock: SequenceLock<C>): boolean {
     ticket.granted = false;
-    ticket.locks = extra === null ? keep : [...keep, extra];
-    extra?.pushFront(ticket);
-    const granted = this.#grant(ticket);
-    return { granted, ready: this.#grantHeads(left) };
+    ticket.locks = [...ticket.locks, lock];
+    lock.pushFront(ticket);
+    return this.#grant(ticket);
   }
 
   #grant(ticket: SequenceTicket<C>): boolean {
@@ -159,4 +161,63 @@ export class Sequencer<C> {
       if (lock.idle && this.#groups.get(lock.name) === lock) this.#groups.delete(lock.name);
     }
   }
+}
+
+/** The policy field of this feature. */
+export interface ExclusivePolicy {
+  /**
+   * Calls of this tool run one at a time, in call order, across all batches.
+   * @default false
+   */
+  readonly exclusive?: boolean;
+}
+
+/** The sequential-groups feature: named groups, and a line per exclusive tool. */
+export function sequentialGroups<C extends FeatureCall>(host: FeatureHost<C>): Feature<C> {
+  const sequencer = new Sequencer<C>();
+  const tickets = new Map<C, SequenceTicket<C>>();
+  const resumeAll = (ready: readonly C[]): void => {
+    for (const call of ready) host.resume(call);
+    if (ready.length > 0) host.drain();
+  };
+  const hooksFor = (exclusive: SequenceLock<C> | null): ToolHooks<C> => {
+    const hooks: ToolHooks<C> = {
+      place(call: C): Placement {
+        const ticket = tickets.get(call);
+        if (ticket === undefined) {
+          // A call joins the lines of all its groups at once, as it is placed.
+          const locks: SequenceLock<C>[] = [];
+          if (call.group !== undefined) locks.push(sequencer.group(call.group));
+          if (exclusive !== null) locks.push(exclusive);
+          if (locks.length === 0) return undefined;
+          const fresh = new SequenceTicket(call, locks);
+          tickets.set(call, fresh);
+          return sequencer.join(fresh) ? undefined : "hold";
+        }
+        // A fallback keeps its call's places and joins its own tool's line at the front.
+        if (exclusive !== null && !ticket.locks.includes(exclusive))
+          return sequencer.joinFront(ticket, exclusive) ? undefined : "hold";
+        return ticket.granted ? undefined : "hold";
+      },
+      ended(call: C): void {
+        const ticket = tickets.get(call);
+        if (ticket === undefined) return;
+        tickets.delete(call);
+        resumeAll(sequencer.release(ticket));
+      },
+    };
+    if (exclusive !== null) {
+      hooks.leave = (call: C): void => {
+        const ticket = tickets.get(call);
+        if (ticket !== undefined) resumeAll(sequencer.leave(ticket, exclusive));
+      };
+    }
+    return hooks;
+  };
+  return {
+    name: "sequential groups",
+    forTool: (tool: FeatureTool, policy: ExclusivePolicy) =>
+      policy.exclusive ? hooksFor(new SequenceLock<C>(`tool:${tool.name}`)) : undefined,
+    forGroupedTool: () => hooksFor(null),
+  };
 }

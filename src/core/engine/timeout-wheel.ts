@@ -1,5 +1,5 @@
 import type { CallState } from "./call-state.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../clock.js";
 
 interface Bucket {
   head: CallState | undefined;

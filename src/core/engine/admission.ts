@@ -1,0 +1,229 @@
+/**
+ * Admission: reads a batch's calls in order and hands each valid one to the scheduler. A call
+ * that cannot run (refused by a feature, malformed, a repeated id, an unknown tool, bad
+ * overrides or args, its batch ended) ends at once with an error outcome, and the rest of the
+ * batch runs; a call whose outcome the journal already holds is replayed. Only a window of a
+ * batch's calls is live at a time (`collect: false`, `overflow: "split"`, `execute()`'s
+ * `concurrency`): the next is read as one ends, so a huge batch holds a window's state, not the
+ * whole batch's.
+ */
+import { normalizeCall, type CallOverrides } from "../call.js";
+import type { OutcomeError } from "../outcome.js";
+import { formatIssues, type ArgsCheck } from "../schema.js";
+import type { BatchRun } from "./batch-run.js";
+import { CallState } from "./call-state.js";
+import { checkArgs } from "./check-args.js";
+import { checkCallOverrides } from "./check-options.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Settle } from "./settle.js";
+
+/** The admission of one executor. Internal. */
+export class Admission {
+  readonly #scheduler: Scheduler;
+  readonly #settle: Settle;
+
+  constructor(scheduler: Scheduler, settle: Settle) {
+    this.#scheduler = scheduler;
+    this.#settle = settle;
+  }
+
+  /** Admits the batch's calls in order, up to its window of live calls. */
+  admit(run: BatchRun<CallState>): void {
+    if (run.admitting) return;
+    run.admitting = true;
+    try {
+      const list = run.input;
+      while (
+        run.nextIndex < list.length &&
+        (run.live < run.window || run.endReason !== undefined)
+      ) {
+        const index = run.nextIndex++;
+        this.#admitOne(run, list[index], index);
+      }
+      // Let go of the caller's array once every call is read.
+      if (run.nextIndex === list.length) {
+        run.input = [];
+        run.nextIndex = 0;
+        run.seen = undefined;
+      }
+    } finally {
+      run.admitting = false;
+    }
+    this.#scheduler.drain();
+  }
+
+  /** A call left the batch's window: admit the next, unless the admission loop is already at it. */
+  released(run: BatchRun<CallState>): void {
+    if (!run.admitting && run.nextIndex < run.input.length) this.admit(run);
+  }
+
+  #admitOne(run: BatchRun<CallState>, input: unknown, index: number): void {
+    const scheduler = this.#scheduler;
+    const refused = scheduler.features.admit(run, index);
+    if (refused !== undefined) {
+      const call = normalizeCall(input, index);
+      this.#settle.early(run, index, call.id, call.name, refused, true);
+      return;
+    }
+    // Read the call in place; only a malformed one pays for normalizeCall's description.
+    const raw = (typeof input === "object" && input !== null ? input : undefined) as
+      | (Partial<CallOverrides> & {
+          id?: unknown;
+          name?: unknown;
+          tool_name?: unknown;
+          args?: unknown;
+        })
+      | undefined;
+    const id = raw?.id;
+    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
+    if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
+      const call = normalizeCall(input, index);
+      this.#early(run, index, call.id, call.name, "invalid_call", call.problem!);
+      return;
+    }
+    const overrides = raw!;
+    const seen = run.seen;
+    if (seen !== undefined) {
+      if (seen.has(id)) {
+        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
+        this.#early(run, index, id, name, "invalid_call", message);
+        return;
+      }
+      seen.add(id);
+    }
+    const replay = run.prior?.get(id);
+    if (replay !== undefined) {
+      this.#settle.replay(run, index, replay);
+      return;
+    }
+    const ended = run.endReason;
+    if (ended !== undefined) {
+      this.#settle.early(run, index, id, name, batchEnded(run), true);
+      return;
+    }
+    const tool = scheduler.tools.get(name);
+    if (tool === undefined) {
+      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
+      this.#early(run, index, id, name, "unknown_tool", message);
+      return;
+    }
+    let retry = tool.retry;
+    let timeoutMs = tool.timeoutMs;
+    let priority =
+      run.defaultPriority !== undefined && tool.priority === 0
+        ? run.defaultPriority
+        : tool.priority;
+    let expectedMs = tool.expectedMs;
+    const group = overrides.group;
+    if (
+      overrides.retry !== undefined ||
+      overrides.timeoutMs !== undefined ||
+      overrides.priority !== undefined ||
+      overrides.expectedMs !== undefined ||
+      group !== undefined
+    ) {
+      try {
+        const own = checkCallOverrides(id, overrides);
+        if (own !== undefined) retry = own;
+      } catch (error) {
+        this.#early(run, index, id, name, "invalid_call", errorText(error));
+        return;
+      }
+      timeoutMs = overrides.timeoutMs ?? timeoutMs;
+      priority = overrides.priority ?? priority;
+      expectedMs = overrides.expectedMs ?? expectedMs;
+    }
+    run.live++;
+    const call = new CallState(
+      run,
+      index,
+      id,
+      tool,
+      overrides.args,
+      priority,
+      expectedMs,
+      timeoutMs,
+      retry,
+      group,
+    );
+    if (tool.validate === null) {
+      call.parsedArgs = call.args;
+      this.#accept(call);
+      return;
+    }
+    const check = checkArgs(tool, call.args);
+    if (check instanceof Promise) {
+      // An async Standard Schema: the call joins the queue when its check is done.
+      check.then((c) => {
+        this.#afterCheck(call, c);
+        this.#scheduler.drain();
+      });
+    } else {
+      this.#afterCheck(call, check);
+    }
+  }
+
+  #afterCheck(call: CallState, check: ArgsCheck): void {
+    if (check.success) {
+      call.parsedArgs = check.data;
+      // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
+      if (!call.tool.parsesOwnArgs) call.args = check.data;
+      this.#accept(call);
+      return;
+    }
+    const name = call.tool.name;
+    this.#settle.refused(call, {
+      kind: "invalid_args",
+      message: `Invalid arguments for tool "${name}" in call "${call.id}": ${formatIssues(check.issues)}`,
+      data: { issues: check.issues },
+    });
+  }
+
+  /** Hands a valid call to the scheduler, unless its batch ended or a feature refuses it. */
+  #accept(call: CallState): void {
+    const run = call.batch;
+    if (run.endReason !== undefined) {
+      this.#settle.refused(call, batchEnded(run));
+      return;
+    }
+    const scheduler = this.#scheduler;
+    const refused = scheduler.features.accept(call);
+    if (refused !== undefined) {
+      this.#settle.refused(call, refused);
+      return;
+    }
+    call.seq = scheduler.nextSeq();
+    run.calls[call.index] = call;
+    scheduler.place(call);
+  }
+
+  #knownTools(): string {
+    const names = [...this.#scheduler.tools.keys()];
+    if (names.length === 0) return "none";
+    return names.length > 10
+      ? `${names.slice(0, 10).join(", ")}, … ${names.length - 10} more`
+      : names.join(", ");
+  }
+
+  /** Ends a call as it is read; a malformed one stays out of the journal (its id is not its own). */
+  #early(
+    run: BatchRun<CallState>,
+    index: number,
+    id: string,
+    name: string,
+    kind: "invalid_call" | "unknown_tool",
+    message: string,
+  ): void {
+    this.#settle.early(run, index, id, name, { kind, message }, kind !== "invalid_call");
+  }
+}
+
+/** The error of a call whose batch ended (deadline, cancel) before it could run. */
+export function batchEnded(run: BatchRun<object>): OutcomeError {
+  const reason = run.endReason!;
+  return { kind: reason.kind, message: reason.message, data: { name: reason.name } };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,78 @@
+/**
+ * Delivery: a decided outcome goes to the journal first, then to the caller (the batch's stream
+ * and report) and the `call:finished` event, so that a resumed batch never re-runs a call whose
+ * outcome anyone saw. The batch's last outcome completes it.
+ */
+import type { EventHub } from "../events.js";
+import type { Journal } from "../journal.js";
+import type { Outcome } from "../outcome.js";
+import type { BatchRun } from "./batch-run.js";
+
+/** Hands outcomes on, in order: journal, then caller and events. Internal to the executor. */
+export class Delivery {
+  readonly #journal: Journal | undefined;
+  readonly #events: EventHub;
+  readonly #onComplete: (run: BatchRun<object>) => void;
+
+  /** @param onComplete told when a batch's last outcome was published */
+  constructor(
+    journal: Journal | undefined,
+    events: EventHub,
+    onComplete: (run: BatchRun<object>) => void,
+  ) {
+    this.#journal = journal;
+    this.#events = events;
+    this.#onComplete = onComplete;
+  }
+
+  /** Journals the outcome (when there is a journal and `record`), then publishes it. */
+  deliver(run: BatchRun<object>, outcome: Outcome, record: boolean): void {
+    const journal = record ? this.#journal : undefined;
+    if (journal === undefined) {
+      this.publish(run, outcome);
+      return;
+    }
+    let written: void | Promise<void>;
+    try {
+      written = journal.record(run.id, outcome);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    if (written instanceof Promise) {
+      written.then(
+        () => this.publish(run, outcome),
+        (error: unknown) => {
+          warnJournal(
+            `Journal could not record call "${outcome.id}" of batch "${run.id}"; delivering it anyway`,
+            error,
+          );
+          this.publish(run, outcome);
+        },
+      );
+    } else {
+      this.publish(run, outcome);
+    }
+  }
+
+  /** Gives the outcome to the batch's stream and report and to `call:finished` listeners. */
+  publish(run: BatchRun<object>, outcome: Outcome): void {
+    run.sink.push(outcome);
+    if (this.#events.has("call:finished")) {
+      this.#events.emit("call:finished", {
+        batchId: run.id,
+        callId: outcome.id,
+        index: outcome.index,
+        tool: outcome.name,
+        outcome,
+      });
+    }
+    if (--run.pending === 0) this.#onComplete(run);
+  }
+}
+
+/** A journal failure: a process warning (the outcome is delivered all the same). */
+export function warnJournal(message: string, error: unknown): void {
+  process.emitWarning(`${message}: ${error instanceof Error ? error.message : String(error)}`, {
+    code: "VOLLEY_JOURNAL",
+  });
+}

@@ -1,0 +1,552 @@
+/**
+ * The scheduler: from a placed call to its decided outcome. It keeps the queue and the gates a
+ * call waits behind (the global limit, its tool's lane: its own limit, its backend's slots, its
+ * features' gates), runs each attempt under its timeout, retries after a backoff, and recovers
+ * what fails for good as its tool's features say. Every outcome it decides goes to the settle
+ * point. The features plug in through the one interface of `features/feature.ts`; the scheduler
+ * knows no feature by name.
+ */
+import type { Clock } from "../clock.js";
+import { isNonRetryableError } from "../errors/non-retryable-error.js";
+import { ToolTimeoutError } from "../errors/tool-timeout-error.js";
+import type { VolleyError } from "../errors/volley-error.js";
+import type { EventHub } from "../events.js";
+import type { FeatureFactory, FeatureHost } from "../features/feature.js";
+import type { Outcome, OutcomeError } from "../outcome.js";
+import type { QueueDiscipline } from "../queue.js";
+import { backoffDelay, isRetryable } from "../retry.js";
+import { formatIssues, type ArgsCheck } from "../schema.js";
+import { AttemptContext } from "./attempt-context.js";
+import { CallPhase, type CallState } from "./call-state.js";
+import { checkArgs } from "./check-args.js";
+import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
+import { FeatureSet, type HookSet } from "./feature-set.js";
+import type { Settle } from "./settle.js";
+import { TimeoutWheel } from "./timeout-wheel.js";
+import { OPEN_LANE, type Lane, type ToolEntry } from "./tool-entry.js";
+
+/** What a scheduler is made with. */
+export interface SchedulerOptions {
+  /** The global limit. */
+  readonly concurrency: number;
+  readonly queue: QueueDiscipline<CallState>;
+  readonly clock: Clock;
+  readonly events: EventHub;
+  readonly settle: Settle;
+  /** The features, in the order their hooks run. */
+  readonly features: readonly FeatureFactory<CallState>[];
+  /** Registers the tools, once the features are made (their hooks go on the tools). */
+  readonly tools: (features: FeatureSet<CallState>) => ReadonlyMap<string, ToolEntry<CallState>>;
+}
+
+/** Runs placed calls: features, queue, slots, attempts, timeouts, retries. Internal. */
+export class Scheduler {
+  /** The executor's features. */
+  readonly features: FeatureSet<CallState>;
+  /** The registered tools, by name. */
+  readonly tools: ReadonlyMap<string, ToolEntry<CallState>>;
+  readonly #concurrency: number;
+  readonly #clock: Clock;
+  readonly #events: EventHub;
+  readonly #settle: Settle;
+  #queue: QueueDiscipline<CallState>;
+  /** The queue's optional `release` hook, looked up once. */
+  #queueRelease: ((entry: CallState) => void) | undefined;
+  readonly #wheel: TimeoutWheel;
+  #running = 0;
+  #retrying = 0;
+  #detached = 0;
+  #abandoned = 0;
+  #held = 0;
+  #seq = 0;
+  #draining = false;
+
+  constructor(options: SchedulerOptions) {
+    this.#concurrency = options.concurrency;
+    this.#clock = options.clock;
+    this.#events = options.events;
+    this.#settle = options.settle;
+    this.#queue = options.queue;
+    this.#queueRelease = options.queue.release?.bind(options.queue);
+    this.#wheel = new TimeoutWheel(options.clock, (call) => this.#onTimeout(call));
+    this.features = new FeatureSet(options.features, this.#host());
+    this.tools = options.tools(this.features);
+  }
+
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Attempts running. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Calls waiting out a retry backoff. */
+  get retrying(): number {
+    return this.#retrying;
+  }
+
+  /** Calls held back by a feature (a sequential group, a duplicate in flight). */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Attempts abandoned (timeout, deadline, cancel) that have not settled yet. */
+  get detached(): number {
+    return this.#detached;
+  }
+
+  /** Abandoned attempts that settled without honouring their signal, so far. */
+  get abandoned(): number {
+    return this.#abandoned;
+  }
+
+  /** True when nothing is queued, running or waiting to retry. */
+  get idle(): boolean {
+    return this.#running === 0 && this.#retrying === 0 && this.#queue.size === 0;
+  }
+
+  /** The next arrival number: first come, first served across all batches. */
+  nextSeq(): number {
+    return this.#seq++;
+  }
+
+  /** Lets go of the timeout timer once nothing runs, so an idle executor keeps no timer alive. */
+  disarm(): void {
+    this.#wheel.disarmIfEmpty();
+  }
+
+  /** What the features may ask of the engine. */
+  #host(): FeatureHost<CallState> {
+    // Getters of an object literal have their own `this`: read the scheduler through closures.
+    const queued = (): number => this.#queue.size;
+    const running = (): number => this.#running;
+    const held = (): number => this.#held;
+    return {
+      clock: this.#clock,
+      get queued() {
+        return queued();
+      },
+      get running() {
+        return running();
+      },
+      get held() {
+        return held();
+      },
+      drain: () => this.drain(),
+      resume: (call) => this.#resume(call),
+      answer: (call, outcome) => this.#answer(call, outcome),
+      useQueue: (queue) => this.#useQueue(queue),
+    };
+  }
+
+  // ─── placing calls ────────────────────────────────────────────────────────
+
+  /** A call whose arguments are checked goes through its tool's `place` hooks into the queue. */
+  place(call: CallState): void {
+    if (call.hooks.place === null) this.enqueue(call);
+    else this.#placeFrom(call, 0);
+  }
+
+  #placeFrom(call: CallState, from: number): void {
+    const hooks = call.hooks.place!;
+    for (let i = from; i < hooks.length; i++) {
+      const verdict = hooks[i]!.place!(call);
+      if (verdict === undefined) continue;
+      if (verdict === "hold") {
+        call.phase = CallPhase.Held;
+        call.heldAt = i;
+        this.#held++;
+      } else if ("fail" in verdict) this.#failFinal(call, verdict.fail);
+      else this.#settle.deduped(call, verdict.answer);
+      return;
+    }
+    this.enqueue(call);
+  }
+
+  #resume(call: CallState): void {
+    // A call of a batch being ended stays held: the executor withdraws it next.
+    if (call.phase !== CallPhase.Held || call.batch.ended) return;
+    this.#held--;
+    call.phase = CallPhase.Checking;
+    this.#placeFrom(call, call.heldAt);
+  }
+
+  #answer(call: CallState, outcome: Outcome): void {
+    if (call.phase !== CallPhase.Held) return;
+    this.#held--;
+    this.#settle.deduped(call, outcome);
+  }
+
+  /** Puts a call in the queue, unless one of its tool's `enqueue` hooks ends it first. */
+  enqueue(call: CallState): void {
+    const hooks = call.hooks.enqueue;
+    if (hooks !== null) {
+      for (const h of hooks) {
+        const error = h.enqueue!(call);
+        if (error !== undefined) {
+          this.#failFinal(call, error);
+          return;
+        }
+      }
+    }
+    call.phase = CallPhase.Queued;
+    call.tool.counters.queued++;
+    this.#queue.push(call);
+    // The queue time is only reported in events: skip the clock read when nobody listens.
+    if (this.#events.has("call:started")) call.queuedAt = this.#clock.now();
+    if (this.#events.has("call:queued")) {
+      const now = this.#clock.now();
+      call.queuedAt = now;
+      this.#events.emit("call:queued", {
+        batchId: call.batch.id,
+        callId: call.id,
+        index: call.index,
+        tool: call.tool.name,
+        priority: call.priority,
+        queuedAt: now,
+      });
+    }
+  }
+
+  #useQueue(queue: QueueDiscipline<CallState>): void {
+    const old = this.#queue;
+    const any = (): boolean => true;
+    for (let entry = old.pop(any); entry !== undefined; entry = old.pop(any)) queue.push(entry);
+    this.#queue = queue;
+    this.#queueRelease = queue.release?.bind(queue);
+  }
+
+  // ─── queue and slots ──────────────────────────────────────────────────────
+
+  readonly #isLaneOpen = (lane: object): boolean =>
+    // The lanes in the queue are the ones the scheduler's calls carry: the open one, or a tool.
+    lane === OPEN_LANE || (lane as Lane).isOpen();
+
+  /** Starts queued calls while slots are free. */
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#running < this.#concurrency) {
+        const call = this.#queue.pop(this.#isLaneOpen);
+        if (call === undefined) break;
+        call.tool.counters.queued--;
+        this.#start(call);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  // ─── attempts ─────────────────────────────────────────────────────────────
+
+  #start(call: CallState): void {
+    const tool = call.tool;
+    const gates = call.hooks.start;
+    if (gates !== null) {
+      for (const h of gates) {
+        const refused = h.start!(call);
+        if (refused !== undefined) {
+          this.#queueRelease?.(call);
+          this.#failFinal(call, refused);
+          return;
+        }
+      }
+    }
+    const now = this.#clock.now();
+    const attempt = ++call.attempt;
+    call.phase = CallPhase.Running;
+    tool.counters.running++;
+    if (tool.slots !== null) tool.slots.running++;
+    this.#running++;
+    if (attempt === 1 && call.priorAttempts === 0) call.startedAt = now;
+    call.attemptStartedAt = now;
+    const timeoutMs = call.timeoutMs;
+    const expiresAt = now + timeoutMs;
+    const batch = call.batch;
+    const ctx = new AttemptContext(
+      call.id,
+      batch.id,
+      attempt,
+      expiresAt < batch.deadlineAt ? expiresAt : batch.deadlineAt,
+    );
+    call.ctx = ctx;
+    if (timeoutMs !== Number.POSITIVE_INFINITY) {
+      call.expiresAt = expiresAt;
+      this.#wheel.add(call, timeoutMs);
+    }
+    if (this.#events.has("call:started")) {
+      this.#events.emit("call:started", {
+        batchId: batch.id,
+        callId: call.id,
+        index: call.index,
+        tool: tool.name,
+        attempt,
+        startedAt: now,
+        queuedMs: now - call.queuedAt,
+        args: call.args,
+      });
+    }
+    let result: unknown;
+    try {
+      const invoke = batch.invoke;
+      result =
+        invoke === undefined
+          ? tool.invoke(call.args, ctx)
+          : invoke({ id: call.id, name: tool.name, args: call.args }, ctx, () =>
+              tool.invoke(call.args, ctx),
+            );
+    } catch (error) {
+      this.#attemptSettled(call, ctx, false, error);
+      return;
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#attemptSettled(call, ctx, true, value),
+        (error: unknown) => this.#attemptSettled(call, ctx, false, error),
+      );
+    } else {
+      this.#attemptSettled(call, ctx, true, result);
+    }
+  }
+
+  /** Frees the slots of the call's running attempt. */
+  #release(call: CallState): void {
+    if (this.#queueRelease !== undefined) this.#queueRelease(call);
+    call.ctx = undefined;
+    const tool = call.tool;
+    tool.counters.running--;
+    if (tool.slots !== null) tool.slots.running--;
+    this.#running--;
+    if (call.expiresAt !== 0) {
+      this.#wheel.delete(call, call.timeoutMs);
+      call.expiresAt = 0;
+    }
+  }
+
+  #attemptSettled(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {
+    if (call.ctx !== ctx) {
+      this.#settleLate(call, ctx, ok, value);
+      return;
+    }
+    this.#release(call);
+    const now = this.#clock.now();
+    const hooks = call.hooks.attempted;
+    if (ok) {
+      if (hooks !== null) this.#attempted(hooks, call, undefined, now);
+      this.#settle.ok(call, value, now);
+    } else {
+      const error = classifyError(value, call.tool.name);
+      if (hooks !== null) this.#attempted(hooks, call, error, now);
+      this.#fail(call, value, error);
+    }
+    this.drain();
+  }
+
+  #attempted(
+    hooks: NonNullable<HookSet<CallState>["attempted"]>,
+    call: CallState,
+    failure: OutcomeError | undefined,
+    now: number,
+  ): void {
+    const durationMs = now - call.attemptStartedAt;
+    for (const h of hooks) h.attempted!(call, failure, durationMs);
+  }
+
+  /** An attempt that was abandoned (timeout, deadline, cancel) settled. */
+  #settleLate(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {
+    this.#detached--;
+    const reason = AttemptContext.reasonOf(ctx);
+    if (!ok && honouredAbort(value, reason)) return;
+    this.#abandoned++;
+    if (this.#events.has("call:abandoned")) {
+      const kind = (reason as VolleyError).kind as "timeout" | "deadline" | "cancelled";
+      this.#events.emit("call:abandoned", {
+        batchId: call.batch.id,
+        callId: call.id,
+        index: call.index,
+        tool: call.tool.name,
+        attempt: ctx.attempt,
+        reason: kind,
+        lateMs: Math.max(0, this.#clock.now() - AttemptContext.abortedAt(ctx)),
+      });
+    }
+  }
+
+  /** Stops waiting for the call's running attempt: aborts its signal and frees its slots. */
+  #detach(call: CallState, reason: VolleyError): void {
+    AttemptContext.abort(call.ctx!, reason, this.#clock.now());
+    this.#detached++;
+    this.#release(call);
+  }
+
+  #onTimeout(call: CallState): void {
+    if (call.phase !== CallPhase.Running || call.ctx === undefined) return;
+    call.expiresAt = 0; // the wheel has already let go of it
+    const now = this.#clock.now();
+    const reason = new ToolTimeoutError(
+      call.tool.name,
+      call.timeoutMs,
+      Math.round(now - call.attemptStartedAt),
+      call.attempt,
+      `executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
+    );
+    const error = classifyError(reason, call.tool.name);
+    const hooks = call.hooks.attempted;
+    if (hooks !== null) this.#attempted(hooks, call, error, now);
+    this.#detach(call, reason);
+    this.#fail(call, reason, error);
+    this.drain();
+  }
+
+  // ─── retries ──────────────────────────────────────────────────────────────
+
+  /** An attempt failed with `thrown` (classified as `error`): retry it, or fail for good. */
+  #fail(call: CallState, thrown: unknown, error: OutcomeError): void {
+    const policy = call.retry;
+    if (policy !== null && call.attempt < policy.maxAttempts) {
+      const context = {
+        kind: error.kind,
+        attempt: call.attempt,
+        tool: call.tool.name,
+        callId: call.id,
+      };
+      if (isRetryable(policy, thrown, context, isNonRetryableError(thrown))) {
+        const delayMs = backoffDelay(
+          policy,
+          call.attempt,
+          () => this.#clock.random(),
+          retryAfterOf(thrown),
+        );
+        if (this.#clock.now() + delayMs < call.batch.deadlineAt) {
+          this.#scheduleRetry(call, delayMs, error);
+          return;
+        }
+        this.#failFinal(call, {
+          ...error,
+          message: `${error.message} (not retried: the batch deadline falls before the next attempt)`,
+        });
+        return;
+      }
+    }
+    this.#failFinal(call, error);
+  }
+
+  #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
+    call.phase = CallPhase.Backoff;
+    this.#retrying++;
+    if (this.#events.has("call:retry")) {
+      this.#events.emit("call:retry", {
+        batchId: call.batch.id,
+        callId: call.id,
+        index: call.index,
+        tool: call.tool.name,
+        attempt: call.attempt,
+        delayMs,
+        error,
+      });
+    }
+    call.timer = this.#clock.setTimeout(() => {
+      call.timer = undefined;
+      this.#retrying--;
+      this.enqueue(call);
+      this.drain();
+    }, delayMs);
+  }
+
+  // ─── failing for good, and recovery ───────────────────────────────────────
+
+  /** The call's last failure: its tool's features may recover it; else it ends with `error`. */
+  #failFinal(call: CallState, error: OutcomeError): void {
+    const hooks = call.hooks.recover;
+    // A fallback's failure is not recovered again: the call ends with its first error.
+    if (hooks !== null && call.recoveredFrom === undefined) {
+      for (const h of hooks) {
+        const plan = h.recover!(call, error);
+        if (plan === undefined) continue;
+        if ("value" in plan) this.#settle.recovered(call, plan.value, error);
+        else this.#reroute(call, plan.fallback, error);
+        return;
+      }
+    }
+    this.#settle.error(call, error);
+  }
+
+  /** Hands the call to its fallback tool, which checks its arguments and places it anew. */
+  #reroute(call: CallState, fallbackName: string, error: OutcomeError): void {
+    const fallback = this.tools.get(fallbackName)!;
+    const leaving = call.hooks.leave;
+    if (leaving !== null) for (const h of leaving) h.leave!(call);
+    this.#settle.leave(call);
+    call.reroute(fallback, error);
+    call.seq = this.nextSeq();
+    const check = checkArgs(fallback, call.args);
+    if (check instanceof Promise) check.then((c) => this.#placeFallback(call, c));
+    else this.#placeFallback(call, check);
+  }
+
+  #placeFallback(call: CallState, check: ArgsCheck): void {
+    // The batch ended (cancel, deadline) during an asynchronous check and withdrew the call.
+    if (call.phase === CallPhase.Done) return;
+    const ended = call.batch.endReason;
+    if (ended !== undefined) {
+      this.#settle.error(call, {
+        kind: ended.kind,
+        message: ended.message,
+        data: { name: ended.name },
+      });
+    } else if (!check.success) {
+      this.#failFinal(call, {
+        kind: "invalid_args",
+        message: `Invalid arguments for fallback tool "${call.tool.name}": ${formatIssues(check.issues)}`,
+        data: { issues: check.issues },
+      });
+    } else {
+      call.parsedArgs = check.data;
+      if (!call.tool.parsesOwnArgs) call.args = check.data;
+      this.place(call);
+    }
+    this.drain();
+  }
+
+  // ─── ending calls ─────────────────────────────────────────────────────────
+
+  /** A placed call ended: every tool that ran it lets go of it. */
+  ended(call: CallState, outcome: Outcome): void {
+    const left = call.leftHooks?.ended;
+    if (left != null) for (const h of left) h.ended!(call, outcome);
+    const hooks = call.hooks.ended;
+    if (hooks !== null) for (const h of hooks) h.ended!(call, outcome);
+  }
+
+  /**
+   * Takes an unfinished call out of wherever it is (queued, waiting to retry, running, held,
+   * being checked) and ends it with `error`: its batch ended with `reason` (deadline or cancel).
+   */
+  withdraw(call: CallState, reason: VolleyError, error: OutcomeError): void {
+    switch (call.phase) {
+      case CallPhase.Queued:
+        this.#queue.remove(call);
+        call.tool.counters.queued--;
+        break;
+      case CallPhase.Backoff:
+        this.#clock.clearTimeout(call.timer);
+        call.timer = undefined;
+        this.#retrying--;
+        break;
+      case CallPhase.Running: {
+        const hooks = call.hooks.abandoned;
+        if (hooks !== null) for (const h of hooks) h.abandoned!(call);
+        this.#detach(call, reason);
+        break;
+      }
+      case CallPhase.Held:
+        this.#held--;
+        break;
+    }
+    this.#settle.error(call, error);
+  }
+}
