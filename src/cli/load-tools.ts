@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineTool, type AnyTool, type ToolContext } from "../core/index.js";
+import { defineTool, isLangChainTool, type AnyTool, type ToolContext } from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
-import { importPeer } from "./import-peer.js";
+import { importPeer, missingPackage } from "./import-peer.js";
 
 /** Options of {@link loadTools}. */
 export interface LoadToolsOptions {
@@ -54,6 +54,7 @@ export async function loadTools(path: string, options: LoadToolsOptions = {}): P
   const file = toolsModulePath(path, options.cwd);
   try {
     const tools = await loadToolsModule(file);
+    if (tools.some((tool) => isLangChainTool(tool))) await recogniseLangChainErrors();
     if (options.isolation !== "worker") return tools;
     const { threadTools } = await importPeer(
       () => import("../threads/thread-tools.js"),
@@ -75,5 +76,18 @@ export async function loadTools(path: string, options: LoadToolsOptions = {}): P
   } catch (error) {
     if (isToolsModuleError(error)) throw new CliInputError(error.message, { cause: error });
     throw error;
+  }
+}
+
+/**
+ * Teaches the executor LangChain's errors, as loading `volley/langgraph` does: a LangChain tool's
+ * input-parsing error (a JSON-schema tool's bad arguments) ends `invalid_args`, not retried. When
+ * `@langchain/core` cannot be loaded from here, they stay `tool_error`s.
+ */
+async function recogniseLangChainErrors(): Promise<void> {
+  try {
+    await import("../langgraph/langchain-errors.js");
+  } catch (error) {
+    if (missingPackage(error) === undefined) throw error;
   }
 }

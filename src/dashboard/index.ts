@@ -8,9 +8,7 @@
 export { attachDashboard } from "./server.js";
 export type { Dashboard } from "./server.js";
 export type { DashboardOptions, MetricsRegistry } from "./options.js";
-export { DashboardState } from "./state.js";
-export type { DashboardSource, DashboardStateOptions } from "./state.js";
-export { isLoopback, tokenCookieName } from "./auth.js";
+export type { DashboardSource } from "./state.js";
 export type {
   BatchRecord,
   CallRecord,

@@ -4,6 +4,11 @@
  * - {@link VolleyToolNode}: a drop-in for LangGraph's `ToolNode`.
  * - {@link volleyMiddleware}: for `createAgent` from `langchain`.
  * - {@link graphBatchId}: the deterministic batch id that lets a journal resume a thread.
+ * - {@link InterruptedCallError}, {@link ToolInputError}: how a call that interrupted the graph,
+ *   or whose arguments only LangChain could check, ends; each with its `isXError()` guard.
+ *
+ * Loading this module also teaches the core's executor LangChain's errors: an input-parsing
+ * failure (`ToolInputParsingException`) ends `invalid_args`, never retried, under any executor.
  */
 export { ParallelToolState } from "./state.js";
 export type { ToolErrorEntry, ParallelToolStateValue, ParallelToolStateUpdate } from "./state.js";
@@ -21,9 +26,9 @@ export type { ToolErrorHandler, ToolCallFailure, ToolAnswer } from "./tool-messa
 export { volleyMiddleware } from "./middleware.js";
 export type { VolleyMiddlewareOptions } from "./middleware.js";
 export { graphBatchId } from "./batch-id.js";
-export { runTutorialGraph } from "./demo-graph.js";
-export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
+export { InterruptedCallError, isInterruptedCallError } from "./interrupted-call.js";
+export { ToolInputError, isToolInputError } from "./tool-input-error.js";
 export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
 export { StoreJournal } from "./store-journal.js";
 export type { StoreJournalOptions } from "./store-journal.js";

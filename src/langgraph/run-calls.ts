@@ -4,6 +4,11 @@ import {
   type Executor,
   type Outcome,
 } from "../core/index.js";
+import { recogniseLangChainErrors } from "./langchain-errors.js";
+
+// The executor classifies what LangChain's tools throw (their input-parsing errors are
+// `invalid_args`); called here, not only imported, so that bundlers keep it (see the function).
+recogniseLangChainErrors();
 
 /** How a node runs its calls through an executor. */
 export interface RunCallsOptions {

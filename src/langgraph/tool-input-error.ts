@@ -1,16 +1,22 @@
-import { VolleyError } from "../core/index.js";
+import { VolleyError, isVolleyError } from "../core/index.js";
+import { isLangChainInputError } from "./langchain-errors.js";
 
 /**
  * Bad arguments that only LangChain could check (a tool with a JSON schema rather than zod), as
- * an `invalid_args` failure: LangChain's `ToolInputParsingException` sets no `name`, so it would
- * otherwise count as a `tool_error` and be retried, though the same arguments fail every time.
+ * an `invalid_args` failure, never retried: the same arguments fail every time. `cause` is
+ * LangChain's `ToolInputParsingException`, whose message this error carries.
  */
 export class ToolInputError extends VolleyError {
-  override name = "ToolInputParsingException";
+  override name = "ToolInputError";
 
   constructor(cause: Error) {
     super("invalid_args", cause.message, { cause });
   }
+}
+
+/** True for a {@link ToolInputError}, even one made by another copy of the library. */
+export function isToolInputError(error: unknown): error is ToolInputError {
+  return isVolleyError(error) && error.name === "ToolInputError";
 }
 
 /**
@@ -20,9 +26,7 @@ export class ToolInputError extends VolleyError {
  */
 export function withInputErrors(error: unknown): unknown {
   const inner = isToolInvocationError(error) ? error.toolError : error;
-  return inner instanceof Error && inner.constructor.name === "ToolInputParsingException"
-    ? new ToolInputError(inner)
-    : error;
+  return isLangChainInputError(inner) ? new ToolInputError(inner) : error;
 }
 
 function isToolInvocationError(error: unknown): error is Error & { toolError: unknown } {

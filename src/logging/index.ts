@@ -9,5 +9,4 @@
 export { attachLogger } from "./attach-logger.js";
 export type { LoggerTarget } from "./attach-logger.js";
 export type { LoggerOptions, LoggerHandle, LogSink } from "./logger-options.js";
-export { DEFAULT_REDACT_PATTERN, REDACTED, makeSanitizer } from "./sanitize.js";
-export type { SanitizeLimits } from "./sanitize.js";
+export { DEFAULT_REDACT_PATTERN, REDACTED } from "./sanitize.js";

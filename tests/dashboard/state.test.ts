@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { DashboardState } from "../../src/dashboard/index.js";
+import { DashboardState } from "../../src/dashboard/state.js";
 import { createExecutor, defineTool } from "../../src/index.js";
 import { demoCalls, demoTools, nextStepsCalls } from "./demo.js";
 

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { createExecutor, defineTool } from "../../src/core/index.js";
 import { VolleyToolNode, volleyMiddleware } from "../../src/langgraph/index.js";
 import { ScriptedChatModel } from "./scripted-model.js";
+// What makes a plain executor classify LangChain's input-parsing errors (the index above loads it
+// too; imported here explicitly for the "core:" case below).
+import "../../src/langgraph/langchain-errors.js";
 
 /** Throws "transient" on its first run, then outlives a 60 ms timeout, ignoring its signal. */
 function throwsThenHangs() {
@@ -159,7 +162,7 @@ describe("the error a failure handler gets is the one that ended the call", () =
       const answer = out.messages.find((m) => ToolMessage.isInstance(m));
       expect(retried).toBe(0);
       expect(answer?.status).toBe("error");
-      expect(String(answer?.content)).toMatch(/^invalid_args|ToolInputParsingException/);
+      expect(String(answer?.content)).toMatch(/^ToolInputError: .*did not match expected schema/);
       expect(String(answer?.content)).not.toMatch(/\n\s+at /);
     });
 
@@ -197,12 +200,13 @@ describe("the error a failure handler gets is the one that ended the call", () =
       expect(answer?.status).toBe("error");
     });
 
-    // LangChain's ToolInputParsingException sets no `name`: the core knows it by its class.
-    it("core: the executor itself classifies it invalid_args", async () => {
+    // The core knows no LangChain error: volley/langgraph teaches it LangChain's when it loads.
+    it("core: a plain executor classifies it invalid_args, not retried, once volley/langgraph is loaded", async () => {
       const executor = createExecutor({ tools: [jsonSchemaTool()], ...retries });
       const report = await executor.execute([{ id: "c1", name: "js", args: { q: 1 } }]);
       const outcome = report.outcomes[0]!;
       expect(outcome.status === "error" && outcome.error.kind).toBe("invalid_args");
+      expect(outcome.attempts).toBe(1);
     });
   });
 });

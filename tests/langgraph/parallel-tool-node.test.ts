@@ -2,10 +2,10 @@ import { START, StateGraph } from "@langchain/langgraph";
 import { HumanMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { MemoryJournal, createExecutor } from "../../src/core/index.js";
+import { runTutorialGraph } from "../../src/langgraph/demo-graph.js";
 import {
   ParallelToolState,
   parallelToolNode,
-  runTutorialGraph,
   type ToolOutcomeChunk,
 } from "../../src/langgraph/index.js";
 import { tutorialCalls, tutorialTools } from "./tutorial-tools.js";

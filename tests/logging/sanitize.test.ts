@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REDACT_PATTERN, makeSanitizer } from "../../src/logging/index.js";
+import { DEFAULT_REDACT_PATTERN } from "../../src/logging/index.js";
+import { makeSanitizer } from "../../src/logging/sanitize.js";
 
 const sanitize = makeSanitizer({
   redact: DEFAULT_REDACT_PATTERN,

@@ -1,7 +1,6 @@
+import { classifiedKind } from "../error-classifiers.js";
 import { isVolleyError } from "../errors/volley-error.js";
-import type { ErrorKind, OutcomeError } from "../outcome.js";
-
-const INPUT_PARSING = "ToolInputParsingException";
+import type { OutcomeError } from "../outcome.js";
 
 /** Turns whatever a tool threw into an outcome error: plain data with a kind. */
 export function classifyError(error: unknown, tool: string): OutcomeError {
@@ -13,12 +12,10 @@ export function classifyError(error: unknown, tool: string): OutcomeError {
       data: extra ? { ...extra, name: error.name } : { name: error.name },
     };
   }
+  // An integration may have taught the core a foreign error's kind (see addErrorClassifier).
+  const kind = classifiedKind(error) ?? "tool_error";
   if (error instanceof Error) {
-    // LangChain's own check of a tool's input, when Volley could not read the schema itself.
-    // Its class sets no `name` (it reads "Error"), so the constructor tells it apart.
-    const inputParsing = error.name === INPUT_PARSING || error.constructor?.name === INPUT_PARSING;
-    const kind: ErrorKind = inputParsing ? "invalid_args" : "tool_error";
-    const name = inputParsing ? INPUT_PARSING : error.name;
+    const name = error.name;
     const code = (error as { code?: unknown }).code;
     return {
       kind,
@@ -27,7 +24,7 @@ export function classifyError(error: unknown, tool: string): OutcomeError {
     };
   }
   return {
-    kind: "tool_error",
+    kind,
     message:
       error === undefined
         ? `Tool "${tool}" threw undefined`
