@@ -1,7 +1,6 @@
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineTool, isLangChainTool, type AnyTool, type ToolContext } from "../core/index.js";
+import { isLangChainTool, type AnyTool } from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
 import { importPeer, missingPackage } from "./import-peer.js";
@@ -60,17 +59,9 @@ export async function loadTools(path: string, options: LoadToolsOptions = {}): P
       () => import("../threads/thread-tools.js"),
       "--isolation worker",
     );
-    const threads = options.threads ?? availableParallelism();
-    // Calls beyond the pool's threads wait in Volley's queue, where no timeout runs, rather than
-    // in the pool's, where their timeouts would run out before they start (the run's
-    // ThreadSlotsQueue makes the worker tools share the threads).
-    const isolated = (await threadTools(file)).map((tool) =>
-      defineTool({
-        ...tool,
-        run: tool.run as (args: unknown, ctx: ToolContext) => unknown,
-        concurrency: Math.min(tool.concurrency ?? Number.POSITIVE_INFINITY, threads),
-      }),
-    );
+    // The thread backend declares its threads as its capacity: calls beyond them wait in
+    // Volley's queue, where no timeout runs yet.
+    const isolated = await threadTools(file);
     const names = new Set(isolated.map((t) => t.name));
     return [...isolated, ...tools.filter((t) => !names.has(t.name))];
   } catch (error) {

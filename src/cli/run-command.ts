@@ -4,7 +4,6 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   createExecutor,
-  isVolleyTool,
   type AnyTool,
   type Backend,
   type Executor,
@@ -18,7 +17,6 @@ import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
 import { importPeer } from "./import-peer.js";
-import { ThreadSlotsQueue } from "./thread-slots-queue.js";
 
 /** Exit codes of `volley run`. */
 export const EXIT = Object.freeze({
@@ -91,7 +89,7 @@ export interface CliIo {
  * @throws CliInputError on bad input (exit code 2).
  */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
-  // Worker tools run in a pool of this many threads, and at most this many calls at once.
+  // Worker tools run in a pool of this many threads; the pool declares them as its capacity.
   const threads = options.isolation === "worker" ? availableParallelism() : undefined;
   const tools = await loadTools(options.tools, {
     cwd: io.cwd,
@@ -128,7 +126,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
   let executor: Executor;
   let dashboard: { url: string; close(): Promise<void> } | undefined;
   try {
-    executor = makeExecutor(tools, options, backends, journal, threads);
+    executor = makeExecutor(tools, options, backends, journal);
     dashboard = options.dashboard === true ? await openDashboard(executor, options, io) : undefined;
   } catch (error) {
     // Nothing ran: leave no journal behind (nor a thread pool running).
@@ -258,17 +256,7 @@ function makeExecutor(
   options: RunCommandOptions,
   backends: Record<string, Backend> | undefined,
   journal: Journal | undefined,
-  threads: number | undefined,
 ): Executor {
-  // The worker tools share the pool's threads: together they start no more calls than it has
-  // (each tool's own limit alone would let two tools queue calls in the pool, timeouts running).
-  const workerTools = new Set(
-    tools.filter((t) => isVolleyTool(t) && t.isolation === "worker").map((t) => t.name),
-  );
-  const queue =
-    threads === undefined || workerTools.size === 0
-      ? undefined
-      : new ThreadSlotsQueue(threads, workerTools);
   let executor: Executor;
   try {
     executor = createExecutor({
@@ -276,7 +264,6 @@ function makeExecutor(
       ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      ...(queue === undefined ? {} : { queue }),
     });
   } catch (error) {
     // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.

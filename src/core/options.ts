@@ -46,7 +46,7 @@ export interface ExecutorOptions<
    * @example policies: { search: { rateLimit: { max: 5, perMs: 1_000 }, onError: { default: [] } } }
    */
   readonly policies?: Readonly<Record<string, Policy>>;
-  /** Runs every tool's attempts on this backend (for example `bullmqBackend()` from `volley/bullmq`). */
+  /** Runs every tool's attempts on this backend, whatever their `isolation`. */
   readonly backend?: Backend;
   /**
    * Backends by isolation name: a tool with `isolation: "worker"` runs on `backends.worker`.

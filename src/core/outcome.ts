@@ -46,7 +46,7 @@ export interface OutcomeError {
 }
 
 interface OutcomeBase<Name extends string = string> {
-  /** The call's id (for a call without one, a generated `invalid-<index>` id). */
+  /** The call's id (for a call without one, `#<index>`, such as `#3`). */
   readonly id: string;
   /** The call's position in the batch, from 0. */
   readonly index: number;

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import type { AttemptRequest, Backend } from "../core/backend.js";
+import type { AttemptRequest, Backend, BackendCapacity } from "../core/backend.js";
 import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
@@ -149,6 +149,18 @@ export class ThreadBackend implements Backend {
         `Expected at most maxTotalThreads (${maxTotal}) threads in all, got ${threads + own}: ${threads} shared + ${own} in the pools of ${[...limits.keys()].join(", ")}; raise maxTotalThreads or lower threads`,
       );
     }
+  }
+
+  /**
+   * The threads of the pool `tool`'s attempts run in: its own pool's (`resourceLimits[tool]`), or
+   * the shared pool's. The executor starts no more attempts in a pool than it has threads, so
+   * the calls beyond them wait in Volley's queue, where their timeouts do not run yet.
+   */
+  capacity(tool: string): BackendCapacity {
+    const limits = this.#limits.get(tool);
+    return limits === undefined
+      ? { pool: "shared", slots: this.#threads }
+      : { pool: `tool:${tool}`, slots: limits.threads ?? 1 };
   }
 
   /**

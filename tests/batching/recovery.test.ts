@@ -38,6 +38,31 @@ describe("recovery strategies", () => {
     expect(outcome.attempts).toBe(3);
   });
 
+  it("a call cancelled while its fallback runs keeps the name it gave and counts every attempt", async () => {
+    const executor = createExecutor({
+      tools: [
+        waitTool("primary", {
+          retry: { maxAttempts: 2, initialInterval: 10, jitter: false },
+          onError: { fallback: "backup" },
+        }),
+        waitTool("backup", { ms: 1_000 }),
+      ],
+    });
+    const batch = executor.execute([{ id: "c", name: "primary", args: { fail: true } }]);
+    // primary fails twice (10 ms each, 10 ms apart); then backup runs for a second.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(executor.stats().tools["backup"]!.running).toBe(1);
+    batch.cancel("enough");
+    const outcome = (await batch).outcomes[0]!;
+    expect(outcome).toMatchObject({ name: "primary", status: "error", attempts: 3 });
+    expect(outcome.status === "error" && outcome.error.kind).toBe("cancelled");
+    expect(outcome.startedAt).not.toBeNull();
+    expect(executor.stats().tools).toMatchObject({
+      primary: { finished: 1, failed: 1, recovered: 1 },
+      backup: { finished: 1, failed: 1, running: 0 },
+    });
+  });
+
   it("a batch cancelled while a fallback's async schema checks ends each call once", async () => {
     const slowSchema = {
       "~standard": {

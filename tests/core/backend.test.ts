@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   createExecutor,
@@ -109,6 +109,61 @@ describe("the Backend seam", () => {
     expect(() =>
       createExecutor({ tools: [remote], backends: { elsewhere: {} as Backend } }),
     ).toThrow(/backends.elsewhere to be a Backend/);
+  });
+
+  it("starts no more attempts in a pool than its slots; the rest wait with no timeout running", async () => {
+    vi.useFakeTimers();
+    try {
+      let running = 0;
+      let most = 0;
+      const backend: Backend = {
+        name: "pooled",
+        capacity: () => ({ pool: "p", slots: 2 }),
+        run: async (_request, signal) => {
+          running++;
+          most = Math.max(most, running);
+          await sleep(100, signal);
+          running--;
+          return "done";
+        },
+      };
+      const other = defineTool({ ...remote, name: "other" });
+      const executor = createExecutor({
+        tools: [remote, other],
+        backends: { elsewhere: backend },
+        timeoutMs: 150,
+      });
+      const batch = executor.execute(
+        Array.from({ length: 6 }, (_, i) => ({
+          id: `c${i}`,
+          name: i % 2 === 0 ? "remote" : "other",
+          args: { n: i },
+        })),
+      );
+      await vi.advanceTimersByTimeAsync(50);
+      expect(executor.stats()).toMatchObject({ running: 2, queued: 4 });
+      await vi.advanceTimersByTimeAsync(300);
+      const report = await batch;
+      // Three waves of 100 ms: each call's 150 ms timeout starts with its attempt.
+      expect(report.outcomes.map((o) => o.status)).toEqual(Array(6).fill("ok"));
+      expect(most).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses a capacity that is not { pool, slots }, naming the backend and the tool", () => {
+    const bad = (capacity: unknown): Backend => ({
+      name: "bad",
+      capacity: () => capacity as never,
+      run: async () => undefined,
+    });
+    expect(() =>
+      createExecutor({ tools: [remote], backends: { elsewhere: bad({ pool: "p", slots: 0 }) } }),
+    ).toThrow(/backend "bad" capacity\("remote"\)\.slots to be a whole number ≥ 1/);
+    expect(() => createExecutor({ tools: [remote], backends: { elsewhere: bad(4) } })).toThrow(
+      /backend "bad" capacity\("remote"\) to be \{ pool: string, slots: number \}/,
+    );
   });
 
   it("closes its backends on close()", async () => {

@@ -81,6 +81,23 @@ describe("threadBackend: running tools in threads", () => {
   });
 });
 
+describe("threadBackend: its threads are its capacity", () => {
+  it("keeps calls beyond the threads in Volley's queue, so waiting for a thread never times out", async () => {
+    // 10 calls of 150 ms on 2 threads take 5 waves (750 ms): a 450 ms timeout running while a
+    // call waited in the pool's own queue would end 7 of them `timeout`.
+    const calls = Array.from({ length: 10 }, (_, i) => ({
+      id: `c${i}`,
+      name: "sleep",
+      args: { ms: 150 },
+      timeoutMs: 450,
+    }));
+    const report = await executorWith(TOOLS, backend).execute(calls);
+    expect(report.outcomes.map((o) => o.status)).toEqual(Array(10).fill("ok"));
+    expect(backend.capacity("sleep")).toEqual({ pool: "shared", slots: 2 });
+    expect(backend.capacity("hog")).toEqual({ pool: "tool:hog", slots: 1 });
+  });
+});
+
 describe("threadBackend: killing on timeout, deadline and cancel", () => {
   it("ends an infinite loop `timeout` within 400 ms while 10 inline calls finish on time", async () => {
     const killedBefore = backend.stats().killed;

@@ -1,4 +1,5 @@
 import type { Backend } from "../backend.js";
+import { assertCount, describeValue } from "../validate-options.js";
 
 /**
  * The slots of one pool of a backend, shared by the tools whose attempts run in it: the scheduler
@@ -27,6 +28,13 @@ export class BackendSlotTable {
   slotsFor(backend: Backend, tool: string): BackendSlots | null {
     const capacity = backend.capacity?.(tool);
     if (capacity === undefined) return null;
+    const where = `backend "${backend.name}" capacity("${tool}")`;
+    if (typeof capacity !== "object" || capacity === null || typeof capacity.pool !== "string") {
+      throw new TypeError(
+        `Expected ${where} to be { pool: string, slots: number }, got ${describeValue(capacity)}`,
+      );
+    }
+    assertCount(`${where}.slots`, capacity.slots);
     let pools = this.#pools.get(backend);
     if (pools === undefined) this.#pools.set(backend, (pools = new Map()));
     let slots = pools.get(capacity.pool);
