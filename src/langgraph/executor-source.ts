@@ -6,6 +6,7 @@ import {
   type Executor,
   type ExecutorOptions,
 } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 
 /** Options of the executor a node makes when it is given tools rather than an executor. */
 export type NodeExecutorOptions = Omit<ExecutorOptions, "tools">;
@@ -45,20 +46,13 @@ export function executorOf(
     source.forEach((tool: unknown, i) => {
       if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
         throw new TypeError(
-          `${where}: expected tools[${i}] to be a tool made by defineTool() or a @langchain/core tool, got ${describe(tool)}`,
+          `${where}: expected tools[${i}] to be a tool made by defineTool() or a @langchain/core tool, got ${describeValue(tool)}`,
         );
       }
     });
     return createExecutor({ ...options, tools: source as readonly AnyTool[] });
   }
   throw new TypeError(
-    `${where}: expected an executor from createExecutor() or an array of tools, got ${describe(source)}`,
+    `${where}: expected an executor from createExecutor() or an array of tools, got ${describeValue(source)}`,
   );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
-  return typeof value;
 }
