@@ -24,6 +24,6 @@ export { graphBatchId } from "./batch-id.js";
 export { runTutorialGraph } from "./demo-graph.js";
 export type { TutorialGraphOptions, TutorialGraphRun } from "./demo-graph.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
-export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
+export type { ExecutorOrTools, NodeExecutorOptions } from "./node-options.js";
 export { StoreJournal } from "./store-journal.js";
 export type { StoreJournalOptions } from "./store-journal.js";
