@@ -1,5 +1,5 @@
 import { ERROR_KINDS, type ErrorKind, type Outcome } from "../core/index.js";
-import { describeValue } from "../core/describe-value.js";
+import { describeValue, errorText } from "../core/describe-value.js";
 
 /**
  * Encodes an outcome as JSON text. A value that JSON cannot carry (a `BigInt`, a cycle) fails
@@ -11,9 +11,7 @@ export function encodeOutcome(batchId: string, outcome: Outcome): string {
     return JSON.stringify(stored);
   } catch (error) {
     throw new TypeError(
-      `Cannot journal call "${outcome.id}" of batch "${batchId}": its outcome is not JSON-serialisable (${
-        error instanceof Error ? error.message : String(error)
-      })`,
+      `Cannot journal call "${outcome.id}" of batch "${batchId}": its outcome is not JSON-serialisable (${errorText(error)})`,
       { cause: error },
     );
   }

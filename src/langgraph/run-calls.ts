@@ -4,6 +4,7 @@ import {
   type Executor,
   type Outcome,
 } from "../core/index.js";
+import { errorText } from "../core/describe-value.js";
 
 /** How a node runs its calls through an executor. */
 export interface RunCallsOptions {
@@ -52,7 +53,7 @@ function tell(listener: (outcome: Outcome) => void, outcome: Outcome): void {
     listener(outcome);
   } catch (error) {
     process.emitWarning(
-      `A stream writer threw on the outcome of call "${outcome.id}": ${error instanceof Error ? error.message : String(error)}`,
+      `A stream writer threw on the outcome of call "${outcome.id}": ${errorText(error)}`,
       { code: "VOLLEY_LANGGRAPH" },
     );
   }
