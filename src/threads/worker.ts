@@ -213,7 +213,7 @@ function flatten(error: unknown): WireError {
   };
   const wire: {
     -readonly [K in keyof WireError]: WireError[K];
-  } = { name: String(source.name), message: errorText(error) };
+  } = { name: String(source.name), message: String(source.message) };
   if (typeof source.stack === "string") wire.stack = source.stack;
   if (isVolleyError(error)) wire.kind = error.kind;
   if (typeof source.code === "string" || typeof source.code === "number") wire.code = source.code;
