@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor, formatOutcomeError, type AnyTool } from "../core/index.js";
 import type { runTutorialGraph as RunTutorialGraph } from "../langgraph/demo-graph.js";
-import { describeValue } from "./format.js";
+import { valueText } from "./format.js";
 import { tutorialSeconds } from "./timeline.js";
 import { tutorialCalls } from "./tutorial-tools.js";
 import { importPeer } from "./import-peer.js";
@@ -74,7 +74,7 @@ export async function runDurableSection(
     const resumed = await runTutorialGraph(executor, tutorialCalls, { checkpointer, threadId });
     print(`Run 2, on the same thread: executed 4 tools in ${tutorialSeconds(resumed.wallMs)}`);
     for (const o of resumed.outcomes) {
-      const text = o.status === "ok" ? describeValue(o.value) : formatOutcomeError(o.error);
+      const text = o.status === "ok" ? valueText(o.value) : formatOutcomeError(o.error);
       const how = o.replayed === true ? "replayed from the journal, not run again" : "ran again";
       print(`  ${o.id}: ${text}  (${how})`);
     }

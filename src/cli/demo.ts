@@ -6,7 +6,7 @@ import {
   type Outcome,
   type Report,
 } from "../core/index.js";
-import { describeValue } from "./format.js";
+import { valueText } from "./format.js";
 import { renderTable, type Column } from "./table.js";
 import { renderTimeline, tutorialSeconds } from "./timeline.js";
 import { fastTool, flakyTool, slowTool, tutorialCalls } from "./tutorial-tools.js";
@@ -63,8 +63,7 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
   );
   print();
   print("Successful Results:");
-  for (const o of tutorial.finished)
-    if (o.status === "ok") print(`${o.id}: ${describeValue(o.value)}`);
+  for (const o of tutorial.finished) if (o.status === "ok") print(`${o.id}: ${valueText(o.value)}`);
   print();
   print("Errors:");
   for (const o of tutorial.finished)
@@ -150,7 +149,7 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
     print("Successful Results:");
     for (const o of graphRun.outcomes)
       if (o.id in graphRun.state.results)
-        print(`${o.id}: ${describeValue(graphRun.state.results[o.id])}`);
+        print(`${o.id}: ${valueText(graphRun.state.results[o.id])}`);
     print();
     print("Errors:");
     for (const o of graphRun.outcomes)
@@ -208,7 +207,7 @@ function columnsFor(): Column<Outcome>[] {
     { header: "duration", cell: (o) => `${Math.round(o.durationMs)} ms`, align: "right" },
     {
       header: "value / message",
-      cell: (o) => (o.status === "ok" ? describeValue(o.value) : formatOutcomeError(o.error)),
+      cell: (o) => (o.status === "ok" ? valueText(o.value) : formatOutcomeError(o.error)),
       flex: true,
     },
   ];

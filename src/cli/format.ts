@@ -1,3 +1,4 @@
+import { describeValue } from "../core/describe-value.js";
 import type { Outcome, OutcomeError } from "../core/index.js";
 
 /**
@@ -38,33 +39,35 @@ export function shorten(text: string, width: number): string {
 }
 
 /**
- * A value as one readable line: strings as they are, everything else as JSON; never throws
- * (cycles, BigInt and functions get a best-effort rendering).
+ * A result as one readable line: strings as they are, everything else as JSON (BigInt as a
+ * string); what JSON cannot render (a cycle, a throwing getter) is described by the shared
+ * {@link describeValue}, so this never throws.
  */
-export function describeValue(value: unknown): string {
+export function valueText(value: unknown): string {
   if (typeof value === "string") return value;
   if (value === undefined) return "undefined";
-  if (typeof value === "function") return `[function ${value.name || "anonymous"}]`;
+  if (typeof value === "function") return describeValue(value);
   try {
     const json = JSON.stringify(value, jsonReplacer);
-    return json === undefined ? String(value) : json;
+    if (json !== undefined) return json;
   } catch {
-    return String(value);
+    // A cycle, a throwing getter or toJSON: described below.
   }
+  return describeValue(value);
 }
 
 /**
  * An outcome error's message, after the thrown error's class name when there was one
  * (`Error: Simulated failure`, `ToolTimeoutError: …`); the kind is shown beside it elsewhere.
  */
-export function errorText(error: OutcomeError): string {
+export function outcomeErrorText(error: OutcomeError): string {
   const name = error.data?.["name"];
   return typeof name === "string" && name !== "" ? `${name}: ${error.message}` : error.message;
 }
 
 /** What a call's outcome says, in one line: its value, or its error's message. */
 export function outcomeText(outcome: Outcome): string {
-  return outcome.status === "ok" ? describeValue(outcome.value) : errorText(outcome.error);
+  return outcome.status === "ok" ? valueText(outcome.value) : outcomeErrorText(outcome.error);
 }
 
 /** A `JSON.stringify` replacer that keeps BigInt values (as strings) instead of throwing. */

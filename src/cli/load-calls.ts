@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { describeValue } from "../core/describe-value.js";
 import { CliInputError } from "./cli-input-error.js";
 
 /**
@@ -103,8 +104,8 @@ export function parseCalls(text: string, where = "the calls"): unknown[] {
   const list = callList(data);
   if (list === undefined) {
     throw new CliInputError(
-      `${where} holds ${describe(data)}; expected a JSON array of calls ` +
-        `([{ "id", "name", "args" }, …]) or an AIMessage with "tool_calls"`,
+      `Expected ${where} to hold a JSON array of calls ([{ "id", "name", "args" }, …]) ` +
+        `or an AIMessage with "tool_calls", got ${describeValue(data)}`,
     );
   }
   return list.map(fromOpenAi);
@@ -144,10 +145,4 @@ function fromOpenAi(call: unknown): unknown {
     }
   }
   return { id: c["id"], name: fn["name"], args };
-}
-
-function describe(data: unknown): string {
-  if (data === null) return "null";
-  if (typeof data === "object") return "an object without tool_calls";
-  return `a ${typeof data}`;
 }

@@ -1,5 +1,5 @@
 import type { Executor, ExecutorEvents } from "../core/index.js";
-import { errorText, formatDuration, printable, shorten } from "./format.js";
+import { outcomeErrorText, formatDuration, printable, shorten } from "./format.js";
 
 /** Where progress is written: `process.stderr`, or any object with `write` (tests use a fake). */
 export interface ProgressStream {
@@ -129,7 +129,7 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
     }),
     executor.on("call:retry", (e) => {
       running.delete(key(e));
-      const line = `retry  ${printable(e.callId)}  ${printable(e.tool)}  attempt ${e.attempt} failed (${shorten(errorText(e.error), 200)}); next in ${formatDuration(e.delayMs)}`;
+      const line = `retry  ${printable(e.callId)}  ${printable(e.tool)}  attempt ${e.attempt} failed (${shorten(outcomeErrorText(e.error), 200)}); next in ${formatDuration(e.delayMs)}`;
       if (live) printAbove(`↻ ${line.slice(7)}`);
       else stream.write(`${line}\n`);
     }),
@@ -147,7 +147,7 @@ export function attachProgress(executor: Executor, options: ProgressOptions): Pr
           );
       } else {
         failed++;
-        const why = `${outcome.error.kind}  ${shorten(errorText(outcome.error), 200)}`;
+        const why = `${outcome.error.kind}  ${shorten(outcomeErrorText(outcome.error), 200)}`;
         if (live) printAbove(`✗ ${callId}  ${tool}${took}  ${why}`);
         else stream.write(`error  ${callId}  ${tool}${took}  ${why}\n`);
       }

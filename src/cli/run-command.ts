@@ -10,6 +10,7 @@ import {
   type Journal,
   type Report,
 } from "../core/index.js";
+import { errorText } from "../core/describe-value.js";
 import { CliInputError } from "./cli-input-error.js";
 import { formatDuration, toJson } from "./format.js";
 import { loadCalls } from "./load-calls.js";
@@ -220,7 +221,7 @@ async function openDashboard(
     return dashboard;
   } catch (error) {
     throw new CliInputError(
-      `Cannot serve the dashboard on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot serve the dashboard on 127.0.0.1:${port}: ${errorText(error)}`,
       { cause: error },
     );
   }
@@ -244,10 +245,9 @@ async function openJournal(options: RunCommandOptions, io: CliIo): Promise<CliJo
       },
     });
   } catch (error) {
-    throw new CliInputError(
-      `Cannot open the journal ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new CliInputError(`Cannot open the journal ${path}: ${errorText(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -4,7 +4,8 @@ import { assertDedupeOption, type DedupePolicy } from "./features/dedupe.js";
 import { assertRateLimit, type RateLimitPolicy } from "./features/rate-limit.js";
 import { assertRecovery, type RecoveryPolicy } from "./features/recovery.js";
 import type { ExclusivePolicy } from "./features/sequential-groups.js";
-import { describeValue, optional } from "./validate-options.js";
+import { describeValue } from "./describe-value.js";
+import { optional } from "./validate-options.js";
 
 /**
  * The per-tool options of the scheduling features: rate limits, dedupe, recovery, exclusivity and

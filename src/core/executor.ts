@@ -41,7 +41,7 @@ import type { ErrorOutcome, OkOutcome, OutcomeError } from "./outcome.js";
 import { PriorityQueue, type QueueDiscipline } from "./queue.js";
 import type { ExecutorStats, ToolStats } from "./stats.js";
 import type { AnyTool, ToolName, ToolResult } from "./tool.js";
-import { describeValue } from "./validate-options.js";
+import { describeValue, errorText } from "./describe-value.js";
 
 /** The outcome type of an executor: a successful outcome per tool (typed by name), or an error. */
 export type ExecutorOutcome<T extends readonly AnyTool[]> =
@@ -342,14 +342,4 @@ function listenerErrorWarner(): (error: unknown, event: ExecutorEventName) => vo
       { code: "VOLLEY_LISTENER" },
     );
   };
-}
-
-/** What a thrown value says, even one that cannot become a string (`Object.create(null)`). */
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
 }

@@ -1,5 +1,6 @@
 import type { ErrorKind } from "./outcome.js";
-import { assertCount, assertDuration, describeValue } from "./validate-options.js";
+import { describeValue } from "./describe-value.js";
+import { assertCount, assertDuration } from "./validate-options.js";
 
 /** What a `retryOn` predicate is told about a failed attempt. */
 export interface RetryContext {

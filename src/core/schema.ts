@@ -3,6 +3,8 @@
  * (`~standard`), without importing either: the core stays free of dependencies.
  */
 
+import { errorText } from "./describe-value.js";
+
 /** The part of the Standard Schema spec Volley uses (zod ≥ 3.24, valibot, arktype implement it). */
 export interface StandardSchemaLike<Input = unknown, Output = Input> {
   readonly "~standard": {
@@ -145,7 +147,7 @@ export function schemaThrew(error: unknown): ArgsCheck {
     issues: [
       {
         path: "",
-        message: `the schema threw: ${error instanceof Error ? error.message : String(error)}`,
+        message: `the schema threw: ${errorText(error)}`,
       },
     ],
   };

@@ -2,13 +2,8 @@ import { assertBatchingPolicy } from "./batching-policy.js";
 import type { Policy } from "./policy.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
-import {
-  assertCount,
-  assertDuration,
-  assertFiniteNumber,
-  describeValue,
-  optional,
-} from "./validate-options.js";
+import { describeValue } from "./describe-value.js";
+import { assertCount, assertDuration, assertFiniteNumber, optional } from "./validate-options.js";
 
 /** What a running tool is given besides its arguments. */
 export interface ToolContext {

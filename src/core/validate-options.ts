@@ -1,12 +1,6 @@
 /** Checks used once, at construction: each throws a `TypeError` that says what was expected and given. */
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null)
-    return String(value);
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
+import { describeValue } from "./describe-value.js";
 
 /** A whole number ≥ `min`, or `Infinity` when `allowInfinity`. */
 export function assertCount(
@@ -20,7 +14,7 @@ export function assertCount(
       (Number.isInteger(value) && value >= min));
   if (!ok) {
     throw new TypeError(
-      `Expected ${where} to be a whole number ≥ ${min}${allowInfinity ? " or Infinity" : ""}, got ${describe(value)}`,
+      `Expected ${where} to be a whole number ≥ ${min}${allowInfinity ? " or Infinity" : ""}, got ${describeValue(value)}`,
     );
   }
 }
@@ -38,7 +32,7 @@ export function assertDuration(
     (allowInfinity || Number.isFinite(value));
   if (!ok) {
     throw new TypeError(
-      `Expected ${where} to be a number of milliseconds ≥ ${min}${allowInfinity ? " or Infinity" : ""}, got ${describe(value)}`,
+      `Expected ${where} to be a number of milliseconds ≥ ${min}${allowInfinity ? " or Infinity" : ""}, got ${describeValue(value)}`,
     );
   }
 }
@@ -46,7 +40,7 @@ export function assertDuration(
 /** A finite number. */
 export function assertFiniteNumber(where: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new TypeError(`Expected ${where} to be a finite number, got ${describe(value)}`);
+    throw new TypeError(`Expected ${where} to be a finite number, got ${describeValue(value)}`);
   }
 }
 
@@ -54,6 +48,3 @@ export function assertFiniteNumber(where: string, value: unknown): asserts value
 export function optional<T>(value: T | undefined, check: (value: T) => void): void {
   if (value !== undefined) check(value);
 }
-
-/** A short description of any value for error messages. */
-export { describe as describeValue };

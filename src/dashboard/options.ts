@@ -1,3 +1,4 @@
+import { describeValue } from "../core/describe-value.js";
 import { isLoopback } from "./auth.js";
 
 /** Something that renders Prometheus metrics, such as a prom-client `Registry`. */
@@ -62,14 +63,10 @@ export interface ResolvedDashboardOptions {
   readonly updateIntervalMs: number;
 }
 
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
 function wholeNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new TypeError(
-      `Expected dashboard option ${name} to be a whole number from ${min} to ${max}, got ${describe(value)}`,
+      `Expected dashboard option ${name} to be a whole number from ${min} to ${max}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -82,25 +79,25 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
 export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      `Expected dashboard options { port, host?, token? }, got ${describe(options)}`,
+      `Expected dashboard options to be an object { port, host?, token? }, got ${describeValue(options)}`,
     );
   }
   const port = wholeNumber("port", options.port, 0, 65_535);
   const host = options.host ?? "127.0.0.1";
   if (typeof host !== "string" || host === "") {
     throw new TypeError(
-      `Expected dashboard option host to be a host name or address, got ${describe(host)}`,
+      `Expected dashboard option host to be a host name or address, got ${describeValue(host)}`,
     );
   }
   const { token } = options;
   if (token !== undefined && (typeof token !== "string" || token.trim() === "")) {
     throw new TypeError(
-      `Expected dashboard option token to be a non-empty string, got ${describe(token)}`,
+      `Expected dashboard option token to be a non-empty string, got ${describeValue(token)}`,
     );
   }
   if (token === undefined && !isLoopback(host)) {
     throw new TypeError(
-      `Refusing to serve the dashboard on non-loopback host ${describe(host)} without a token: ` +
+      `Refusing to serve the dashboard on non-loopback host ${JSON.stringify(host)} without a token: ` +
         "anyone who can reach it would see your tool calls. Set the token option, or use 127.0.0.1",
     );
   }
@@ -110,7 +107,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
     (typeof metrics !== "object" || metrics === null || typeof metrics.metrics !== "function")
   ) {
     throw new TypeError(
-      `Expected dashboard option metrics to be a boolean or a prom-client Registry, got ${describe(metrics)}`,
+      `Expected dashboard option metrics to be a boolean or a prom-client Registry, got ${describeValue(metrics)}`,
     );
   }
   return {

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { describeValue } from "../core/describe-value.js";
 import { authorize } from "./auth.js";
 import {
   resolveDashboardOptions,
@@ -124,7 +125,9 @@ export function attachDashboard(
     typeof executor.on !== "function" ||
     typeof executor.stats !== "function"
   ) {
-    throw new TypeError(`Expected an executor (from createExecutor), got ${String(executor)}`);
+    throw new TypeError(
+      `Expected an executor (from createExecutor), got ${describeValue(executor)}`,
+    );
   }
   return start(executor, resolved);
 }

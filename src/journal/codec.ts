@@ -1,4 +1,5 @@
 import { ERROR_KINDS, type ErrorKind, type Outcome } from "../core/index.js";
+import { describeValue, errorText } from "../core/describe-value.js";
 
 /**
  * Encodes an outcome as JSON text. A value that JSON cannot carry (a `BigInt`, a cycle) fails
@@ -10,9 +11,7 @@ export function encodeOutcome(batchId: string, outcome: Outcome): string {
     return JSON.stringify(stored);
   } catch (error) {
     throw new TypeError(
-      `Cannot journal call "${outcome.id}" of batch "${batchId}": its outcome is not JSON-serialisable (${
-        error instanceof Error ? error.message : String(error)
-      })`,
+      `Cannot journal call "${outcome.id}" of batch "${batchId}": its outcome is not JSON-serialisable (${errorText(error)})`,
       { cause: error },
     );
   }
@@ -55,7 +54,7 @@ export function warnSkipped(journal: string, batchId: string, skipped: number): 
 export function checkIdentifier(option: string, value: unknown): string {
   if (typeof value !== "string" || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) {
     throw new TypeError(
-      `Expected ${option} to be a SQL identifier (letters, digits, _; not starting with a digit), got ${describe(value)}`,
+      `Expected ${option} to be a SQL identifier (letters, digits, _; not starting with a digit), got ${describeValue(value)}`,
     );
   }
   return value;
@@ -64,7 +63,7 @@ export function checkIdentifier(option: string, value: unknown): string {
 /** Checks a positive integer option. */
 export function checkPositiveInteger(option: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${option} to be a positive integer, got ${describe(value)}`);
+    throw new TypeError(`Expected ${option} to be a positive integer, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -72,18 +71,9 @@ export function checkPositiveInteger(option: string, value: unknown): number {
 /** Checks a batch id handed to load/record/delete. */
 export function checkBatchId(value: unknown): string {
   if (typeof value !== "string" || value.length === 0) {
-    throw new TypeError(`Expected batchId to be a non-empty string, got ${describe(value)}`);
+    throw new TypeError(`Expected batchId to be a non-empty string, got ${describeValue(value)}`);
   }
   return value;
-}
-
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object")
-    return `an object (${value.constructor?.name ?? "null prototype"})`;
-  return `${typeof value} ${String(value)}`;
 }
 
 /**
@@ -105,7 +95,7 @@ export function checkTransientKinds(value: unknown): ReadonlySet<ErrorKind> {
     !value.every((k) => (ERROR_KINDS as readonly unknown[]).includes(k))
   ) {
     throw new TypeError(
-      `Expected transientKinds to be an array of error kinds (${ERROR_KINDS.join(", ")}), got ${describe(value)}`,
+      `Expected transientKinds to be an array of error kinds (${ERROR_KINDS.join(", ")}), got ${describeValue(value)}`,
     );
   }
   return new Set(value as ErrorKind[]);

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -7,7 +8,6 @@ import {
   checkPositiveInteger,
   decodeOutcome,
   mapRows,
-  describe,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
 import { requirePeer } from "./optional-require.js";
@@ -79,7 +79,7 @@ export class PostgresJournal implements Journal {
       typeof options === "string" ? { connectionString: options } : options;
     if (typeof opts !== "object" || opts === null) {
       throw new TypeError(
-        `Expected a connection string or PostgresJournal options, got ${describe(options)}`,
+        `Expected a connection string or PostgresJournal options, got ${describeValue(options)}`,
       );
     }
     this.table = checkIdentifier("table", opts.table ?? "volley_journal");
@@ -88,7 +88,7 @@ export class PostgresJournal implements Journal {
     if (opts.pool !== undefined) {
       if (typeof opts.pool !== "object" || typeof opts.pool?.query !== "function") {
         throw new TypeError(
-          `Expected pool to be a pg.Pool or pg.Client, got ${describe(opts.pool)}`,
+          `Expected pool to be a pg.Pool or pg.Client, got ${describeValue(opts.pool)}`,
         );
       }
       this.#pool = opts.pool;
@@ -106,7 +106,7 @@ export class PostgresJournal implements Journal {
       this.#pool = this.#ownedPool;
     } else {
       throw new TypeError(
-        `Expected pool or connectionString, got connectionString ${describe(opts.connectionString)}`,
+        `Expected pool or connectionString, got connectionString ${describeValue(opts.connectionString)}`,
       );
     }
     const insert = `INSERT INTO "${this.table}" (batch_id, call_id, outcome)

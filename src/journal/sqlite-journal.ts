@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -7,7 +8,6 @@ import {
   checkPositiveInteger,
   decodeOutcome,
   mapRows,
-  describe,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
 import { requirePeer } from "./optional-require.js";
@@ -86,7 +86,7 @@ export class SqliteJournal implements Journal {
     const opts: SqliteJournalOptions = typeof options === "string" ? { path: options } : options;
     if (typeof opts !== "object" || opts === null) {
       throw new TypeError(
-        `Expected a database path or SqliteJournal options, got ${describe(options)}`,
+        `Expected a database path or SqliteJournal options, got ${describeValue(options)}`,
       );
     }
     const table = checkIdentifier("table", opts.table ?? "volley_journal");
@@ -95,19 +95,19 @@ export class SqliteJournal implements Journal {
     const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
     if (typeof busyTimeoutMs !== "number" || !(busyTimeoutMs >= 0)) {
       throw new TypeError(
-        `Expected busyTimeoutMs to be a number >= 0, got ${describe(busyTimeoutMs)}`,
+        `Expected busyTimeoutMs to be a number >= 0, got ${describeValue(busyTimeoutMs)}`,
       );
     }
     const synchronous = opts.synchronous ?? "full";
     if (synchronous !== "full" && synchronous !== "normal") {
       throw new TypeError(
-        `Expected synchronous to be "full" or "normal", got ${describe(synchronous)}`,
+        `Expected synchronous to be "full" or "normal", got ${describeValue(synchronous)}`,
       );
     }
     if (opts.database !== undefined) {
       if (typeof opts.database !== "object" || typeof opts.database.prepare !== "function") {
         throw new TypeError(
-          `Expected database to be a better-sqlite3 Database, got ${describe(opts.database)}`,
+          `Expected database to be a better-sqlite3 Database, got ${describeValue(opts.database)}`,
         );
       }
       this.database = opts.database;
@@ -115,7 +115,7 @@ export class SqliteJournal implements Journal {
     } else {
       if (typeof opts.path !== "string" || opts.path.length === 0) {
         throw new TypeError(
-          `Expected path to be a non-empty file path (or pass database), got ${describe(opts.path)}`,
+          `Expected path to be a non-empty file path (or pass database), got ${describeValue(opts.path)}`,
         );
       }
       const Driver = requirePeer<typeof Database>(

@@ -29,6 +29,6 @@ export { graphBatchId } from "./batch-id.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export { InterruptedCallError, isInterruptedCallError } from "./interrupted-call.js";
 export { ToolInputError, isToolInputError } from "./tool-input-error.js";
-export type { ExecutorOrTools, NodeExecutorOptions } from "./executor-source.js";
+export type { ExecutorOrTools, NodeExecutorOptions } from "./node-options.js";
 export { StoreJournal } from "./store-journal.js";
 export type { StoreJournalOptions } from "./store-journal.js";

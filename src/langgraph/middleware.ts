@@ -6,7 +6,7 @@ import type { Executor } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { isExecutor } from "./executor-source.js";
+import { checkBatchId, checkExecutor, handleToolErrorsOf } from "./node-options.js";
 import { abortReason } from "./run-config.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
@@ -46,23 +46,10 @@ export function volleyMiddleware(
   executor: Executor,
   options: VolleyMiddlewareOptions = {},
 ): AgentMiddleware {
-  if (!isExecutor(executor)) {
-    throw new TypeError(
-      "volleyMiddleware: expected an executor from createExecutor() (register the agent's tools with it)",
-    );
-  }
-  const handle = options.handleToolErrors ?? true;
-  if (typeof handle !== "boolean" && typeof handle !== "function") {
-    throw new TypeError(
-      `volleyMiddleware: expected handleToolErrors to be a boolean or a function, got ${typeof handle}`,
-    );
-  }
+  checkExecutor("volleyMiddleware", executor);
+  const handle = handleToolErrorsOf("volleyMiddleware", options.handleToolErrors);
   const batchIdOf = options.batchId ?? defaultBatchId;
-  if (batchIdOf !== false && typeof batchIdOf !== "function") {
-    throw new TypeError(
-      `volleyMiddleware: expected batchId to be false or a function, got ${typeof batchIdOf}`,
-    );
-  }
+  checkBatchId("volleyMiddleware", batchIdOf);
   const wrapToolCall = async (
     request: ToolCallRequest,
     handler: ToolCallHandler,

@@ -1,7 +1,15 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Outcome, ToolCall } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import { graphBatchId } from "./batch-id.js";
-import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import {
+  checkBatchId,
+  checkDeadlineMs,
+  checkOptionsObject,
+  executorOf,
+  type ExecutorOrTools,
+  type NodeExecutorOptions,
+} from "./node-options.js";
 import { runCalls } from "./run-calls.js";
 import { abortReason, runLimits } from "./run-config.js";
 import type { ToolErrorEntry } from "./state.js";
@@ -78,21 +86,11 @@ export function parallelToolNode(
   executorOrTools: ExecutorOrTools,
   options: ParallelToolNodeOptions = {},
 ): ParallelToolNode {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`parallelToolNode: expected an options object, got ${String(options)}`);
-  }
+  checkOptionsObject("parallelToolNode", options);
   const executor = executorOf("parallelToolNode", executorOrTools, options.executor);
   const { deadlineMs, priority, batchId = defaultBatchId, stream = true } = options;
-  if (deadlineMs !== undefined && !(typeof deadlineMs === "number" && deadlineMs >= 0)) {
-    throw new TypeError(
-      `parallelToolNode: expected deadlineMs to be a number of ms >= 0, got ${String(deadlineMs)}`,
-    );
-  }
-  if (batchId !== false && typeof batchId !== "function") {
-    throw new TypeError(
-      `parallelToolNode: expected batchId to be false or a function, got ${typeof batchId}`,
-    );
-  }
+  checkDeadlineMs("parallelToolNode", deadlineMs);
+  checkBatchId("parallelToolNode", batchId);
   return async (state, config = {}) => {
     const pending = state?.pending_tools ?? [];
     // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
@@ -101,7 +99,7 @@ export function parallelToolNode(
     if (!Array.isArray(pending)) {
       errors["pending_tools"] = {
         kind: "invalid_call",
-        message: `Expected pending_tools to be an array of tool calls, got ${typeof pending}`,
+        message: `Expected pending_tools to be an array of tool calls, got ${describeValue(pending)}`,
       };
       return { pending_tools: [], results, errors };
     }

@@ -4,6 +4,7 @@ import {
   type Executor,
   type Outcome,
 } from "../core/index.js";
+import { errorText } from "../core/describe-value.js";
 import { recogniseLangChainErrors } from "./langchain-errors.js";
 
 // The executor classifies what LangChain's tools throw (their input-parsing errors are
@@ -57,7 +58,7 @@ function tell(listener: (outcome: Outcome) => void, outcome: Outcome): void {
     listener(outcome);
   } catch (error) {
     process.emitWarning(
-      `A stream writer threw on the outcome of call "${outcome.id}": ${error instanceof Error ? error.message : String(error)}`,
+      `A stream writer threw on the outcome of call "${outcome.id}": ${errorText(error)}`,
       { code: "VOLLEY_LANGGRAPH" },
     );
   }

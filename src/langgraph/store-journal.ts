@@ -1,11 +1,11 @@
 import type { BaseStore, Item, PutOperation } from "@langchain/langgraph";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import {
   checkBatchId,
   checkTransientKinds,
   checkPositiveInteger,
   decodeOutcome,
-  describe,
 } from "../journal/codec.js";
 import { GroupCommitter, type JournalWriteStats } from "../journal/group-commit.js";
 
@@ -67,7 +67,7 @@ export class StoreJournal implements Journal {
       typeof (store as { search?: unknown }).search !== "function"
     ) {
       throw new TypeError(
-        `Expected store to be a LangGraph BaseStore (with batch() and search()), got ${describe(store)}`,
+        `Expected store to be a LangGraph BaseStore (with batch() and search()), got ${describeValue(store)}`,
       );
     }
     const namespace = options.namespace ?? ["volley", "journal"];
@@ -77,7 +77,7 @@ export class StoreJournal implements Journal {
       !namespace.every((l) => typeof l === "string" && l.length > 0 && !/[.:\0]/.test(l))
     ) {
       throw new TypeError(
-        `Expected namespace to be a non-empty array of labels without ".", ":" or NUL, got ${describe(namespace)}`,
+        `Expected namespace to be a non-empty array of labels without ".", ":" or NUL, got ${describeValue(namespace)}`,
       );
     }
     this.store = store;

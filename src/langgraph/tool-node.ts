@@ -22,7 +22,15 @@ import {
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { executorOf, type ExecutorOrTools, type NodeExecutorOptions } from "./executor-source.js";
+import {
+  checkBatchId,
+  checkDeadlineMs,
+  checkOptionsObject,
+  executorOf,
+  handleToolErrorsOf,
+  type ExecutorOrTools,
+  type NodeExecutorOptions,
+} from "./node-options.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
 import { runCalls } from "./run-calls.js";
 import { withInputErrors } from "./tool-input-error.js";
@@ -109,27 +117,12 @@ export class VolleyToolNode extends ToolNode {
    * @throws TypeError for neither an executor nor tools, or a bad option.
    */
   constructor(toolsOrExecutor: ExecutorOrTools, options: VolleyToolNodeOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`VolleyToolNode: expected an options object, got ${String(options)}`);
-    }
+    checkOptionsObject("VolleyToolNode", options);
     const executor = executorOf("VolleyToolNode", toolsOrExecutor, options.executor);
-    const handle = options.handleToolErrors ?? true;
-    if (typeof handle !== "boolean" && typeof handle !== "function") {
-      throw new TypeError(
-        `VolleyToolNode: expected handleToolErrors to be a boolean or a function, got ${typeof handle}`,
-      );
-    }
+    const handle = handleToolErrorsOf("VolleyToolNode", options.handleToolErrors);
     const { deadlineMs, batchId = defaultBatchId } = options;
-    if (deadlineMs !== undefined && !(typeof deadlineMs === "number" && deadlineMs >= 0)) {
-      throw new TypeError(
-        `VolleyToolNode: expected deadlineMs to be a number of ms >= 0, got ${String(deadlineMs)}`,
-      );
-    }
-    if (batchId !== false && typeof batchId !== "function") {
-      throw new TypeError(
-        `VolleyToolNode: expected batchId to be false or a function, got ${typeof batchId}`,
-      );
-    }
+    checkDeadlineMs("VolleyToolNode", deadlineMs);
+    checkBatchId("VolleyToolNode", batchId);
     super(executor.tools as unknown as ToolNode["tools"], {
       name: options.name ?? "tools",
       ...(options.tags === undefined ? {} : { tags: options.tags }),

@@ -1,4 +1,5 @@
 import type { Executor } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import type { LoggerHandle, LoggerOptions, LogSink } from "./logger-options.js";
 import { DEFAULT_REDACT_PATTERN, makeSanitizer, redactPattern } from "./sanitize.js";
 
@@ -22,11 +23,11 @@ export function attachLogger(
   options: LoggerOptions = {},
 ): LoggerHandle {
   if (typeof executor !== "object" || executor === null || typeof executor.on !== "function") {
-    throw new TypeError(`Expected an executor with on(), got ${describe(executor)}`);
+    throw new TypeError(`Expected an executor with on(), got ${describeValue(executor)}`);
   }
   if (typeof logger === "function") {
     throw new TypeError(
-      "Expected a pino logger, got a function: pass a logger instance, such as pino() rather than pino",
+      `Expected a pino logger, got ${describeValue(logger)}: pass a logger instance, such as pino() rather than pino`,
     );
   }
   if (
@@ -37,11 +38,11 @@ export function attachLogger(
     typeof logger.debug !== "function"
   ) {
     throw new TypeError(
-      `Expected a pino logger (with debug, info and warn methods), got ${describe(logger)}`,
+      `Expected a pino logger (with debug, info and warn methods), got ${describeValue(logger)}`,
     );
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Expected logger options to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected logger options to be an object, got ${describeValue(options)}`);
   }
   const {
     redact = DEFAULT_REDACT_PATTERN,
@@ -56,7 +57,7 @@ export function attachLogger(
     !(Array.isArray(redact) && redact.every((s) => typeof s === "string" && s !== ""))
   ) {
     throw new TypeError(
-      `Expected redact to be a RegExp or an array of non-empty strings, got ${describe(redact)}`,
+      `Expected redact to be a RegExp or an array of non-empty strings, got ${describeValue(redact)}`,
     );
   }
   assertLimit("maxStringLength", maxStringLength, 1);
@@ -67,7 +68,7 @@ export function attachLogger(
     ["results", logResults],
   ] as const) {
     if (typeof value !== "boolean") {
-      throw new TypeError(`Expected ${name} to be a boolean, got ${describe(value)}`);
+      throw new TypeError(`Expected ${name} to be a boolean, got ${describeValue(value)}`);
     }
   }
   const sanitize = makeSanitizer({
@@ -200,14 +201,6 @@ function round(ms: number): number {
 
 function assertLimit(name: string, value: unknown, min: number): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected ${name} to be an integer ≥ ${min}, got ${describe(value)}`);
+    throw new TypeError(`Expected ${name} to be an integer ≥ ${min}, got ${describeValue(value)}`);
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "object") return `an object (${Object.keys(value).join(", ") || "empty"})`;
-  return `${typeof value} ${String(value)}`;
 }

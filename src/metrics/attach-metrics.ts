@@ -1,5 +1,6 @@
 import { register as globalRegistry } from "prom-client";
 import type { Executor } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
@@ -33,10 +34,12 @@ export function attachMetrics(
     typeof executor.on !== "function" ||
     typeof executor.stats !== "function"
   ) {
-    throw new TypeError(`Expected an executor with on() and stats(), got ${describe(executor)}`);
+    throw new TypeError(
+      `Expected an executor with on() and stats(), got ${describeValue(executor)}`,
+    );
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Expected metrics options to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected metrics options to be an object, got ${describeValue(options)}`);
   }
   const { executorName, buckets = DEFAULT_DURATION_BUCKETS } = options;
   const registry = options.registry ?? globalRegistry;
@@ -46,12 +49,12 @@ export function attachMetrics(
     typeof registry.getSingleMetric !== "function"
   ) {
     throw new TypeError(
-      `Expected registry to be a prom-client Registry, got ${describe(registry)}`,
+      `Expected registry to be a prom-client Registry, got ${describeValue(registry)}`,
     );
   }
   if (executorName !== undefined && (typeof executorName !== "string" || executorName === "")) {
     throw new TypeError(
-      `Expected executorName to be a non-empty string, got ${describe(executorName)}`,
+      `Expected executorName to be a non-empty string, got ${describeValue(executorName)}`,
     );
   }
   if (
@@ -60,7 +63,7 @@ export function attachMetrics(
     buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= buckets[i - 1]!))
   ) {
     throw new TypeError(
-      `Expected buckets to be ascending positive numbers of seconds, got ${describe(buckets)}`,
+      `Expected buckets to be ascending positive numbers of seconds, got ${describeValue(buckets)}`,
     );
   }
 
@@ -125,12 +128,4 @@ export function attachMetrics(
     set.sources.delete(source);
   };
   return { registry, detach, [Symbol.dispose]: detach };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array (${JSON.stringify(value)})`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "object") return `an object (${Object.keys(value).join(", ") || "empty"})`;
-  return `${typeof value} ${String(value)}`;
 }

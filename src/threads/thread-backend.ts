@@ -5,7 +5,8 @@ import type { AttemptRequest, Backend, BackendCapacity } from "../core/backend.j
 import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
-import { assertCount, describeValue } from "../core/validate-options.js";
+import { describeValue, errorText } from "../core/describe-value.js";
+import { assertCount } from "../core/validate-options.js";
 import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
 import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 import { reviveError } from "./revive-error.js";
@@ -404,7 +405,7 @@ export class ThreadBackend implements Backend {
   #explain(error: unknown, request: AttemptRequest, pool: Pool): Error {
     const { tool, callId, attempt } = request;
     const name = (error as { name?: unknown } | null)?.name;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     if (name === "DataCloneError") {
       return new NonRetryableError(
         `The arguments of tool "${tool}" (call "${callId}") cannot cross to a worker thread by structured clone: ${message}`,

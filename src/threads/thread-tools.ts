@@ -1,5 +1,5 @@
 import { defineTool, isVolleyTool, type Tool, type ToolContext } from "../core/tool.js";
-import { describeValue } from "../core/validate-options.js";
+import { describeValue } from "../core/describe-value.js";
 import { loadToolsModule, toolsModuleUrl } from "../tools-module/load-tools-module.js";
 
 /** Options of {@link threadTools}. */

@@ -4,6 +4,7 @@
  */
 import process from "node:process";
 import { workerData } from "node:worker_threads";
+import { describeValue, errorText } from "../core/describe-value.js";
 import { isVolleyError, VolleyError } from "../core/errors/volley-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
@@ -116,7 +117,7 @@ async function attempt(task: WorkerTask): Promise<WorkerReply> {
   } catch (error) {
     return fail({
       name: "DataCloneError",
-      message: `Tool "${task.tool}" returned a value that cannot cross from its worker thread by structured clone (${describe(value)}): ${(error as Error).message}`,
+      message: `Tool "${task.tool}" returned a value that cannot cross from its worker thread by structured clone, got ${describeValue(value)}: ${errorText(error)}`,
       final: true,
     });
   }
@@ -201,8 +202,8 @@ function flatten(error: unknown): WireError {
       cloneable = false;
     }
     return cloneable
-      ? { name: "NonError", message: String(error), thrown }
-      : { name: "NonError", message: describe(error) };
+      ? { name: "NonError", message: errorText(error), thrown }
+      : { name: "NonError", message: describeValue(error) };
   }
   const source = error as Error & {
     kind?: unknown;
@@ -226,12 +227,4 @@ function flatten(error: unknown): WireError {
   }
   if (wire.name === "NonRetryableError") wire.final = true;
   return wire;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "function") return "a function";
-  if (typeof value !== "object") return `a ${typeof value}`;
-  const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof ctor === "string" && ctor !== "Object" ? `a ${ctor}` : "an object";
 }

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { describeValue } from "../core/describe-value.js";
 import { isLangChainTool, isVolleyTool, type AnyTool } from "../core/tool.js";
 import { ToolsModuleError } from "./tools-module-error.js";
 
@@ -22,13 +23,13 @@ export function toolsModuleUrl(module: string | URL): string {
   if (module instanceof URL) module = module.href;
   if (typeof module !== "string" || module.length === 0) {
     throw new TypeError(
-      `Expected a tools module as a file path or a file: URL, got ${module === "" ? '""' : typeof module}`,
+      `Expected a tools module as a file path or a file: URL, got ${describeValue(module)}`,
     );
   }
   if (/^[a-z][a-z\d+.-]+:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) {
     if (!module.startsWith("file:")) {
       throw new TypeError(
-        `Expected a tools module as a file path or a file: URL, got ${JSON.stringify(module)}`,
+        `Expected a tools module as a file path or a file: URL, got ${describeValue(module)}`,
       );
     }
     const url = new URL(module);

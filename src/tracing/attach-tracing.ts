@@ -8,6 +8,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import type { Executor, Outcome } from "../core/index.js";
+import { describeValue } from "../core/describe-value.js";
 import { ATTR, BATCH_SPAN_NAME, EXECUTE_TOOL } from "./attributes.js";
 
 /** What {@link attachTracing} needs of an executor. */
@@ -48,14 +49,14 @@ interface BatchTrace {
  */
 export function attachTracing(executor: TracingTarget, tracer?: Tracer): TracingHandle {
   if (typeof executor !== "object" || executor === null || typeof executor.on !== "function") {
-    throw new TypeError(`Expected an executor with on(), got ${describe(executor)}`);
+    throw new TypeError(`Expected an executor with on(), got ${describeValue(executor)}`);
   }
   if (
     tracer !== undefined &&
     (typeof tracer !== "object" || tracer === null || typeof tracer.startSpan !== "function")
   ) {
     throw new TypeError(
-      `Expected tracer to be an OpenTelemetry Tracer (with startSpan), got ${describe(tracer)}`,
+      `Expected tracer to be an OpenTelemetry Tracer (with startSpan), got ${describeValue(tracer)}`,
     );
   }
   const spans = tracer ?? trace.getTracer("volley");
@@ -222,10 +223,4 @@ export function attachTracing(executor: TracingTarget, tracer?: Tracer): Tracing
     return span === undefined ? context.active() : trace.setSpan(context.active(), span);
   };
   return { contextOf, detach, [Symbol.dispose]: detach };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return `an object (${Object.keys(value).join(", ") || "empty"})`;
-  return `${typeof value} ${String(value)}`;
 }

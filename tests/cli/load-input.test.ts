@@ -39,8 +39,8 @@ describe("parseCalls", () => {
   it.each([
     ["", /empty/],
     ["{oops", /is not valid JSON/],
-    ["42", /holds a number; expected a JSON array of calls/],
-    ['{"messages": []}', /an object without tool_calls/],
+    ["42", /^Expected calls.json to hold a JSON array of calls .*, got `42` \(number\)$/],
+    ['{"messages": []}', /got `{ messages: \[\] }` \(object\)$/],
   ])("rejects %j with a CliInputError", (text, message) => {
     let thrown: unknown;
     try {

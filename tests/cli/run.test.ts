@@ -172,7 +172,7 @@ describe("volley run (child process)", () => {
         "JSON without calls",
         ["--tools", TOOLS, "--calls", "-"],
         '{"a":1}',
-        /an object without tool_calls; expected a JSON array of calls/,
+        /Expected standard input to hold a JSON array of calls .*, got `{ a: 1 }` \(object\)/,
       ],
       [
         "a missing tools module",

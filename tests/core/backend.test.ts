@@ -127,7 +127,13 @@ describe("the Backend seam", () => {
           return "done";
         },
       };
-      const other = defineTool({ ...remote, name: "other" });
+      const other = defineTool({
+        name: "other",
+        description: "",
+        schema: z.object({ n: z.number() }),
+        isolation: "elsewhere",
+        run: () => "never runs inline",
+      });
       const executor = createExecutor({
         tools: [remote, other],
         backends: { elsewhere: backend },

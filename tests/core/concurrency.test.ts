@@ -125,7 +125,7 @@ describe("concurrency limits", () => {
   it("validates limits at construction with a TypeError naming them", () => {
     const t = tracked(["a"]);
     expect(() => createExecutor({ tools: t.tools, concurrency: 0 })).toThrow(
-      "Expected concurrency to be a whole number ≥ 1 or Infinity, got 0",
+      "Expected concurrency to be a whole number ≥ 1 or Infinity, got `0` (number)",
     );
     expect(() => createExecutor({ tools: t.tools, timeoutMs: -5 })).toThrow(/timeoutMs/);
     expect(() =>
@@ -136,7 +136,9 @@ describe("concurrency limits", () => {
         concurrency: 1.5,
         run: () => 1,
       }),
-    ).toThrow('Expected tool "x".concurrency to be a whole number ≥ 1 or Infinity, got 1.5');
+    ).toThrow(
+      'Expected tool "x".concurrency to be a whole number ≥ 1 or Infinity, got `1.5` (number)',
+    );
     expect(() => createExecutor({ tools: [...t.tools, ...t.tools] })).toThrow(
       /Two tools are named "a"/,
     );
@@ -239,7 +241,7 @@ describe("a batch's own concurrency", () => {
     const t = tracked(["a"]);
     const executor = createExecutor({ tools: t.tools });
     expect(() => executor.execute(calls(1), { concurrency: 0 })).toThrow(
-      "Expected concurrency to be a whole number ≥ 1 or Infinity, got 0",
+      "Expected concurrency to be a whole number ≥ 1 or Infinity, got `0` (number)",
     );
     expect(() => executor.execute(calls(1), { concurrency: 1.5 })).toThrow(TypeError);
     expect(() => executor.execute(calls(1), { concurrency: Infinity })).not.toThrow();

@@ -46,9 +46,9 @@ describe("attachDashboard options", () => {
 
   it("rejects bad options with a TypeError naming them", () => {
     const bad = [
-      [{ port: -1 }, /port to be a whole number from 0 to 65535, got -1/],
+      [{ port: -1 }, /port to be a whole number from 0 to 65535, got `-1` \(number\)/],
       [{ port: 70_000 }, /port/],
-      [{ port: "80" }, /port.*got "80"/],
+      [{ port: "80" }, /port.*got `"80"` \(string\)/],
       [{ port: 0, token: "" }, /token to be a non-empty string/],
       [{ port: 0, host: "" }, /host/],
       [{ port: 0, maxBatches: 0 }, /maxBatches/],

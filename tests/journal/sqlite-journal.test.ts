@@ -210,7 +210,7 @@ describe("SqliteJournal", () => {
       /Expected table to be a SQL identifier/,
     );
     expect(() => new SqliteJournal({ path: file, maxBatchSize: 0 })).toThrow(
-      /Expected maxBatchSize to be a positive integer, got number 0/,
+      /Expected maxBatchSize to be a positive integer, got `0` \(number\)/,
     );
     expect(
       () => new SqliteJournal({ path: file, synchronous: "off" as unknown as "full" }),

@@ -1,6 +1,6 @@
 import { START, StateGraph } from "@langchain/langgraph";
 import { HumanMessage } from "@langchain/core/messages";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryJournal, createExecutor } from "../../src/core/index.js";
 import { runTutorialGraph } from "../../src/langgraph/demo-graph.js";
 import {
@@ -137,6 +137,40 @@ describe("parallelToolNode", () => {
     // Another thread is another batch: its calls run.
     await graph.invoke({ pending_tools: tutorialCalls }, { configurable: { thread_id: "b" } });
     expect([...runs.values()]).toEqual([2, 2, 2, 2]);
+  });
+
+  it("survives a stream writer that throws what String() cannot convert, and says so", async () => {
+    const { fastTool } = tutorialTools(1, 1);
+    const node = parallelToolNode(createExecutor({ tools: [fastTool] }));
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      const update = await node(
+        { pending_tools: [{ id: "a", name: "fast_tool", args: { query: "x" } }] },
+        {
+          writer: () => {
+            throw Object.create(null);
+          },
+        },
+      );
+      expect(update.results).toEqual({ a: "Fast result for: x" });
+      expect(warn).toHaveBeenCalledWith(
+        'A stream writer threw on the outcome of call "a": `{}` (null-prototype object)',
+        { code: "VOLLEY_LANGGRAPH" },
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("says what pending_tools holds when it is not an array", async () => {
+    const node = parallelToolNode(createExecutor({ tools: [] }));
+    const update = await node({ pending_tools: { id: "a" } });
+    expect(update.errors).toEqual({
+      pending_tools: {
+        kind: "invalid_call",
+        message: 'Expected pending_tools to be an array of tool calls, got `{ id: "a" }` (object)',
+      },
+    });
   });
 
   it("refuses what is neither an executor nor tools", () => {

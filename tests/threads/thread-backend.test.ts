@@ -327,13 +327,25 @@ describe("threadBackend: errors and values crossing threads", () => {
     );
   });
 
+  it("reports a thrown value that String() cannot convert (a null-prototype object)", async () => {
+    const report = await executorWith(TOOLS, backend).execute([
+      { id: "o", name: "fails", args: { how: "bare-object" } },
+    ]);
+    expect(errorOf(report.outcomes[0])).toMatchObject({
+      kind: "tool_error",
+      message: 'Tool "fails" threw a non-Error value: {"reason":"bare"}',
+    });
+  });
+
   it("fails a result that cannot be cloned with a tool_error naming the tool, without retrying", async () => {
     const report = await executorWith(TOOLS, backend).execute([
       { id: "u", name: "unclonable", args: {}, retry: { maxAttempts: 3 } },
     ]);
     const error = errorOf(report.outcomes[0]);
     expect(error?.kind).toBe("tool_error");
-    expect(error?.message).toMatch(/^Tool "unclonable" returned a value that cannot cross/);
+    expect(error?.message).toMatch(
+      /^Tool "unclonable" returned a value that cannot cross from its worker thread by structured clone, got `{ ok: true, callback: \[function callback\] }` \(object\): /,
+    );
     expect(report.outcomes[0]!.attempts).toBe(1);
   });
 

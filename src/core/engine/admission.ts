@@ -8,6 +8,7 @@
  * whole batch's.
  */
 import { normalizeCall, type CallOverrides } from "../call.js";
+import { errorText } from "../describe-value.js";
 import type { OutcomeError } from "../outcome.js";
 import { formatIssues, type ArgsCheck } from "../schema.js";
 import type { BatchRun } from "./batch-run.js";
@@ -222,8 +223,4 @@ export class Admission {
 export function batchEnded(run: BatchRun<object>): OutcomeError {
   const reason = run.endReason!;
   return { kind: reason.kind, message: reason.message, data: { name: reason.name } };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
-import { assertCount, describeValue } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertCount } from "../validate-options.js";
 
 /**
  * The slots of one pool of a backend, shared by the tools whose attempts run in it: the scheduler

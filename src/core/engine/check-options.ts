@@ -11,13 +11,8 @@ import type { ExecuteOptions, ExecutorOptions } from "../options.js";
 import { EXECUTOR_DEFAULTS, type Policy } from "../policy.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
 import { assertPolicy, isLangChainTool, isVolleyTool, type AnyTool } from "../tool.js";
-import {
-  assertCount,
-  assertDuration,
-  assertFiniteNumber,
-  describeValue,
-  optional,
-} from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertCount, assertDuration, assertFiniteNumber, optional } from "../validate-options.js";
 import { BackendSlotTable } from "./backend-slots.js";
 import type { FeatureSet } from "./feature-set.js";
 import { ToolEntry, type ToolDefaults } from "./tool-entry.js";

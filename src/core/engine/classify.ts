@@ -1,3 +1,4 @@
+import { describeValue } from "../describe-value.js";
 import { classifiedKind } from "../error-classifiers.js";
 import { isVolleyError } from "../errors/volley-error.js";
 import type { OutcomeError } from "../outcome.js";
@@ -37,9 +38,9 @@ function safeString(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   try {
     const json = JSON.stringify(value);
-    return json === undefined ? String(value) : json;
+    return json === undefined ? describeValue(value) : json;
   } catch {
-    return String(value);
+    return describeValue(value);
   }
 }
 

@@ -3,6 +3,7 @@
  * and report) and the `call:finished` event, so that a resumed batch never re-runs a call whose
  * outcome anyone saw. The batch's last outcome completes it.
  */
+import { errorText } from "../describe-value.js";
 import type { EventHub } from "../events.js";
 import type { Journal } from "../journal.js";
 import type { Outcome } from "../outcome.js";
@@ -72,7 +73,7 @@ export class Delivery {
 
 /** A journal failure: a process warning (the outcome is delivered all the same). */
 export function warnJournal(message: string, error: unknown): void {
-  process.emitWarning(`${message}: ${error instanceof Error ? error.message : String(error)}`, {
+  process.emitWarning(`${message}: ${errorText(error)}`, {
     code: "VOLLEY_JOURNAL",
   });
 }

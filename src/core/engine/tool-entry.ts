@@ -4,7 +4,7 @@ import type { Policy } from "../policy.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from "../retry.js";
 import { makeValidator, type ArgsValidator } from "../schema.js";
 import { isLangChainTool, isVolleyTool, type AnyTool, type ToolContext } from "../tool.js";
-import { describeValue } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
 import type { BackendSlots } from "./backend-slots.js";
 import type { FeatureSet, HookSet, ToolPlan } from "./feature-set.js";
 

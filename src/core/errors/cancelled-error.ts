@@ -1,3 +1,4 @@
+import { errorText } from "../describe-value.js";
 import { VolleyError, hasVolleyName } from "./volley-error.js";
 
 /** The abort reason when the caller cancels: its signal aborted, or `batch.cancel()`. */
@@ -18,7 +19,7 @@ function describeReason(reason: unknown): string {
     // An AbortSignal's default reason says nothing the word "cancelled" does not.
     return reason.name === "AbortError" ? "" : `: ${reason.message}`;
   }
-  return `: ${String(reason)}`;
+  return `: ${errorText(reason)}`;
 }
 
 /** True for a {@link CancelledError}. */

@@ -5,7 +5,8 @@
  * admitted a window at a time, the next call as one ends.
  */
 import type { OutcomeError } from "../outcome.js";
-import { assertCount, describeValue, optional } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertCount, optional } from "../validate-options.js";
 import type { Feature, FeatureBatch, FeatureCall, FeatureHost } from "./feature.js";
 
 /** Limits and back-pressure: the executor's batch-processing options. */

@@ -4,7 +4,8 @@
  * successful outcomes also answer later identical calls for that long.
  */
 import type { Outcome } from "../outcome.js";
-import { assertCount, assertDuration, describeValue, optional } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertCount, assertDuration, optional } from "../validate-options.js";
 import type {
   Feature,
   FeatureCall,

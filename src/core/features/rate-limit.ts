@@ -4,7 +4,8 @@
  */
 import type { Clock } from "../clock.js";
 import type { OutcomeError } from "../outcome.js";
-import { assertCount, assertDuration, describeValue } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
+import { assertCount, assertDuration } from "../validate-options.js";
 import type { Feature, FeatureCall, FeatureHost, FeatureTool, ToolHooks } from "./feature.js";
 
 /** A tool's rate limit: at most `max` attempts start per `perMs`, across all batches. */

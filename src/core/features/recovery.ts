@@ -4,7 +4,7 @@
  * `recoveredBy` and keeps the first error in `recoveredFrom`.
  */
 import type { ErrorKind, OutcomeError } from "../outcome.js";
-import { describeValue } from "../validate-options.js";
+import { describeValue } from "../describe-value.js";
 import type { Feature, FeatureCall, FeatureTool, RecoveryPlan, ToolHooks } from "./feature.js";
 
 /**

@@ -1,5 +1,6 @@
 /** The circuit breaker's options and the state it reports. */
-import { assertCount, assertDuration, describeValue, optional } from "../../validate-options.js";
+import { describeValue } from "../../describe-value.js";
+import { assertCount, assertDuration, optional } from "../../validate-options.js";
 
 /**
  * When a tool's circuit opens. Either trigger suffices: `failures` in a row, or a `failureRate`

@@ -1,5 +1,5 @@
 import { PriorityQueue, type QueueDiscipline, type QueueEntry } from "../../queue.js";
-import { describeValue } from "../../validate-options.js";
+import { describeValue } from "../../describe-value.js";
 
 /** A batch's priority class: `interactive` calls start before any `background` call. */
 export type PriorityClass = "interactive" | "background";
