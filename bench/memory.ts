@@ -13,6 +13,7 @@ import {
   markdownTable,
   median,
   pairedRatio,
+  quantile,
   type BenchConfig,
 } from "./harness.js";
 import type { MemoryProbeResult } from "./memory-probe.js";
@@ -178,9 +179,18 @@ export function summarizeMemory(
   if (b !== undefined) {
     // Probes of one round ran back to back: pair them, as the overhead ratios do.
     const r = pairedRatio(v.peaks, b.peaks);
+    const perRound = v.peaks.map((p, i) => p / b.peaks[i]!);
+    // With a few probes, the spread of the per-round ratios says how far noise moves the verdict.
+    const iqr =
+      perRound.length >= 3
+        ? `IQR ${fmtRatio(quantile(perRound, 0.25), 2)}–${fmtRatio(quantile(perRound, 0.75), 2)}; `
+        : "";
+    const probes = `${v.probes} probe${v.probes === 1 ? "" : "s"} each`;
     targets.push({
       target: `Memory per queued call (peak RSS, defaults) ≤ 1.0× the core of ${ref}`,
-      measured: `${fmtRatio(r, 3)} (${fmtBytes(v.peakPerCall)} vs ${fmtBytes(b.peakPerCall)}, ${v.probes} probes each)`,
+      measured:
+        `${fmtRatio(r, 3)} (${iqr}${fmtBytes(v.peakPerCall)} vs ${fmtBytes(b.peakPerCall)}; ` +
+        `heap ${fmtBytes(v.heapPerCall)} vs ${fmtBytes(b.heapPerCall)}; ${probes})`,
       pass: r <= 1,
     });
     baseNote = [

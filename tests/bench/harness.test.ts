@@ -341,7 +341,9 @@ describe("sections", () => {
       "Memory per queued call (peak RSS, defaults) ≤ 1.0× the core of `f217d7a`",
     );
     expect(target.pass).toBe(true);
-    expect(target.measured).toBe("1.000 (660 B vs 600 B, 3 probes each)");
+    expect(target.measured).toBe(
+      "1.000 (IQR 1.00–1.05; 660 B vs 600 B; heap 165 B vs 150 B; 3 probes each)",
+    );
     const worse = summarizeMemory(
       {
         volley,
