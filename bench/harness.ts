@@ -181,9 +181,22 @@ export interface Measured {
 }
 
 /**
+ * The order of round `round`: even rounds rotate the list by `round / 2`, odd rounds run the
+ * previous round's order backwards. Each scenario goes first as often as the others, and runs as
+ * often just before a neighbour as just after it, so whatever one sample leaves behind (a warm
+ * or a busy machine) weighs on both sides of a ratio alike.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  const start = (round >> 1) % Math.max(1, items.length);
+  const order = [...items.slice(start), ...items.slice(0, start)];
+  return round % 2 === 0 ? order : order.reverse();
+}
+
+/**
  * Measures every scenario at every size in rounds: per size, each scenario warms up, then each
- * round samples every scenario once (in a rotated order), so that noise from other processes
- * lands on all of them alike; after each sample the scenario settles (see {@link Sampler.settle}). A sample is the mean ms per batch over its repetitions; with
+ * round samples every scenario once (in the order of {@link roundOrder}), so that noise from
+ * other processes lands on all of them alike; after each sample the scenario settles (see
+ * {@link Sampler.settle}). A sample is the mean ms per batch over its repetitions; with
  * `fixedReps` every sample runs that many batches (1 for makespans).
  */
 export async function measureInterleaved(
@@ -207,8 +220,7 @@ export async function measureInterleaved(
       cpu.get(s.name)!.set(n, []);
     }
     for (let round = 0; round < config.runs; round++) {
-      for (let k = 0; k < samplers.length; k++) {
-        const s = samplers[(k + round) % samplers.length]!;
+      for (const s of roundOrder(samplers, round)) {
         const r = reps.get(s.name)!.get(n)!;
         const time = await s.sample(n, r);
         // Before the next scenario samples, so that it does not pay for this one's leftovers.

@@ -14,6 +14,7 @@ import {
   median,
   pairedRatio,
   quantile,
+  roundOrder,
   type BenchConfig,
 } from "./harness.js";
 import type { MemoryProbeResult } from "./memory-probe.js";
@@ -101,8 +102,8 @@ export function memoryFigures(probes: readonly MemoryProbeResult[]): MemoryFigur
 }
 
 /**
- * Runs the memory section: rounds of one probe per contender, one after another (in an order
- * rotated each round, as the other sections do). With `--baseline`, the Volley probe runs on the
+ * Runs the memory section: rounds of one probe per contender, one after another (in the order
+ * of `roundOrder`, as the other sections do). With `--baseline`, the Volley probe runs on the
  * baseline core too, in the same rounds.
  */
 export async function runMemory(
@@ -119,8 +120,7 @@ export async function runMemory(
   const rounds = config.quick ? 1 : 5;
   const results = new Map<MemoryId, MemoryProbeResult[]>(ids.map((id) => [id, []]));
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[(k + round) % ids.length]!;
+    for (const id of roundOrder(ids, round)) {
       const result =
         id === MEMORY_BASE
           ? await probe("volley", root, { [CORE_ENV]: config.baselineCore! })

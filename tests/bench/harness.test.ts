@@ -5,6 +5,7 @@ import {
   markdownTable,
   measureInterleaved,
   median,
+  roundOrder,
   microsPerCall,
   pairedRatio,
   parseBenchArgs,
@@ -154,6 +155,20 @@ describe("interleaved measuring", () => {
     expect(measured.cpu.get("a")!.get(100)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1]);
     expect(measured.samples.get("b")!.get(1)![0]).toBeCloseTo(0.075);
     expect(measured.reps.get("a")!.get(1)).toBe(10_000);
+  });
+
+  it("orders rounds so each scenario goes first, and runs before and after each neighbour, alike", () => {
+    const orders = Array.from({ length: 6 }, (_, r) => roundOrder(["a", "b", "c"], r).join(""));
+    expect(orders).toEqual(["abc", "cba", "bca", "acb", "cab", "bac"]);
+    // Over those rounds, each scenario ran right before each neighbour as often as right after it.
+    const count = (pair: string) => orders.filter((o) => o.includes(pair)).length;
+    expect([count("ab"), count("bc"), count("ca")]).toEqual([
+      count("ba"),
+      count("cb"),
+      count("ac"),
+    ]);
+    expect(roundOrder(["a", "b"], 1)).toEqual(["b", "a"]);
+    expect(roundOrder([], 3)).toEqual([]);
   });
 
   it("runs exactly fixedReps batches per sample when asked (makespans)", async () => {
