@@ -152,8 +152,8 @@ export interface Sampler {
   /**
    * Resolves once the scenario's process has gone quiet after a sample. V8 keeps sweeping and
    * compiling on helper threads after a batch, and on a 2-core machine that leftover work slowed
-   * whichever scenario sampled next: two runs of the same core read 1.14 or 0.96 depending on
-   * which went first. Optional (in-process samplers have nothing to wait for).
+   * whichever scenario sampled next (in one test, the same core measured twice read 1.14 or 0.96
+   * depending on which copy went first). Optional (in-process samplers have nothing to wait for).
    */
   settle?(): Promise<unknown>;
 }
@@ -182,9 +182,9 @@ export interface Measured {
 
 /**
  * The order of round `round`: even rounds rotate the list by `round / 2`, odd rounds run the
- * previous round's order backwards. Each scenario goes first as often as the others, and runs as
- * often just before a neighbour as just after it, so whatever one sample leaves behind (a warm
- * or a busy machine) weighs on both sides of a ratio alike.
+ * previous round's order backwards. Over 2 × n rounds, each scenario goes first as often as the
+ * others, and runs as often just before a neighbour as just after it, so that whatever one sample
+ * leaves behind (a warm or a busy machine) weighs on both sides of a ratio alike.
  */
 export function roundOrder<T>(items: readonly T[], round: number): T[] {
   const start = (round >> 1) % Math.max(1, items.length);
