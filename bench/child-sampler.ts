@@ -77,6 +77,10 @@ export class ChildSampler implements Sampler {
     return this.#request<SampleTime>({ id: 0, op: "sample", n, reps });
   }
 
+  settle(): Promise<number> {
+    return this.#request<number>({ id: 0, op: "settle" });
+  }
+
   /** Lets the child exit. */
   close(): void {
     if (this.#child.connected) this.#child.disconnect();

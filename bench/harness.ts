@@ -22,7 +22,10 @@ export interface BenchConfig {
   readonly only: ReadonlySet<string> | undefined;
   /** Where the results go. @default bench/RESULTS.md */
   readonly out: string;
-  /** `--baseline <git ref>`: also measure that commit's core, side by side (overhead only). */
+  /**
+   * `--baseline <git ref>`: also measure that commit's `src/core` in the same rounds, side by side
+   * (overhead, memory, and Volley's unlimited makespan); `run.ts` resolves it to a short hash.
+   */
   readonly baseline: string | undefined;
   /** `--no-profile`: skip profiling the missed targets. */
   readonly noProfile: boolean;
@@ -33,7 +36,11 @@ export interface BenchConfig {
 /** Sections `run.ts` knows, in the order it runs them. */
 export const SECTIONS = ["overhead", "makespan", "memory", "extras"] as const;
 
-/** Parses `run.ts`'s arguments: `--quick`, `--runs N`, `--only a,b`, `--out file`, `--baseline ref`. */
+/**
+ * Parses `run.ts`'s arguments: `--quick`, `--runs N`, `--only a,b`, `--out file`, `--baseline ref`,
+ * `--no-profile`. A flag that takes a value refuses a missing one, and one that is another flag
+ * (`--baseline --quick` would otherwise look for a commit named `--quick`).
+ */
 export function parseBenchArgs(argv: readonly string[], root: string): BenchConfig {
   let quick = false;
   let runs: number | undefined;
@@ -45,7 +52,11 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchConf
     const arg = argv[i]!;
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new TypeError(`Expected a value after ${arg}`);
+      if (v === undefined || v.startsWith("--") || v === "") {
+        throw new TypeError(
+          `Expected a value after ${arg}, got ${v === undefined ? "nothing" : `"${v}"`}`,
+        );
+      }
       return v;
     };
     if (arg === "--quick") quick = true;
@@ -138,6 +149,13 @@ export interface Sampler {
   warmUp(n: number, minMs: number, minBatches: number): Promise<number>;
   /** Runs `reps` batches of `n` back to back; resolves to their total wall and CPU time. */
   sample(n: number, reps: number): Promise<SampleTime>;
+  /**
+   * Resolves once the scenario's process has gone quiet after a sample. V8 keeps sweeping and
+   * compiling on helper threads after a batch, and on a 2-core machine that leftover work slowed
+   * whichever scenario sampled next (in one test, the same core measured twice read 1.14 or 0.96
+   * depending on which copy went first). Optional (in-process samplers have nothing to wait for).
+   */
+  settle?(): Promise<unknown>;
 }
 
 /** What one sample took (ms): wall-clock time, and the CPU time of the whole process (all threads). */
@@ -163,9 +181,22 @@ export interface Measured {
 }
 
 /**
+ * The order of round `round`: even rounds rotate the list by `round / 2`, odd rounds run the
+ * previous round's order backwards. Over 2 × n rounds, each scenario goes first as often as the
+ * others, and runs as often just before a neighbour as just after it, so that whatever one sample
+ * leaves behind (a warm or a busy machine) weighs on both sides of a ratio alike.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  const start = (round >> 1) % Math.max(1, items.length);
+  const order = [...items.slice(start), ...items.slice(0, start)];
+  return round % 2 === 0 ? order : order.reverse();
+}
+
+/**
  * Measures every scenario at every size in rounds: per size, each scenario warms up, then each
- * round samples every scenario once (in a rotated order), so that noise from other processes
- * lands on all of them alike. A sample is the mean ms per batch over its repetitions; with
+ * round samples every scenario once (in the order of {@link roundOrder}), so that noise from
+ * other processes lands on all of them alike; after each sample the scenario settles (see
+ * {@link Sampler.settle}). A sample is the mean ms per batch over its repetitions; with
  * `fixedReps` every sample runs that many batches (1 for makespans).
  */
 export async function measureInterleaved(
@@ -189,10 +220,11 @@ export async function measureInterleaved(
       cpu.get(s.name)!.set(n, []);
     }
     for (let round = 0; round < config.runs; round++) {
-      for (let k = 0; k < samplers.length; k++) {
-        const s = samplers[(k + round) % samplers.length]!;
+      for (const s of roundOrder(samplers, round)) {
         const r = reps.get(s.name)!.get(n)!;
         const time = await s.sample(n, r);
+        // Before the next scenario samples, so that it does not pay for this one's leftovers.
+        await s.settle?.();
         samples
           .get(s.name)!
           .get(n)!

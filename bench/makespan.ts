@@ -1,11 +1,19 @@
 /**
  * Makespan: 1,000 calls that each sleep 50 ms, unlimited and at concurrency 100, against the
  * ideal (50 ms; 500 ms = 10 waves). Overhead that delays starts or finishes shows up as a ratio
- * above 1.
+ * above 1. With `--baseline`, Volley unlimited also runs on that commit's core.
  */
 import pLimit from "p-limit";
-import { spawnSamplers } from "./child-sampler.js";
-import { loadCore, makeCalls, sleeper, SLEEP_MS, toolNodeBatch, volleyTool } from "./fixtures.js";
+import { spawnSamplers, type SamplerSpec } from "./child-sampler.js";
+import {
+  CORE_ENV,
+  loadCore,
+  makeCalls,
+  sleeper,
+  SLEEP_MS,
+  toolNodeBatch,
+  volleyTool,
+} from "./fixtures.js";
 import {
   fmtRatio,
   markdownTable,
@@ -35,6 +43,9 @@ export const MAKESPAN_CONTENDERS = {
 } as const;
 
 type Id = keyof typeof MAKESPAN_CONTENDERS;
+
+/** With `--baseline`: Volley unlimited again, on that commit's core. */
+export const MAKESPAN_BASE = "volley@base";
 
 /** The makespan scenarios (run inside the children). */
 export const MAKESPAN_SCENARIOS: ScenarioTable = {
@@ -74,8 +85,8 @@ export function idealMakespan(calls: number, concurrency: number): number {
 export interface MakespanResult {
   readonly markdown: string;
   readonly targets: TargetRow[];
-  /** Median ratio to the ideal, by contender. */
-  readonly ratios: Record<Id, number>;
+  /** Median ratio to the ideal, by contender (and `volley@base` with `--baseline`). */
+  readonly ratios: Record<Id, number> & Partial<Record<typeof MAKESPAN_BASE, number>>;
 }
 
 /** Runs the makespan section. */
@@ -84,8 +95,12 @@ export async function runMakespan(
   root: string,
   log: (line: string) => void,
 ): Promise<MakespanResult> {
-  const ids = Object.keys(MAKESPAN_CONTENDERS) as Id[];
-  const samplers = await spawnSamplers("makespan", ids, root);
+  const specs: SamplerSpec[] = Object.keys(MAKESPAN_CONTENDERS);
+  if (config.baselineCore !== undefined) {
+    const env = { [CORE_ENV]: config.baselineCore };
+    specs.push({ scenario: "volley", name: MAKESPAN_BASE, env });
+  }
+  const samplers = await spawnSamplers("makespan", specs, root);
   let measured: Measured;
   try {
     // One batch per sample: a makespan is the time of one batch. The warm-up is long (5 s): with
@@ -105,33 +120,42 @@ export async function runMakespan(
 /** Turns samples into the table and target rows. */
 export function summarizeMakespan(
   measured: Measured,
-  config: Pick<BenchConfig, "runs">,
+  config: Pick<BenchConfig, "runs"> & { readonly baseline?: string | undefined },
 ): MakespanResult {
-  const ids = Object.keys(MAKESPAN_CONTENDERS) as Id[];
-  const ms = (id: Id): number[] => measured.samples.get(id)!.get(MAKESPAN_CALLS)!;
-  const ideal = (id: Id): number =>
-    idealMakespan(MAKESPAN_CALLS, MAKESPAN_CONTENDERS[id].concurrency);
+  type Row = Id | typeof MAKESPAN_BASE;
+  const hasBase = measured.samples.has(MAKESPAN_BASE);
+  const ref = `\`${config.baseline ?? "baseline"}\``;
+  // The baseline row goes right under Volley's own unlimited row.
+  const ids: Row[] = (Object.keys(MAKESPAN_CONTENDERS) as Id[]).flatMap((id): Row[] =>
+    id === "volley" && hasBase ? [id, MAKESPAN_BASE] : [id],
+  );
+  const ms = (id: Row): number[] => measured.samples.get(id)!.get(MAKESPAN_CALLS)!;
+  const contender = (id: Row) =>
+    id === MAKESPAN_BASE
+      ? { ...MAKESPAN_CONTENDERS.volley, label: `Volley, unlimited, core of ${ref}` }
+      : MAKESPAN_CONTENDERS[id];
+  const ideal = (id: Row): number => idealMakespan(MAKESPAN_CALLS, contender(id).concurrency);
   const ratios = Object.fromEntries(
     ids.map((id) => [id, median(ms(id).map((v) => v / ideal(id)))]),
-  ) as Record<Id, number>;
+  ) as MakespanResult["ratios"];
   const table = markdownTable(
     ["1,000 calls × 50 ms", "ideal", "makespan (median)", "ratio to ideal", "± spread"],
     ids.map((id) => [
-      MAKESPAN_CONTENDERS[id].label,
+      contender(id).label,
       `${ideal(id)} ms`,
       `${median(ms(id)).toFixed(1)} ms`,
-      fmtRatio(ratios[id], 3),
+      fmtRatio(ratios[id]!, 3),
       `${(relativeMad(ms(id)) * 100).toFixed(1)}%`,
     ]),
   );
   // Two estimates of the gap: the difference of the medians, and the median of per-round
   // differences (which cancels drift between rounds), with the spread of those differences. At
   // this scale the noise is as large as the 0.01 threshold, so the verdict takes the larger.
-  const gap = (a: Id, b: Id): { d: number; paired: number; iqr: number } => {
+  const gap = (a: Row, b: Row): { d: number; paired: number; iqr: number } => {
     const diffs = ms(a).map((v, i) => v / ideal(a) - ms(b)[i]! / ideal(b));
     const paired = median(diffs);
     return {
-      d: Math.max(ratios[a] - ratios[b], paired),
+      d: Math.max(ratios[a]! - ratios[b]!, paired),
       paired,
       iqr: quantile(diffs, 0.75) - quantile(diffs, 0.25),
     };
@@ -168,10 +192,16 @@ export function summarizeMakespan(
     table,
     "",
     "- Volley runs with `timeoutMs` at its default (120 000), so every call also arms a timeout.",
+    ...(hasBase
+      ? [
+          `- "core of ${ref}" is Volley unlimited on that commit's \`src/core\`, in the same rounds: ` +
+            `this tree's ratio minus that one, ${sign(gap("volley", MAKESPAN_BASE))}.`,
+        ]
+      : []),
     "- The verdict takes the larger of two estimates of the gap: the difference of the medians, and the median " +
-      "of per-round differences (Volley − baseline in the same round). IQR is the interquartile range of the " +
+      "of per-round differences (Volley − `Promise.all` or `p-limit(100)` in the same round). IQR is the interquartile range of the " +
       "per-round differences: a gap within about one IQR of 0.01 is a verdict that noise could flip. " +
-      "A Volley ratio below its baseline's counts as within the target.",
+      "A Volley ratio below the other's counts as within the target.",
     "- Scale: unlimited, 0.01 of ratio is 0.5 ms for 1,000 calls, so it allows 0.5 µs per call of work on the " +
       "critical path (starting all calls before the last sleep begins, settling them after); at concurrency 100 " +
       "it is 5 ms over ten waves, 5 µs per call.",

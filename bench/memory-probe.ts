@@ -5,10 +5,12 @@
  * After a warm-up it builds the calls, collects garbage and reads the baseline RSS; then it
  * queues every call at once and samples RSS until the batch is done. The calls' own input array
  * exists before the baseline, so only what the scheduler adds per call is counted.
+ *
+ * The Volley contenders use the core under test: this tree's, or the one `VOLLEY_BENCH_CORE`
+ * names (a `--baseline` commit's, see `fixtures.ts`).
  */
 import pLimit from "p-limit";
-import { createExecutor, defineTool } from "../src/core/index.js";
-import { argsSchema, makeCalls, RESULT, sleep, type Args } from "./fixtures.js";
+import { argsSchema, loadCore, makeCalls, RESULT, sleep, type Args } from "./fixtures.js";
 
 /** What one probe measured (bytes). */
 export interface MemoryProbeResult {
@@ -48,6 +50,7 @@ const work = async (_args: Args): Promise<string> => {
 };
 
 type Runner = (input: ReturnType<typeof makeCalls>) => PromiseLike<number>;
+const { createExecutor, defineTool } = await loadCore();
 const runners: Record<string, () => Runner> = {
   volley: () => {
     const executor = createExecutor({

@@ -1,5 +1,6 @@
 /**
- * Overhead: what each contender costs per call, for batches of N = 1, 100 and 10,000 no-op calls.
+ * Overhead: what each contender costs per call, for batches of N = 1, 8, 100 and 10,000 no-op
+ * calls (1 and 8 are what agents send; 10,000 shows the cost per call once fixed costs vanish).
  * Each contender runs in its own child process; rounds interleave them (see `harness.ts`).
  */
 import pLimit from "p-limit";
@@ -21,6 +22,7 @@ import {
   median,
   microsPerCall,
   pairedRatio,
+  quantile,
   relativeMad,
   type BenchConfig,
   type Measured,
@@ -30,7 +32,13 @@ import type { ScenarioTable } from "./scenario.js";
 import type { TargetRow } from "./targets.js";
 
 /** Batch sizes. */
-export const OVERHEAD_SIZES = [1, 100, 10_000] as const;
+export const OVERHEAD_SIZES = [1, 8, 100, 10_000] as const;
+
+/** The batch sizes agents really send: the targets against p-limit are at these. */
+export const SMALL_SIZES = [1, 8] as const;
+
+/** Volley native may cost at most this many times p-limit's CPU at {@link SMALL_SIZES}. */
+export const SMALL_VS_P_LIMIT = 1.5;
 
 /** p-limit's concurrency in the overhead comparison. */
 export const P_LIMIT_CONCURRENCY = 16;
@@ -119,10 +127,11 @@ export function summarizeOverhead(
   const base = BASELINE_IDS.map((id) => `${id}@base` as const).filter((n) =>
     measured.samples.has(n),
   );
+  const ref = `\`${config.baseline ?? "baseline"}\``;
   const label = (name: string): string =>
     name in OVERHEAD_LABELS
       ? OVERHEAD_LABELS[name as Id]
-      : `${OVERHEAD_LABELS[name.replace(/@base$/, "") as Id]}, core of \`${config.baseline ?? "baseline"}\``;
+      : `${OVERHEAD_LABELS[name.replace(/@base$/, "") as Id]}, core of ${ref}`;
   const sizeHeader = OVERHEAD_SIZES.map((n) => `N = ${n.toLocaleString("en-US")}`);
   const us = (basis: Samples, id: string, n: number): number[] =>
     basis
@@ -150,33 +159,51 @@ export function summarizeOverhead(
       ]),
     );
 
-  const ratio = (a: string, b: string, n: number): number =>
-    pairedRatio(measured.cpu.get(a)!.get(n)!, measured.cpu.get(b)!.get(n)!);
+  /** Per-round ratios `a ÷ b` at `n` (samples of one round ran back to back). */
+  const perRound = (basis: Samples, a: string, b: string, n: number): number[] => {
+    const bs = basis.get(b)!.get(n)!;
+    return basis
+      .get(a)!
+      .get(n)!
+      .map((x, i) => x / bs[i]!);
+  };
+  const ratio = (a: string, b: string, n: number, basis: Samples = measured.cpu): number =>
+    pairedRatio(basis.get(a)!.get(n)!, basis.get(b)!.get(n)!);
+  const pLimit = `\`p-limit(${P_LIMIT_CONCURRENCY})\``;
+  const small = SMALL_SIZES.join(" and ");
   const ratioRows: Array<[string, string, string]> = [
     ["`ToolNode` ÷ Volley native (speed-up)", "toolnode", "volley"],
     ["Volley native ÷ `ToolNode` (target ≤ 0.04 at 10,000)", "volley", "toolnode"],
     ["Volley `@langchain/core` ÷ `ToolNode` (target ≤ 1)", "volley-lc", "toolnode"],
     ["Volley native ÷ raw `Promise.all`", "volley", "promise-all"],
-    [`Volley native ÷ \`p-limit(${P_LIMIT_CONCURRENCY})\``, "volley", "p-limit"],
+    [`Volley native ÷ ${pLimit} (target ≤ ${SMALL_VS_P_LIMIT} at ${small})`, "volley", "p-limit"],
     ["`p-limit` ÷ raw `Promise.all`", "p-limit", "promise-all"],
     ["Volley `@langchain/core` ÷ Volley native", "volley-lc", "volley"],
     ...base.map((b): [string, string, string] => {
       const id = b.replace(/@base$/, "");
-      return [`${label(id)} ÷ the same on \`${config.baseline ?? "baseline"}\``, id, b];
+      const target = id === "volley" ? " (target ≤ 1 at 10,000)" : "";
+      return [`${label(id)} ÷ the same on ${ref}${target}`, id, b];
     }),
   ];
-  const ratioTable = markdownTable(
-    ["ratio of CPU time (median of per-round ratios)", ...sizeHeader],
-    ratioRows.map(([label, a, b]) => [
-      label,
-      ...OVERHEAD_SIZES.map((n) =>
-        fmtRatio(ratio(a, b, n), a === "volley" && b === "toolnode" ? 3 : undefined),
-      ),
-    ]),
-  );
+  const ratioTable = (title: string, basis: Samples) =>
+    markdownTable(
+      [title, ...sizeHeader],
+      ratioRows.map(([label, a, b]) => [
+        label,
+        ...OVERHEAD_SIZES.map((n) =>
+          fmtRatio(ratio(a, b, n, basis), a === "volley" && b === "toolnode" ? 3 : undefined),
+        ),
+      ]),
+    );
 
   const big = 10_000;
   const lcWorst = Math.max(...OVERHEAD_SIZES.map((n) => ratio("volley-lc", "toolnode", n)));
+  /** The interquartile range of the per-round CPU ratios, for the measured column. */
+  const iqr = (a: string, b: string, n: number): string => {
+    const xs = perRound(measured.cpu, a, b, n);
+    return `IQR ${fmtRatio(quantile(xs, 0.25), 2)}–${fmtRatio(quantile(xs, 0.75), 2)}`;
+  };
+  const cpuUs = (id: string, n: number): string => fmtMicros(median(us(measured.cpu, id, n)));
   const targets: TargetRow[] = [
     {
       target: "Volley native ≤ 2 µs per call at N = 10,000",
@@ -196,20 +223,40 @@ export function summarizeOverhead(
       pass: lcWorst <= 1,
       profile: ["overhead", "volley-lc", 100],
     },
+    ...SMALL_SIZES.map((n): TargetRow => ({
+      target: `Volley native ≤ ${SMALL_VS_P_LIMIT}× ${pLimit} in CPU at N = ${n} (Volley's defaults: timeouts armed)`,
+      measured: `${fmtRatio(ratio("volley", "p-limit", n))} (${iqr("volley", "p-limit", n)}; ${cpuUs("volley", n)} vs ${cpuUs("p-limit", n)} µs)`,
+      pass: ratio("volley", "p-limit", n) <= SMALL_VS_P_LIMIT,
+      profile: ["overhead", "volley", n],
+    })),
   ];
+  if (base.includes("volley@base")) {
+    targets.push({
+      target: `Volley native at N = 10,000 ≤ 1.0× the core of ${ref} (CPU)`,
+      measured: `${fmtRatio(ratio("volley", "volley@base", big), 3)} (${iqr("volley", "volley@base", big)}; ${cpuUs("volley", big)} vs ${cpuUs("volley@base", big)} µs)`,
+      pass: ratio("volley", "volley@base", big) <= 1,
+      profile: ["overhead", "volley", big],
+    });
+  }
 
   const markdown = [
     "## Overhead",
     "",
     `No-op tools (\`async ({ x }) => "ok"\`, schema \`z.object({ x: z.number() })\`), one batch of N calls at a time; ` +
       `each contender in its own child process, warmed up, then ${config.runs} interleaved rounds; ` +
-      "a sample repeats its batch until it has run long enough to time, and is divided by the calls it ran.",
+      "a sample repeats its batch until it has run long enough to time, and is divided by the calls it ran. " +
+      "N = 1 and 8 are the batches agents really send; N = 10,000 shows the cost per call once the fixed costs are spread out." +
+      (base.length > 0
+        ? ` The rows marked "core of ${ref}" run the same scenarios on that commit's \`src/core\`, in the same rounds.`
+        : ""),
     "",
     costTable("CPU µs per call (median ± spread)", measured.cpu),
     "",
     costTable("wall-clock µs per call (median ± spread)", measured.samples),
     "",
-    ratioTable,
+    ratioTable("ratio of CPU time (median of per-round ratios)", measured.cpu),
+    "",
+    ratioTable("ratio of wall-clock time (median of per-round ratios)", measured.samples),
     "",
     "- Volley runs with its defaults (concurrency 64, `timeoutMs` 120 000), so every call is validated by " +
       "zod and armed with a timeout; `@langchain/core` tools are validated by Volley and again by `tool.invoke()`.",
@@ -217,7 +264,9 @@ export function summarizeOverhead(
     "- CPU time is the child's user + system time over the sample (every thread, so GC helpers count); it is what " +
       "the targets use, because on a shared machine wall time also counts the time other processes held the core. " +
       "On an idle machine the two agree within a few per cent.",
-    "- ± spread is the median absolute deviation of the samples, relative to the median.",
+    "- ± spread is the median absolute deviation of the samples, relative to the median. A ratio is the median of " +
+      "the per-round ratios; the targets also give their interquartile range (IQR): a verdict whose threshold lies " +
+      "inside it is one that noise could flip.",
   ].join("\n");
   return { markdown, targets, micros, wall };
 }

@@ -46,7 +46,7 @@ export function renderResults(r: ResultsInput): string {
     "",
     ...Object.entries(r.versions).map(([name, v]) => `- ${name} ${v}`),
     "",
-    "## Targets (issue 3)",
+    "## Targets",
     "",
     r.targets.length > 0 ? targetsTable(r.targets) : "_No target sections ran._",
     "",

@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--only overhead,makespan,memory,extras] [--out file]`
+ * `npm run bench [-- --quick] [--runs N] [--only overhead,makespan,memory,extras] [--out file]
+ * [--baseline <git ref>] [--no-profile]`
  *
  * Runs Volley side by side with raw `Promise.all`, p-limit and LangGraph's `ToolNode` on this
  * machine, in one run, and writes `bench/RESULTS.md`: the machine, the versions, the tables, the
- * ratios and the targets of issue 3. Then it runs the other areas' bench scripts and appends them.
+ * ratios and the targets. With `--baseline`, another commit's core is measured in the same rounds.
+ * Then it runs the other areas' bench scripts and appends them. See `bench/README.md`.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,12 +55,28 @@ const SECTIONS: readonly Section[] = [
   { name: "memory", run: runMemory },
 ];
 
+/** The short commit hash a git ref names (so that the results name a commit, not `HEAD`). */
+function resolveCommit(root: string, ref: string): string {
+  return execFileSync(
+    "git",
+    ["rev-parse", "--short", "--verify", "--end-of-options", `${ref}^{commit}`],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  )
+    .toString()
+    .trim();
+}
+
 /**
  * Extracts `src/core` of a git ref into a temporary directory (a package of `"type": "module"`,
- * so that tsx loads it as ESM) and returns the path of its `index.ts`.
+ * so that tsx loads it as ESM) and returns the path of its `index.ts`. The directory is removed
+ * when the run exits.
  */
 function extractCore(root: string, ref: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "volley-bench-base-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   const archive = execFileSync("git", ["archive", "--format=tar", ref, "src/core"], {
     cwd: root,
     maxBuffer: 64 << 20,
@@ -107,7 +125,9 @@ async function main(): Promise<number> {
   const wants = (name: string): boolean => config.only === undefined || config.only.has(name);
   if (config.baseline !== undefined) {
     try {
-      config = { ...config, baselineCore: extractCore(ROOT, config.baseline) };
+      const commit = resolveCommit(ROOT, config.baseline);
+      config = { ...config, baseline: commit, baselineCore: extractCore(ROOT, commit) };
+      log(`baseline: the core of ${commit} (${config.baselineCore})`);
     } catch (error) {
       log(`--baseline ${config.baseline}: ${(error as Error).message}`);
       return 2;

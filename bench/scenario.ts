@@ -24,7 +24,36 @@ export type SamplerRequest =
       readonly minMs: number;
       readonly minBatches: number;
     }
-  | { readonly id: number; readonly op: "sample"; readonly n: number; readonly reps: number };
+  | { readonly id: number; readonly op: "sample"; readonly n: number; readonly reps: number }
+  | { readonly id: number; readonly op: "settle" };
+
+/** `settle` waits in windows of this many ms… */
+export const QUIET_WINDOW_MS = 5;
+
+/** …until one in which the process used less than this share of a core… */
+export const QUIET_SHARE = 0.1;
+
+/** …or until this many ms have passed. */
+export const QUIET_MAX_MS = 250;
+
+/**
+ * Resolves once this process is quiet: a window of {@link QUIET_WINDOW_MS} in which all its
+ * threads together used less than {@link QUIET_SHARE} of a core (or after {@link QUIET_MAX_MS}).
+ * Resolves to the ms it waited.
+ */
+export async function waitUntilQuiet(): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    const used = process.cpuUsage(cpu);
+    const share = (used.user + used.system) / 1000 / (performance.now() - t);
+    if (share < QUIET_SHARE || performance.now() - start >= QUIET_MAX_MS) {
+      return performance.now() - start;
+    }
+  }
+}
 
 /** Child → parent. */
 export type SamplerReply =
@@ -57,6 +86,7 @@ export async function serveScenario(table: ScenarioTable, scenario: string): Pro
   };
 
   const handle = async (req: SamplerRequest): Promise<number | SampleTime> => {
+    if (req.op === "settle") return waitUntilQuiet();
     const fn = await batchFor(req.n);
     if (req.op === "warmup") {
       check(await fn(), req.n);

@@ -1,6 +1,6 @@
 import { markdownTable, verdict } from "./harness.js";
 
-/** One target of issue 3 and whether this run met it. */
+/** One target and whether this run met it. */
 export interface TargetRow {
   readonly target: string;
   readonly measured: string;

@@ -5,6 +5,7 @@ import {
   markdownTable,
   measureInterleaved,
   median,
+  roundOrder,
   microsPerCall,
   pairedRatio,
   parseBenchArgs,
@@ -19,6 +20,7 @@ import { idealMakespan, summarizeMakespan } from "../../bench/makespan.js";
 import { memoryFigures, summarizeMemory } from "../../bench/memory.js";
 import type { MemoryProbeResult } from "../../bench/memory-probe.js";
 import { OVERHEAD_SIZES, summarizeOverhead } from "../../bench/overhead.js";
+import { renderResults } from "../../bench/results.js";
 
 describe("statistics", () => {
   it("takes the median of odd and even lists without reordering the input", () => {
@@ -80,7 +82,21 @@ describe("arguments", () => {
     );
     expect(parseBenchArgs(["--baseline", "main"], "/r").baseline).toBe("main");
     expect(parseBenchArgs(["--no-profile"], "/r").noProfile).toBe(true);
-    expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline/);
+    expect(() => parseBenchArgs(["--baseline"], "/r")).toThrow(/after --baseline, got nothing/);
+  });
+
+  it("refuses a flag where a value belongs, naming both", () => {
+    // `--baseline --quick` must not go looking for a commit named "--quick".
+    expect(() => parseBenchArgs(["--baseline", "--quick"], "/r")).toThrow(
+      /after --baseline, got "--quick"/,
+    );
+    expect(() => parseBenchArgs(["--out", "--runs", "5"], "/r")).toThrow(/after --out/);
+    expect(() => parseBenchArgs(["--only", ""], "/r")).toThrow(/after --only/);
+    const config = parseBenchArgs(["--quick", "--baseline", "f217d7a", "--only", "memory"], "/r");
+    expect(config.baseline).toBe("f217d7a");
+    expect(config.quick).toBe(true);
+    expect(config.only).toEqual(new Set(["memory"]));
+    expect(parseBenchArgs([], "/r").baseline).toBeUndefined();
   });
 });
 
@@ -141,6 +157,20 @@ describe("interleaved measuring", () => {
     expect(measured.reps.get("a")!.get(1)).toBe(10_000);
   });
 
+  it("orders rounds so each scenario goes first, and runs before and after each neighbour, alike", () => {
+    const orders = Array.from({ length: 6 }, (_, r) => roundOrder(["a", "b", "c"], r).join(""));
+    expect(orders).toEqual(["abc", "cba", "bca", "acb", "cab", "bac"]);
+    // Over those rounds, each scenario ran right before each neighbour as often as right after it.
+    const count = (pair: string) => orders.filter((o) => o.includes(pair)).length;
+    expect([count("ab"), count("bc"), count("ca")]).toEqual([
+      count("ba"),
+      count("cb"),
+      count("ac"),
+    ]);
+    expect(roundOrder(["a", "b"], 1)).toEqual(["b", "a"]);
+    expect(roundOrder([], 3)).toEqual([]);
+  });
+
   it("runs exactly fixedReps batches per sample when asked (makespans)", async () => {
     const measured = await measureInterleaved([fakeSampler("m", 50_000)], [1000], {
       runs: 5,
@@ -168,14 +198,57 @@ describe("sections", () => {
       { runs: 5, warmupMs: 1, sampleMs: 1 },
     );
     const result = summarizeOverhead(measured, { runs: 5 });
+    expect(OVERHEAD_SIZES).toEqual([1, 8, 100, 10_000]);
     expect(result.micros.volley[10_000]).toBeCloseTo(1.5);
+    expect(result.micros.volley[8]).toBeCloseTo(1.5);
     expect(result.wall.volley[10_000]).toBeCloseTo(2.25);
-    const [perCall, vsToolNode, lc] = result.targets;
+    expect(result.targets).toHaveLength(5); // no baseline targets without --baseline
+    const [perCall, vsToolNode, lc, n1, n8] = result.targets;
     expect(perCall!.pass).toBe(true);
     expect(vsToolNode!.pass).toBe(true); // 1.5 / 55 = 0.027
     expect(vsToolNode!.measured).toContain("0.027");
     expect(lc!.pass).toBe(false); // 60 > 55
-    expect(result.markdown).toContain("| Volley, native tools | 1.50 ±0% |");
+    expect(n1!.target).toContain("N = 1 ");
+    expect(n8!.target).toContain("N = 8 ");
+    expect(n8!.pass).toBe(true); // 1.5 / 1.2 = 1.25 ≤ 1.5
+    expect(n8!.measured).toMatch(/^1\.25 \(IQR 1\.25–1\.25; 1\.50 vs 1\.20 µs\)$/);
+    expect(n8!.profile).toEqual(["overhead", "volley", 8]);
+    // Every table has the four sizes: two cost tables, two ratio tables (CPU, wall).
+    const header = "| N = 1 | N = 8 | N = 100 | N = 10,000 |";
+    expect(result.markdown.split(header)).toHaveLength(5);
+    expect(result.markdown).toContain("| Volley, native tools | 1.50 ±0% | 1.50 ±0% |");
+    expect(result.markdown).toContain("ratio of wall-clock time");
+    expect(result.markdown).not.toContain("core of");
+  });
+
+  it("overhead with --baseline: baseline rows at every N, and the ≤ 1.0× target", async () => {
+    const noise = [1, 1.2, 0.9, 1, 1];
+    const measured = await measureInterleaved(
+      [
+        fakeSampler("promise-all", 0.06, noise),
+        fakeSampler("p-limit", 1, noise),
+        fakeSampler("toolnode", 55, noise),
+        fakeSampler("volley", 1.6, noise),
+        fakeSampler("volley-lc", 40, noise),
+        fakeSampler("volley@base", 1.5, noise),
+        fakeSampler("volley-lc@base", 40, noise),
+      ],
+      OVERHEAD_SIZES,
+      { runs: 5, warmupMs: 1, sampleMs: 1 },
+    );
+    const result = summarizeOverhead(measured, { runs: 5, baseline: "f217d7a" });
+    const md = result.markdown;
+    expect(md).toContain("| Volley, native tools, core of `f217d7a` | 1.50 ±");
+    expect(md).toMatch(
+      /\| Volley, native tools ÷ the same on `f217d7a` \(target ≤ 1 at 10,000\) \| 1\.07 \| 1\.07 \| 1\.07 \| 1\.07 \|/,
+    );
+    // Both ratio tables carry the baseline rows.
+    expect(md.split("÷ the same on `f217d7a`")).toHaveLength(5);
+    const vsBase = result.targets.at(-1)!;
+    expect(vsBase.target).toContain("≤ 1.0× the core of `f217d7a`");
+    expect(vsBase.pass).toBe(false); // 1.6 / 1.5
+    expect(vsBase.measured).toContain("1.067");
+    expect(result.targets.find((t) => t.target.includes("N = 1 "))!.pass).toBe(false); // 1.6 > 1.5
   });
 
   it("makespan: ratio to the ideal, and the 0.01 targets", async () => {
@@ -199,11 +272,31 @@ describe("sections", () => {
       { runs: 5, warmupMs: 1, sampleMs: 1, fixedReps: 1 },
     );
     const result = summarizeMakespan(measured, { runs: 5 });
+    expect(result.markdown).not.toContain("core of");
     expect(result.ratios.volley).toBeCloseTo(1.02);
     expect(result.ratios["volley-100"]).toBeCloseTo(1.008);
     expect(result.targets[0]!.pass).toBe(false); // 1.020 vs 1.004: +0.016
     expect(result.targets[0]!.measured).toContain("per round +0.016, IQR 0.000");
     expect(result.targets[1]!.pass).toBe(true); // 1.008 vs 1.006: +0.002
+
+    const withBase = await measureInterleaved(
+      [
+        ...["volley", "promise-all", "toolnode", "volley-100", "p-limit-100"].map((id) =>
+          named(id, 50.5),
+        ),
+        named("volley@base", 51),
+      ],
+      [1000],
+      { runs: 5, warmupMs: 1, sampleMs: 1, fixedReps: 1 },
+    );
+    const based = summarizeMakespan(withBase, { runs: 5, baseline: "f217d7a" });
+    expect(based.ratios["volley@base"]).toBeCloseTo(1.02);
+    // The baseline row sits right under Volley's own.
+    expect(based.markdown).toMatch(
+      /\| Volley, unlimited \| [^\n]+\n\| Volley, unlimited, core of `f217d7a` \| 50 ms \| 51\.0 ms \| 1\.020 \|/,
+    );
+    expect(based.markdown).toContain("this tree's ratio minus that one, per round −0.010");
+    expect(based.targets).toHaveLength(2);
   });
 
   it("memory: per-call figures are medians over probes", () => {
@@ -232,5 +325,77 @@ describe("sections", () => {
     });
     expect(result.targets[0]!.pass).toBe(true);
     expect(result.targets[0]!.measured).toBe("800 B (p-limit: 1.07 KB)");
+    expect(result.targets).toHaveLength(1);
+    expect(result.markdown).not.toContain("core of");
+  });
+
+  it("memory with --baseline: a baseline row and the ≤ 1.0× target from per-round ratios", () => {
+    const probe = (peak: number): MemoryProbeResult => ({
+      contender: "volley",
+      calls: 100_000,
+      concurrency: 100,
+      baselineRss: 100e6,
+      queuedRss: 100e6 + peak / 2,
+      peakRss: 100e6 + peak,
+      retainedHeap: peak / 4,
+      wallMs: 2000,
+    });
+    const volley = memoryFigures([probe(60e6), probe(90e6), probe(66e6)]);
+    expect(volley.peaks).toEqual([600, 900, 660]);
+    // Round 2 was noisy for both: pairing cancels it (ratios 1.0, 1.0, 1.1 → median 1.0).
+    const base = memoryFigures([probe(60e6), probe(90e6), probe(60e6)]);
+    const result = summarizeMemory(
+      { volley, "p-limit": volley, "volley@base": base },
+      { baseline: "f217d7a" },
+    );
+    expect(result.markdown).toContain(
+      "| Volley (report collected: the default), core of `f217d7a` | 600 B |",
+    );
+    const target = result.targets[1]!;
+    expect(target.target).toBe(
+      "Memory per queued call (peak RSS, defaults) ≤ 1.0× the core of `f217d7a`",
+    );
+    expect(target.pass).toBe(true);
+    expect(target.measured).toBe(
+      "1.000 (IQR 1.00–1.05; 660 B vs 600 B; heap 165 B vs 150 B; 3 probes each)",
+    );
+    const worse = summarizeMemory(
+      {
+        volley,
+        "p-limit": volley,
+        "volley@base": memoryFigures([probe(50e6), probe(80e6), probe(60e6)]),
+      },
+      { baseline: "f217d7a" },
+    );
+    expect(worse.targets[1]!.pass).toBe(false);
+  });
+});
+
+describe("RESULTS.md", () => {
+  it("heads the targets plainly and mentions no issue numbers", () => {
+    const machine = {
+      cpu: "cpu",
+      cores: 2,
+      memory: "1 GiB",
+      node: "v20",
+      os: "Linux",
+      loadAverage: "0.50 / 0.50 / 0.50",
+    };
+    const doc = renderResults({
+      config: { ...parseBenchArgs(["--quick"], "/r"), baseline: "f217d7a" },
+      started: new Date(0),
+      before: machine,
+      after: machine,
+      revision: "abc1234",
+      versions: { volley: "0.1.0" },
+      targets: [{ target: "t", measured: "m", pass: true }],
+      bodies: [],
+      extras: undefined,
+      timings: [["overhead", 1]],
+      totalSeconds: 1,
+    });
+    expect(doc).toContain("\n## Targets\n");
+    expect(doc).toContain("compared with the core of `f217d7a`");
+    expect(doc).not.toMatch(/issue/i);
   });
 });
