@@ -134,6 +134,20 @@ export class EventHub {
     "circuit:state": undefined,
   };
   readonly #onError: (error: unknown, event: ExecutorEventName) => void;
+  /**
+   * Which events have a listener: the hot path reads these flags (a property of a fixed-shape
+   * object) rather than calling {@link EventHub.has} for every call.
+   */
+  readonly wants: Readonly<Record<ExecutorEventName, boolean>> = {
+    "batch:started": false,
+    "call:queued": false,
+    "call:started": false,
+    "call:retry": false,
+    "call:finished": false,
+    "call:abandoned": false,
+    "batch:finished": false,
+    "circuit:state": false,
+  };
 
   constructor(onError: (error: unknown, event: ExecutorEventName) => void) {
     this.#onError = onError;
@@ -144,17 +158,22 @@ export class EventHub {
     return this.#listeners[event] !== undefined;
   }
 
+  #set<E extends ExecutorEventName>(event: E, list: Listener<E>[] | undefined): void {
+    (this.#listeners as Record<string, unknown>)[event] = list;
+    (this.wants as Record<ExecutorEventName, boolean>)[event] = list !== undefined;
+  }
+
   /** Adds a listener; returns the function that removes it. */
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void {
     const current = (this.#listeners[event] ?? []) as Listener<E>[];
-    (this.#listeners as Record<string, unknown>)[event] = [...current, listener];
+    this.#set(event, [...current, listener]);
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
       const list = (this.#listeners[event] ?? []) as Listener<E>[];
       const next = list.filter((l) => l !== listener);
-      (this.#listeners as Record<string, unknown>)[event] = next.length > 0 ? next : undefined;
+      this.#set(event, next.length > 0 ? next : undefined);
     };
   }
 

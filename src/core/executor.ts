@@ -19,6 +19,7 @@ import { BatchRun } from "./engine/batch-run.js";
 import { CallPhase, type CallState } from "./engine/call-state.js";
 import {
   checkExecuteOptions,
+  NO_EXECUTE_OPTIONS,
   registerTools,
   resolveExecutorOptions,
   toCallList,
@@ -113,8 +114,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#events = events;
     this.#journal = options.journal;
     this.#backends = settings.allBackends;
-    const delivery = new Delivery(options.journal, events, (run) =>
-      this.#complete(run as BatchRun<CallState>),
+    const delivery = new Delivery(options.journal, events, (run, now) =>
+      this.#complete(run as BatchRun<CallState>, now),
     );
     this.#settle = new Settle(
       clock,
@@ -153,14 +154,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   execute(
     calls: Iterable<ToolCall | unknown>,
-    options: ExecuteOptions = {},
+    options: ExecuteOptions = NO_EXECUTE_OPTIONS,
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);
     const { signal, collect = true, batchId, priority, invoke } = checkExecuteOptions(options);
     const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     const now = this.#clock.now();
     const run: BatchRun<CallState> = new BatchRun<CallState>(
-      batchId ?? crypto.randomUUID(),
+      batchId,
       list,
       now,
       now + deadlineMs,
@@ -171,7 +172,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     run.invoke = invoke;
     this.#scheduler.features.batch(run, options);
     this.#batches.add(run);
-    if (this.#events.has("batch:started")) {
+    if (this.#events.wants["batch:started"]) {
       this.#events.emit("batch:started", {
         batchId: run.id,
         size: list.length,
@@ -219,8 +220,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       );
     } else {
       // Admit on the next microtask: the caller can start iterating before the first outcome
-      // (a synchronous tool finishes at once), which matters with `collect: false`.
-      queueMicrotask(() => this.#admission.admit(run));
+      // (a synchronous tool finishes at once), which matters with `collect: false`. A resolved
+      // promise's job costs half a queueMicrotask(), which wraps its callback for async_hooks.
+      void RESOLVED.then(() => this.#admission.admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
   }
@@ -268,15 +270,16 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
 
   // ─── the end of batches ───────────────────────────────────────────────────
 
-  #complete(run: BatchRun<CallState>): void {
+  /** The batch's last outcome was published (at `now`, or `NaN` when the clock must be read). */
+  #complete(run: BatchRun<CallState>, now = Number.NaN): void {
     if (run.deadlineTimer !== undefined) {
       this.#clock.clearTimeout(run.deadlineTimer);
       run.deadlineTimer = undefined;
     }
     if (run.signal !== undefined) this.#signals.delete(run.signal, run);
     this.#batches.delete(run);
-    const report = run.sink.finish(this.#clock.now() - run.startedAt);
-    if (this.#events.has("batch:finished")) {
+    const report = run.sink.finish((Number.isNaN(now) ? this.#clock.now() : now) - run.startedAt);
+    if (this.#events.wants["batch:finished"]) {
       this.#events.emit("batch:finished", {
         batchId: run.id,
         wallMs: report.wallMs,
@@ -320,6 +323,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     for (const resolve of waiters) resolve();
   }
 }
+
+const RESOLVED = Promise.resolve();
 
 /** Distinct listener errors the default reporter warns about. */
 const MAX_LISTENER_WARNINGS = 100;

@@ -49,8 +49,8 @@ export function startsBefore(a: QueueEntry, b: QueueEntry): boolean {
 
 /** Entries of one rank (priority, expected duration) in one lane, in arrival order. */
 interface Bucket<T extends QueueEntry> {
-  readonly priority: number;
-  readonly expectedMs: number;
+  priority: number;
+  expectedMs: number;
   items: T[];
   /** Index of the first entry not yet taken. */
   head: number;
@@ -63,7 +63,12 @@ interface Lane<T extends QueueEntry> {
   readonly key: object;
   readonly buckets: Bucket<T>[];
   size: number;
+  /** A bucket that emptied, kept for the next rank: most lanes go empty and busy all the time. */
+  spare: Bucket<T> | undefined;
 }
+
+/** Empty lanes kept for reuse beyond this many are let go of (a discipline may make many). */
+const KEPT_LANES = 64;
 
 const QUEUED = 1;
 const NOT_QUEUED = -1;
@@ -92,7 +97,7 @@ export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDi
   push(entry: T): void {
     let lane = this.#lanes.get(entry.lane);
     if (lane === undefined) {
-      lane = { key: entry.lane, buckets: [], size: 0 };
+      lane = { key: entry.lane, buckets: [], size: 0, spare: undefined };
       this.#lanes.set(entry.lane, lane);
     }
     if (lane.size === 0) this.#active.push(lane);
@@ -171,7 +176,14 @@ export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDi
     this.#size--;
     lane.size--;
     if (--bucket.live === 0) {
-      lane.buckets.splice(lane.buckets.indexOf(bucket), 1);
+      const buckets = lane.buckets;
+      if (buckets[0] === bucket) buckets.shift();
+      else buckets.splice(buckets.indexOf(bucket), 1);
+      // Let go of the entries taken (a one-entry bucket, the common case, by the cheaper pop).
+      if (bucket.items.length === 1) bucket.items.pop();
+      else bucket.items = [];
+      bucket.head = 0;
+      lane.spare = bucket;
     } else if (bucket.head > 1_024 && bucket.head * 2 > bucket.items.length) {
       bucket.items = bucket.items.slice(bucket.head);
       bucket.head = 0;
@@ -181,7 +193,7 @@ export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDi
       const at = active.indexOf(lane);
       active[at] = active[active.length - 1]!;
       active.pop();
-      this.#lanes.delete(lane.key);
+      if (this.#lanes.size > KEPT_LANES) this.#lanes.delete(lane.key);
     }
   }
 
@@ -193,8 +205,15 @@ export class PriorityQueue<T extends QueueEntry = QueueEntry> implements QueueDi
       if (b.priority === priority && b.expectedMs === expectedMs) return b;
       if (ranksBefore(priority, expectedMs, b.priority, b.expectedMs)) break;
     }
-    const bucket: Bucket<T> = { priority, expectedMs, items: [], head: 0, live: 0 };
-    buckets.splice(at, 0, bucket);
+    let bucket = lane.spare;
+    if (bucket === undefined) bucket = { priority, expectedMs, items: [], head: 0, live: 0 };
+    else {
+      lane.spare = undefined;
+      bucket.priority = priority;
+      bucket.expectedMs = expectedMs;
+    }
+    if (at === buckets.length) buckets.push(bucket);
+    else buckets.splice(at, 0, bucket);
     return bucket;
   }
 }

@@ -120,8 +120,12 @@ const recipe: fc.Arbitrary<Recipe> = fc.letrec<{ value: Recipe }>((tie) => ({
     fc
       .dictionary(fc.string({ unit: "binary", maxLength: 80 }), tie("value"), { maxKeys: 12 })
       .map((entries) =>
-        labelled(fc.stringify(entries), () =>
-          Object.fromEntries(Object.entries(entries).map(([k, make]) => [k, make()])),
+        // A label built by hand: fc.stringify would call a recipe stored under the key "toString".
+        labelled(
+          `{${Object.entries(entries)
+            .map(([k, make]) => `${JSON.stringify(k)}: ${fc.stringify(make)}`)
+            .join(", ")}}`,
+          () => Object.fromEntries(Object.entries(entries).map(([k, make]) => [k, make()])),
         ),
       ),
   ),

@@ -44,7 +44,7 @@ function oneCall() {
     (_call, outcome) => ended.push(outcome),
     () => undefined,
   );
-  const call = new CallState(run, 0, "a", tool, {}, 0, 0, 1_000, null, undefined);
+  const call = new CallState(run, 0, "a", tool, {}, 0, 0, undefined);
   run.live = 1;
   run.calls[0] = call;
   return { settle, call, run, tool, ended, completed: () => completed };
@@ -89,6 +89,7 @@ describe("the settle point", () => {
           const placed = ways[0] !== "refused";
           if (placed) expect(run.calls[0]).toBeUndefined();
           expect(tool.counters.finished).toBe(placed ? 1 : 0);
+          expect(tool.counters.ok + tool.counters.failed).toBe(placed ? 1 : 0);
           expect(ended).toHaveLength(placed ? 1 : 0);
           expect(report.outcomes[0]!.id).toBe("a");
           expect(report.outcomes[0]!.index).toBe(0);

@@ -10,6 +10,7 @@
 import { normalizeCall, type CallOverrides } from "../call.js";
 import { errorText } from "../describe-value.js";
 import type { OutcomeError } from "../outcome.js";
+import type { ResolvedRetryPolicy } from "../retry.js";
 import { formatIssues, type ArgsCheck } from "../schema.js";
 import type { BatchRun } from "./batch-run.js";
 import { CallState } from "./call-state.js";
@@ -108,8 +109,7 @@ export class Admission {
       this.#early(run, index, id, name, "unknown_tool", message);
       return;
     }
-    let retry = tool.retry;
-    let timeoutMs = tool.timeoutMs;
+    let retry: ResolvedRetryPolicy | null | undefined;
     let priority =
       run.defaultPriority !== undefined && tool.priority === 0
         ? run.defaultPriority
@@ -124,31 +124,19 @@ export class Admission {
       group !== undefined
     ) {
       try {
-        const own = checkCallOverrides(id, overrides);
-        if (own !== undefined) retry = own;
+        retry = checkCallOverrides(id, overrides);
       } catch (error) {
         this.#early(run, index, id, name, "invalid_call", errorText(error));
         return;
       }
-      timeoutMs = overrides.timeoutMs ?? timeoutMs;
       priority = overrides.priority ?? priority;
       expectedMs = overrides.expectedMs ?? expectedMs;
     }
     run.live++;
-    const call = new CallState(
-      run,
-      index,
-      id,
-      tool,
-      overrides.args,
-      priority,
-      expectedMs,
-      timeoutMs,
-      retry,
-      group,
-    );
+    const call = new CallState(run, index, id, tool, overrides.args, priority, expectedMs, group);
+    if (overrides.timeoutMs !== undefined || retry !== undefined)
+      call.override(overrides.timeoutMs, retry);
     if (tool.validate === null) {
-      call.parsedArgs = call.args;
       this.#accept(call);
       return;
     }
@@ -166,9 +154,9 @@ export class Admission {
 
   #afterCheck(call: CallState, check: ArgsCheck): void {
     if (check.success) {
-      call.parsedArgs = check.data;
       // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
       if (!call.tool.parsesOwnArgs) call.args = check.data;
+      else call.parsedArgs = check.data;
       this.#accept(call);
       return;
     }

@@ -6,17 +6,17 @@ import type { ToolContext } from "../tool.js";
  */
 export class AttemptContext implements ToolContext {
   readonly callId: string;
-  readonly batchId: string;
   readonly attempt: number;
+  readonly #batch: { readonly id: string };
   readonly deadline: number;
   #controller: AbortController | undefined = undefined;
   #reason: unknown = undefined;
   #aborted = false;
   #abortedAt = 0;
 
-  constructor(callId: string, batchId: string, attempt: number, deadline: number) {
+  constructor(callId: string, batch: { readonly id: string }, attempt: number, deadline: number) {
     this.callId = callId;
-    this.batchId = batchId;
+    this.#batch = batch;
     this.attempt = attempt;
     this.deadline = deadline;
   }
@@ -29,8 +29,12 @@ export class AttemptContext implements ToolContext {
     return this.#controller.signal;
   }
 
+  get batchId(): string {
+    return this.#batch.id;
+  }
+
   get idempotencyKey(): string {
-    return `${this.batchId}:${this.callId}`;
+    return `${this.#batch.id}:${this.callId}`;
   }
 
   /** Aborts the attempt's signal (now, or when the tool first reads it). */

@@ -49,9 +49,11 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   priorityClass: PriorityClass | undefined = undefined;
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
+  #id: string | undefined;
 
+  /** @param id the caller's batch id; `undefined` for a random UUID, made when first read */
   constructor(
-    readonly id: string,
+    id: string | undefined,
     input: readonly unknown[],
     readonly startedAt: number,
     readonly deadlineAt: number,
@@ -59,6 +61,7 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
     private readonly onCancel: (reason: unknown) => void,
   ) {
     const size = input.length;
+    this.#id = id;
     this.input = input;
     this.size = size;
     this.seen = size > 1 ? new Set<string>() : undefined;
@@ -66,6 +69,12 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
     this.calls = new Array<C | undefined>(size);
     this.pending = size;
     this.#report = new Promise<Report<O>>((resolve) => (this.#resolve = resolve));
+  }
+
+  get id(): string {
+    // Most batches' ids are never read (no journal, no listener, no tool asking): a UUID costs
+    // more than running a call, so it is made on demand.
+    return (this.#id ??= crypto.randomUUID());
   }
 
   get done(): boolean {

@@ -23,14 +23,32 @@ export const CallPhase = {
 /** One of {@link CallPhase}'s values. */
 export type CallPhase = (typeof CallPhase)[keyof typeof CallPhase];
 
+/** The tool a call left for its fallback, and how it failed there. */
+interface Origin {
+  readonly tool: ToolEntry<CallState>;
+  readonly error: OutcomeError;
+  readonly attempts: number;
+}
+
+/**
+ * What few calls carry, kept out of the call itself so that the many that carry none stay small
+ * (a queued call's size is most of what a big batch costs): the call's own timeout or retry
+ * policy, arguments parsed apart from those its tool gets, the tool it left for a fallback.
+ */
+class CallExtra {
+  timeoutMs: number | undefined = undefined;
+  retry: ResolvedRetryPolicy | null | undefined = undefined;
+  hasParsedArgs = false;
+  parsedArgs: unknown = undefined;
+  origin: Origin | undefined = undefined;
+}
+
 /** One call of a batch, from its acceptance to its outcome. Internal; never handed to user code. */
 export class CallState implements QueueEntry, FeatureCall {
   queueSlot = -1;
   phase: CallPhase = CallPhase.Checking;
   /** Attempts of the current tool (1-based once one started). */
   attempt = 0;
-  /** Attempts of the tool the call left for its fallback. */
-  priorAttempts = 0;
   /** Epoch ms of the first attempt's start, of whichever tool (meaningful once one started). */
   startedAt = 0;
   /** Epoch ms when it last entered the queue. */
@@ -47,22 +65,10 @@ export class CallState implements QueueEntry, FeatureCall {
   next: CallState | undefined = undefined;
   /** Arrival order across all batches: set when the call is accepted into the scheduler. */
   seq = 0;
-  /** Which of its tool's `place` hooks holds it back (while {@link CallPhase.Held}). */
-  heldAt = 0;
-  /** The arguments as the schema parsed them (the same as `args` unless the tool parses its own). */
-  parsedArgs: unknown = undefined;
-  /** The first error, once the call is being recovered by a fallback tool. */
-  recoveredFrom: OutcomeError | undefined = undefined;
-  /** The hooks of the tool the call left for its fallback: they see its end too. */
-  leftHooks: HookSet<CallState> | undefined = undefined;
-  /** The features' hooks for this call, from its tool. */
-  hooks: HookSet<CallState>;
+  #extra: CallExtra | undefined = undefined;
+  /** The tool running the call: the one it named, or its fallback. */
   tool: ToolEntry<CallState>;
-  /** The tool's name as the call gave it: its outcome keeps it, whatever tool recovers it. */
-  readonly name: string;
   expectedMs: number;
-  timeoutMs: number;
-  retry: ResolvedRetryPolicy | null;
 
   constructor(
     readonly batch: BatchRun<CallState>,
@@ -73,17 +79,69 @@ export class CallState implements QueueEntry, FeatureCall {
     public args: unknown,
     readonly priority: number,
     expectedMs: number,
-    timeoutMs: number,
-    retry: ResolvedRetryPolicy | null,
     /** The sequential group the call named, if any. */
     readonly group: string | undefined,
   ) {
     this.tool = tool;
-    this.name = tool.name;
-    this.hooks = group === undefined ? tool.hooks : tool.groupedHooks();
     this.expectedMs = expectedMs;
-    this.timeoutMs = timeoutMs;
-    this.retry = retry;
+  }
+
+  /** The call's own timeout and retry policy, over its tool's (`undefined`: the tool's). */
+  override(timeoutMs: number | undefined, retry: ResolvedRetryPolicy | null | undefined): void {
+    const extra = (this.#extra ??= new CallExtra());
+    extra.timeoutMs = timeoutMs;
+    extra.retry = retry;
+  }
+
+  /** The arguments as the schema parsed them, for a tool that gets them as given. */
+  set parsedArgs(value: unknown) {
+    const extra = (this.#extra ??= new CallExtra());
+    extra.hasParsedArgs = true;
+    extra.parsedArgs = value;
+  }
+
+  /** The arguments as the schema parsed them (what identical calls are compared by). */
+  get parsedArgs(): unknown {
+    const extra = this.#extra;
+    return extra !== undefined && extra.hasParsedArgs ? extra.parsedArgs : this.args;
+  }
+
+  /** Longest one attempt may run (ms): the call's own, else its tool's. */
+  get timeoutMs(): number {
+    return this.#extra?.timeoutMs ?? this.tool.timeoutMs;
+  }
+
+  /** How failed attempts are retried: the call's own policy, else its tool's. */
+  get retry(): ResolvedRetryPolicy | null {
+    const own = this.#extra?.retry;
+    return own === undefined ? this.tool.retry : own;
+  }
+
+  /** The features' hooks for this call, from the tool running it. */
+  get hooks(): HookSet<CallState> {
+    return this.group === undefined ? this.tool.hooks : this.tool.groupedHooks();
+  }
+
+  /** The hooks of the tool the call left for its fallback: they see its end too. */
+  get leftHooks(): HookSet<CallState> | undefined {
+    const left = this.#extra?.origin?.tool;
+    if (left === undefined) return undefined;
+    return this.group === undefined ? left.hooks : left.groupedHooks();
+  }
+
+  /** The first error, once the call is being recovered by a fallback tool. */
+  get recoveredFrom(): OutcomeError | undefined {
+    return this.#extra?.origin?.error;
+  }
+
+  /** The tool's name as the call gave it: its outcome keeps it, whatever tool recovers it. */
+  get name(): string {
+    return (this.#extra?.origin?.tool ?? this.tool).name;
+  }
+
+  /** Attempts made, by every tool that ran the call. */
+  get attempts(): number {
+    return (this.#extra?.origin?.attempts ?? 0) + this.attempt;
   }
 
   get lane(): object {
@@ -106,25 +164,19 @@ export class CallState implements QueueEntry, FeatureCall {
     return this.batch.priorityClass;
   }
 
-  /** Attempts made, by every tool that ran the call. */
-  get attempts(): number {
-    return this.priorAttempts + this.attempt;
-  }
-
   /**
    * Hands the call to its fallback tool after it failed with `error`: the same id, arguments and
    * place in its batch; the fallback's own timeout, retries and hooks; attempts counted on.
    */
   reroute(fallback: ToolEntry<CallState>, error: OutcomeError): void {
-    this.leftHooks = this.hooks;
+    const extra = (this.#extra ??= new CallExtra());
+    extra.origin = { tool: this.tool, error, attempts: this.attempt };
+    extra.timeoutMs = undefined;
+    extra.retry = undefined;
+    extra.hasParsedArgs = false;
     this.tool = fallback;
-    this.hooks = this.group === undefined ? fallback.hooks : fallback.groupedHooks();
     this.expectedMs = fallback.expectedMs;
-    this.timeoutMs = fallback.timeoutMs;
-    this.retry = fallback.retry;
-    this.priorAttempts += this.attempt;
     this.attempt = 0;
-    this.recoveredFrom = error;
     this.phase = CallPhase.Checking;
   }
 }

@@ -13,24 +13,30 @@ import type { BatchRun } from "./batch-run.js";
 export class Delivery {
   readonly #journal: Journal | undefined;
   readonly #events: EventHub;
-  readonly #onComplete: (run: BatchRun<object>) => void;
+  readonly #onComplete: (run: BatchRun<object>, now: number) => void;
 
-  /** @param onComplete told when a batch's last outcome was published */
+  /**
+   * @param onComplete told when a batch's last outcome was published, with the time it was
+   * decided (`NaN` when unknown: the clock must be read)
+   */
   constructor(
     journal: Journal | undefined,
     events: EventHub,
-    onComplete: (run: BatchRun<object>) => void,
+    onComplete: (run: BatchRun<object>, now: number) => void,
   ) {
     this.#journal = journal;
     this.#events = events;
     this.#onComplete = onComplete;
   }
 
-  /** Journals the outcome (when there is a journal and `record`), then publishes it. */
-  deliver(run: BatchRun<object>, outcome: Outcome, record: boolean): void {
+  /**
+   * Journals the outcome (when there is a journal and `record`), then publishes it. `now`: when
+   * the outcome was decided, if the caller read the clock for it.
+   */
+  deliver(run: BatchRun<object>, outcome: Outcome, record: boolean, now = Number.NaN): void {
     const journal = record ? this.#journal : undefined;
     if (journal === undefined) {
-      this.publish(run, outcome);
+      this.publish(run, outcome, now);
       return;
     }
     let written: void | Promise<void>;
@@ -56,9 +62,9 @@ export class Delivery {
   }
 
   /** Gives the outcome to the batch's stream and report and to `call:finished` listeners. */
-  publish(run: BatchRun<object>, outcome: Outcome): void {
+  publish(run: BatchRun<object>, outcome: Outcome, now = Number.NaN): void {
     run.sink.push(outcome);
-    if (this.#events.has("call:finished")) {
+    if (this.#events.wants["call:finished"]) {
       this.#events.emit("call:finished", {
         batchId: run.id,
         callId: outcome.id,
@@ -67,7 +73,7 @@ export class Delivery {
         outcome,
       });
     }
-    if (--run.pending === 0) this.#onComplete(run);
+    if (--run.pending === 0) this.#onComplete(run, now);
   }
 }
 

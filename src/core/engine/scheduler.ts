@@ -157,7 +157,6 @@ export class Scheduler {
       if (verdict === undefined) continue;
       if (verdict === "hold") {
         call.phase = CallPhase.Held;
-        call.heldAt = i;
         this.#held++;
       } else if ("fail" in verdict) this.#failFinal(call, verdict.fail);
       else this.#settle.deduped(call, verdict.answer);
@@ -171,7 +170,7 @@ export class Scheduler {
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
     call.phase = CallPhase.Checking;
-    this.#placeFrom(call, call.heldAt);
+    this.#placeFrom(call, 0);
   }
 
   #answer(call: CallState, outcome: Outcome): void {
@@ -196,8 +195,8 @@ export class Scheduler {
     call.tool.counters.queued++;
     this.#queue.push(call);
     // The queue time is only reported in events: skip the clock read when nobody listens.
-    if (this.#events.has("call:started")) call.queuedAt = this.#clock.now();
-    if (this.#events.has("call:queued")) {
+    if (this.#events.wants["call:started"]) call.queuedAt = this.#clock.now();
+    if (this.#events.wants["call:queued"]) {
       const now = this.#clock.now();
       call.queuedAt = now;
       this.#events.emit("call:queued", {
@@ -239,6 +238,7 @@ export class Scheduler {
     } finally {
       this.#draining = false;
     }
+    this.#wheel.armSoon();
   }
 
   // ─── attempts ─────────────────────────────────────────────────────────────
@@ -262,14 +262,14 @@ export class Scheduler {
     tool.counters.running++;
     if (tool.slots !== null) tool.slots.running++;
     this.#running++;
-    if (attempt === 1 && call.priorAttempts === 0) call.startedAt = now;
+    if (call.attempts === 1) call.startedAt = now;
     call.attemptStartedAt = now;
     const timeoutMs = call.timeoutMs;
     const expiresAt = now + timeoutMs;
     const batch = call.batch;
     const ctx = new AttemptContext(
       call.id,
-      batch.id,
+      batch,
       attempt,
       expiresAt < batch.deadlineAt ? expiresAt : batch.deadlineAt,
     );
@@ -278,7 +278,7 @@ export class Scheduler {
       call.expiresAt = expiresAt;
       this.#wheel.add(call, timeoutMs);
     }
-    if (this.#events.has("call:started")) {
+    if (this.#events.wants["call:started"]) {
       this.#events.emit("call:started", {
         batchId: batch.id,
         callId: call.id,
@@ -362,7 +362,7 @@ export class Scheduler {
     const reason = AttemptContext.reasonOf(ctx);
     if (!ok && honouredAbort(value, reason)) return;
     this.#abandoned++;
-    if (this.#events.has("call:abandoned")) {
+    if (this.#events.wants["call:abandoned"]) {
       const kind = (reason as VolleyError).kind as "timeout" | "deadline" | "cancelled";
       this.#events.emit("call:abandoned", {
         batchId: call.batch.id,
@@ -438,7 +438,7 @@ export class Scheduler {
   #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
     call.phase = CallPhase.Backoff;
     this.#retrying++;
-    if (this.#events.has("call:retry")) {
+    if (this.#events.wants["call:retry"]) {
       this.#events.emit("call:retry", {
         batchId: call.batch.id,
         callId: call.id,
@@ -505,8 +505,8 @@ export class Scheduler {
         data: { issues: check.issues },
       });
     } else {
-      call.parsedArgs = check.data;
       if (!call.tool.parsesOwnArgs) call.args = check.data;
+      else call.parsedArgs = check.data;
       this.place(call);
     }
     this.drain();

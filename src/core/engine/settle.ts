@@ -93,11 +93,13 @@ export class Settle {
    * ran it.
    */
   ok(call: CallState, value: unknown, now: number): void {
+    if (call.phase === CallPhase.Done) return;
     const from = call.recoveredFrom;
     call.tool.counters.ok++;
     // Two literals rather than a conditional spread: this is every successful call's path.
     this.#end(
       call,
+      now,
       from === undefined
         ? {
             id: call.id,
@@ -129,6 +131,7 @@ export class Settle {
    * fallback's added, unless the batch's time or the caller's interest ran out.
    */
   error(call: CallState, error: OutcomeError): void {
+    if (call.phase === CallPhase.Done) return;
     call.tool.counters.failed++;
     const from = call.recoveredFrom;
     const outcomeError =
@@ -140,32 +143,35 @@ export class Settle {
             data: { ...from.data, fallback: call.tool.name, fallbackError: error },
           };
     const started = call.attempts > 0;
-    this.#end(call, {
+    const now = started ? this.#clock.now() : Number.NaN;
+    this.#end(call, now, {
       id: call.id,
       index: call.index,
       name: call.name,
       status: "error",
       error: outcomeError,
       startedAt: started ? call.startedAt : null,
-      durationMs: started ? this.#clock.now() - call.startedAt : 0,
+      durationMs: started ? now - call.startedAt : 0,
       attempts: call.attempts,
     });
   }
 
   /** The call failed with `error`, and its tool's recovery gives it `value`: it ends `ok`. */
   recovered(call: CallState, value: unknown, error: OutcomeError): void {
+    if (call.phase === CallPhase.Done) return;
     const counters = call.tool.counters;
     counters.failed++;
     counters.recovered++;
     const started = call.attempts > 0;
-    this.#end(call, {
+    const now = started ? this.#clock.now() : Number.NaN;
+    this.#end(call, now, {
       id: call.id,
       index: call.index,
       name: call.name,
       status: "ok",
       value,
       startedAt: started ? call.startedAt : null,
-      durationMs: started ? this.#clock.now() - call.startedAt : 0,
+      durationMs: started ? now - call.startedAt : 0,
       attempts: call.attempts,
       recoveredBy: "default",
       recoveredFrom: error,
@@ -174,10 +180,16 @@ export class Settle {
 
   /** The call ends with the outcome of an identical call (in flight, or cached). */
   deduped(call: CallState, source: Outcome): void {
+    if (call.phase === CallPhase.Done) return;
     if (source.status === "ok") call.tool.counters.ok++;
     else call.tool.counters.failed++;
     const { replayed: _replayed, ...rest } = source;
-    this.#end(call, { ...rest, id: call.id, index: call.index, deduped: true } as Outcome);
+    this.#end(call, Number.NaN, {
+      ...rest,
+      id: call.id,
+      index: call.index,
+      deduped: true,
+    } as Outcome);
   }
 
   /**
@@ -185,22 +197,22 @@ export class Settle {
    * the call's outcome comes later, from the fallback.
    */
   leave(call: CallState): void {
+    if (call.phase === CallPhase.Done) return;
     const counters = call.tool.counters;
     counters.failed++;
     counters.finished++;
     counters.recovered++;
   }
 
-  /** The end of every placed call. */
-  #end(call: CallState, outcome: Outcome): void {
-    if (call.phase === CallPhase.Done) return;
+  /** The end of every placed call (the callers checked it was not done); `now` when the clock was read for it, else `NaN`. */
+  #end(call: CallState, now: number, outcome: Outcome): void {
     call.phase = CallPhase.Done;
     call.tool.counters.finished++;
     this.#count(outcome.status === "ok" ? undefined : outcome.error.kind);
     const run = call.batch;
     run.calls[call.index] = undefined;
     run.live--;
-    this.#delivery.deliver(run, outcome, true);
+    this.#delivery.deliver(run, outcome, true, now);
     this.#onEnded(call, outcome);
     this.#onReleased(run);
   }

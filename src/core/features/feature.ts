@@ -119,8 +119,9 @@ export interface FeatureHost<C extends FeatureCall> {
   /** Starts queued calls while slots are free (a gate may have opened). */
   drain(): void;
   /**
-   * A call the feature held goes on: the feature's own `place` hook is asked again, then the
-   * later features'. A call whose batch is being ended stays held; the engine withdraws it.
+   * A call the feature held goes on: its tool's `place` hooks are asked again, from the first, so
+   * each must answer the same for a call it already let pass. A call whose batch is being ended
+   * stays held; the engine withdraws it.
    */
   resume(call: C): void;
   /** A call the feature held ends with `outcome`, an identical call's (marked `deduped`). */
