@@ -15,7 +15,7 @@ import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import type { ToolCall } from "./call.js";
 import { Admission } from "./engine/admission.js";
-import { BatchRun } from "./engine/batch-run.js";
+import { BatchRun, type BatchCanceller } from "./engine/batch-run.js";
 import { CallPhase, type CallState } from "./engine/call-state.js";
 import {
   checkExecuteOptions,
@@ -102,6 +102,9 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #backends: readonly Backend[];
   readonly #batches = new Set<BatchRun<CallState>>();
   #idleWaiters: Array<() => void> = [];
+  readonly #canceller: BatchCanceller<BatchRun<CallState>> = {
+    cancel: (run, reason) => this.#endBatch(run, new CancelledError(reason)),
+  };
   #closed = false;
 
   constructor(options: ExecutorOptions<T>) {
@@ -114,8 +117,8 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#events = events;
     this.#journal = options.journal;
     this.#backends = settings.allBackends;
-    const delivery = new Delivery(options.journal, events, (run, now) =>
-      this.#complete(run as BatchRun<CallState>, now),
+    const delivery = new Delivery<CallState>(options.journal, events, (run, now) =>
+      this.#complete(run, now),
     );
     this.#settle = new Settle(
       clock,
@@ -166,7 +169,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       now,
       now + deadlineMs,
       collect,
-      (reason) => this.#endBatch(run, new CancelledError(reason)),
+      this.#canceller,
     );
     run.defaultPriority = priority;
     run.invoke = invoke;

@@ -31,10 +31,10 @@ function oneCall() {
     { backend: undefined, slots: null },
     new FeatureSet<CallState>([], host),
   );
-  const run = new BatchRun<CallState>("b", [{}], 0, Infinity, true, () => undefined);
+  const run = new BatchRun<CallState>("b", [{}], 0, Infinity, true, { cancel: () => undefined });
   const ended: Outcome[] = [];
   let completed = 0;
-  const delivery = new Delivery(undefined, new EventHub(() => undefined), () => {
+  const delivery = new Delivery<CallState>(undefined, new EventHub(() => undefined), () => {
     completed++;
     run.complete(run.sink.finish(0));
   });

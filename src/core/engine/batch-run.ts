@@ -6,6 +6,11 @@ import type { PriorityClass } from "../features/fairness/fair-queue.js";
 import type { Outcome, Report } from "../outcome.js";
 import { BatchSink } from "./batch-sink.js";
 
+/** Who ends a batch its caller cancels (one per executor, so that a batch makes no closure). */
+export interface BatchCanceller<R> {
+  cancel(run: R, reason: unknown): void;
+}
+
 /**
  * A batch as the engine tracks it; the object `execute()` returns. Internal. Generic in the type
  * of its calls, so that the call state can point at its batch without an import cycle.
@@ -58,7 +63,7 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
     readonly startedAt: number,
     readonly deadlineAt: number,
     collect: boolean,
-    private readonly onCancel: (reason: unknown) => void,
+    private readonly canceller: BatchCanceller<BatchRun<C, O>>,
   ) {
     const size = input.length;
     this.#id = id;
@@ -97,12 +102,12 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   }
 
   cancel(reason?: unknown): void {
-    this.onCancel(reason);
+    this.canceller.cancel(this, reason);
   }
 
   /** Called by the signal hub when the caller's signal aborts. */
   abortFromSignal(reason: unknown): void {
-    this.onCancel(reason);
+    this.canceller.cancel(this, reason);
   }
 
   /** Resolves the batch's promise. */

@@ -10,10 +10,10 @@ import type { Outcome } from "../outcome.js";
 import type { BatchRun } from "./batch-run.js";
 
 /** Hands outcomes on, in order: journal, then caller and events. Internal to the executor. */
-export class Delivery {
+export class Delivery<C extends object> {
   readonly #journal: Journal | undefined;
   readonly #events: EventHub;
-  readonly #onComplete: (run: BatchRun<object>, now: number) => void;
+  readonly #onComplete: (run: BatchRun<C>, now: number) => void;
 
   /**
    * @param onComplete told when a batch's last outcome was published, with the time it was
@@ -22,7 +22,7 @@ export class Delivery {
   constructor(
     journal: Journal | undefined,
     events: EventHub,
-    onComplete: (run: BatchRun<object>, now: number) => void,
+    onComplete: (run: BatchRun<C>, now: number) => void,
   ) {
     this.#journal = journal;
     this.#events = events;
@@ -33,7 +33,7 @@ export class Delivery {
    * Journals the outcome (when there is a journal and `record`), then publishes it. `now`: when
    * the outcome was decided, if the caller read the clock for it.
    */
-  deliver(run: BatchRun<object>, outcome: Outcome, record: boolean, now = Number.NaN): void {
+  deliver(run: BatchRun<C>, outcome: Outcome, record: boolean, now = Number.NaN): void {
     const journal = record ? this.#journal : undefined;
     if (journal === undefined) {
       this.publish(run, outcome, now);
@@ -62,7 +62,7 @@ export class Delivery {
   }
 
   /** Gives the outcome to the batch's stream and report and to `call:finished` listeners. */
-  publish(run: BatchRun<object>, outcome: Outcome, now = Number.NaN): void {
+  publish(run: BatchRun<C>, outcome: Outcome, now = Number.NaN): void {
     run.sink.push(outcome);
     if (this.#events.wants["call:finished"]) {
       this.#events.emit("call:finished", {

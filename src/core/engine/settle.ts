@@ -28,7 +28,7 @@ export type EndedListener = (call: CallState, outcome: Outcome) => void;
 export class Settle {
   readonly counters = new OutcomeCounters();
   readonly #clock: Clock;
-  readonly #delivery: Delivery;
+  readonly #delivery: Delivery<CallState>;
   readonly #onEnded: EndedListener;
   readonly #onReleased: (run: BatchRun<CallState>) => void;
 
@@ -38,7 +38,7 @@ export class Settle {
    */
   constructor(
     clock: Clock,
-    delivery: Delivery,
+    delivery: Delivery<CallState>,
     onEnded: EndedListener,
     onReleased: (run: BatchRun<CallState>) => void,
   ) {
