@@ -1,3 +1,4 @@
+import { describeValue, errorText, quoted } from "./describe-value.js";
 import type { RetryPolicy } from "./retry.js";
 
 /** Per-call overrides of the tool's policy. */
@@ -49,8 +50,25 @@ export function placeholderId(index: number): string {
   return `#${index}`;
 }
 
-/** Reads a call of either shape without throwing; a malformed one gets a `problem`. */
+/**
+ * Reads a call of either shape without throwing, whatever it is (a getter or a Proxy trap that
+ * throws, an id that is a BigInt or a cycle); a malformed one gets a `problem`.
+ */
 export function normalizeCall(input: unknown, index: number): NormalizedCall {
+  try {
+    return readCall(input, index);
+  } catch (error) {
+    return {
+      id: placeholderId(index),
+      name: "",
+      args: undefined,
+      input: {},
+      problem: `Call ${index} cannot be read: ${errorText(error)}`,
+    };
+  }
+}
+
+function readCall(input: unknown, index: number): NormalizedCall {
   if (typeof input !== "object" || input === null) {
     return {
       id: placeholderId(index),
@@ -70,7 +88,7 @@ export function normalizeCall(input: unknown, index: number): NormalizedCall {
       name,
       args: call["args"],
       input: call,
-      problem: `Call ${index}${name ? ` to "${name}"` : ""} has no id (got ${rawId === undefined ? "none" : JSON.stringify(rawId)})`,
+      problem: `Call ${index}${name ? ` to ${quoted(name)}` : ""} has no id (got ${rawId === undefined ? "none" : describeValue(rawId)})`,
     };
   }
   if (typeof rawName !== "string" || rawName.length === 0) {
@@ -79,7 +97,7 @@ export function normalizeCall(input: unknown, index: number): NormalizedCall {
       name: "",
       args: call["args"],
       input: call,
-      problem: `Call "${rawId}" names no tool (expected "name" or "tool_name")`,
+      problem: `Call ${quoted(rawId)} names no tool (expected "name" or "tool_name")`,
     };
   }
   return { id: rawId, name, args: call["args"], input: call, problem: undefined };

@@ -322,3 +322,15 @@ function fallback(value: unknown): string {
     return `${article(typeof value)} ${typeof value} that cannot be inspected`;
   }
 }
+
+/** The longest id or name a message quotes in full. */
+const MAX_QUOTED = 80;
+
+/**
+ * A text (a call's id, a tool's name) as a message quotes it: in JSON quotes, so that control
+ * characters and quotes in it cannot break the message, and cut short when long.
+ * @example quoted("say \"hi\"") // the 12 characters "say \"hi\""
+ */
+export function quoted(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+}

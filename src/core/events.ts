@@ -114,6 +114,23 @@ export interface ExecutorEvents {
 /** The name of an executor event. */
 export type ExecutorEventName = keyof ExecutorEvents;
 
+/** Every event name, in the order a call meets them. */
+export const EVENT_NAMES: readonly ExecutorEventName[] = Object.freeze([
+  "batch:started",
+  "call:queued",
+  "call:started",
+  "call:retry",
+  "call:abandoned",
+  "call:finished",
+  "batch:finished",
+  "circuit:state",
+]);
+
+/** True for one of {@link EVENT_NAMES}. */
+export function isEventName(name: unknown): name is ExecutorEventName {
+  return typeof name === "string" && (EVENT_NAMES as readonly string[]).includes(name);
+}
+
 /** A listener of one event. */
 export type Listener<E extends ExecutorEventName> = (event: ExecutorEvents[E]) => void;
 

@@ -24,7 +24,8 @@ import {
   resolveExecutorOptions,
   toCallList,
 } from "./engine/check-options.js";
-import { Delivery, warnJournal } from "./engine/delivery.js";
+import { Delivery } from "./engine/delivery.js";
+import { readJournal } from "./engine/journal-read.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { Settle } from "./engine/settle.js";
 import { SignalHub } from "./engine/signal-hub.js";
@@ -33,7 +34,13 @@ import { CancelledError } from "./errors/cancelled-error.js";
 import { DeadlineExceededError } from "./errors/deadline-exceeded-error.js";
 import { RejectedError } from "./errors/rejected-error.js";
 import type { VolleyError } from "./errors/volley-error.js";
-import { EventHub, type ExecutorEventName, type Listener } from "./events.js";
+import {
+  EVENT_NAMES,
+  EventHub,
+  isEventName,
+  type ExecutorEventName,
+  type Listener,
+} from "./events.js";
 import { featureFactories } from "./features/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Journal } from "./journal.js";
@@ -99,6 +106,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   readonly #admission: Admission;
   readonly #signals = new SignalHub<BatchRun<CallState>>();
   readonly #journal: Journal | undefined;
+  readonly #journalTimeoutMs: number;
   readonly #backends: readonly Backend[];
   readonly #batches = new Set<BatchRun<CallState>>();
   #idleWaiters: Array<() => void> = [];
@@ -116,9 +124,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     this.#clock = clock;
     this.#events = events;
     this.#journal = options.journal;
+    this.#journalTimeoutMs = settings.journalTimeoutMs;
     this.#backends = settings.allBackends;
-    const delivery = new Delivery<CallState>(options.journal, events, (run, now) =>
-      this.#complete(run, now),
+    const delivery = new Delivery<CallState>(
+      options.journal,
+      settings.journalTimeoutMs,
+      clock,
+      events,
+      (run, now) => this.#complete(run, now),
     );
     this.#settle = new Settle(
       clock,
@@ -134,6 +147,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       settle: this.#settle,
       features: featureFactories(options, settings.concurrency, events),
       tools: (features) => registerTools(options.tools, settings, features),
+      onDeadline: (run) => this.#deadlinePassed(run),
     });
     this.#admission = new Admission(this.#scheduler, this.#settle);
   }
@@ -147,6 +161,11 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void {
+    if (!isEventName(event)) {
+      throw new TypeError(
+        `Expected an event name (${EVENT_NAMES.join(", ")}), got ${describeValue(event)}`,
+      );
+    }
     if (typeof listener !== "function") {
       throw new TypeError(
         `Expected a listener function for "${event}", got ${describeValue(listener)}`,
@@ -167,7 +186,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       batchId,
       list,
       now,
-      now + deadlineMs,
+      deadlineMs,
       collect,
       this.#canceller,
     );
@@ -204,20 +223,14 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       }
     }
     if (this.#journal !== undefined && run.endReason === undefined) {
-      const journal = this.#journal;
-      let loading: ReturnType<Journal["load"]>;
-      try {
-        loading = journal.load(run.id);
-      } catch (error) {
-        loading = Promise.reject(error);
-      }
-      Promise.resolve(loading).then(
+      readJournal(
+        this.#journal,
+        run.id,
+        this.#journalTimeoutMs,
+        run.deadlineAt,
+        this.#clock,
         (prior) => {
-          run.prior = new Map([...prior].map((o) => [o.id, o]));
-          this.#admission.admit(run);
-        },
-        (error) => {
-          warnJournal(`Journal could not load batch "${run.id}"; running every call`, error);
+          run.prior = prior;
           this.#admission.admit(run);
         },
       );
@@ -291,6 +304,13 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     }
     run.complete(report);
     if (this.#isIdle()) this.#becomeIdle();
+  }
+
+  /** A batch's deadline passed before its timer fired: end it as the timer would have. */
+  #deadlinePassed(run: BatchRun<CallState>): void {
+    if (run.deadlineTimer !== undefined) this.#clock.clearTimeout(run.deadlineTimer);
+    run.deadlineTimer = undefined;
+    this.#endBatch(run, new DeadlineExceededError(run.deadlineMs));
   }
 
   /** Ends every unfinished call of a batch with `reason` (deadline or cancel). */

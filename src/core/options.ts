@@ -56,6 +56,14 @@ export interface ExecutorOptions<
   /** Records outcomes durably, so that `execute(calls, { batchId })` resumes a batch. */
   readonly journal?: Journal;
   /**
+   * Longest one journal write may take (ms). Past it, or past the batch's deadline if that comes
+   * first, the outcome is delivered unrecorded, with a `VOLLEY_JOURNAL` process warning: a
+   * journal that stops answering slows a batch down but never hangs it. Such a call may run
+   * again if the batch is resumed.
+   * @default 30_000
+   */
+  readonly journalTimeoutMs?: number;
+  /**
    * Which queued call starts next. Default: priority, then longest expected first, then FIFO.
    * @default new PriorityQueue()
    */

@@ -20,6 +20,21 @@ export interface Policy extends BatchingPolicy {
    */
   readonly retry?: RetryPolicy | false;
   /**
+   * The longest `timeoutMs` a call may ask for itself. Calls come from models and files: by
+   * default a call's own `timeoutMs` may only shorten the tool's, never lengthen it.
+   * @default the tool's `timeoutMs`
+   * @example maxTimeoutMs: 600_000
+   */
+  readonly maxTimeoutMs?: number;
+  /**
+   * The most attempts a call's own `retry` may ask for. By default a call may only retry less
+   * than its tool does (and not at all when the tool does not retry), and wait no less between
+   * attempts.
+   * @default the tool's `retry.maxAttempts`, or 1 when it has no retry policy
+   * @example maxAttempts: 5
+   */
+  readonly maxAttempts?: number;
+  /**
    * Most calls of this tool running at once, across all batches of the executor.
    * @default Infinity (only the executor's global limit applies)
    * @example concurrency: 4
@@ -44,4 +59,6 @@ export const EXECUTOR_DEFAULTS = Object.freeze({
   concurrency: 64,
   /** Per-attempt timeout (ms). */
   timeoutMs: 120_000,
+  /** Longest a journal write may take before its outcome is delivered without it (ms). */
+  journalTimeoutMs: 30_000,
 });

@@ -109,6 +109,8 @@ export function isLangChainTool(value: unknown): value is LangChainToolLike {
 export function assertPolicy(where: string, policy: Policy): void {
   optional(policy.timeoutMs, (v) => assertDuration(`${where}.timeoutMs`, v, { min: 1 }));
   optional(policy.concurrency, (v) => assertCount(`${where}.concurrency`, v));
+  optional(policy.maxTimeoutMs, (v) => assertDuration(`${where}.maxTimeoutMs`, v, { min: 1 }));
+  optional(policy.maxAttempts, (v) => assertCount(`${where}.maxAttempts`, v));
   optional(policy.priority, (v) => assertFiniteNumber(`${where}.priority`, v));
   optional(policy.expectedMs, (v) =>
     assertDuration(`${where}.expectedMs`, v, { allowInfinity: false }),

@@ -250,7 +250,9 @@ describe("retry policy", () => {
       clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
       random: () => 0.25,
     };
-    const batch = createExecutor({ tools: [tool], clock }).execute([
+    // The tool lets its calls ask for up to 3 attempts (a call may only tighten by default).
+    const policies = { flaky: { maxAttempts: 3 } };
+    const batch = createExecutor({ tools: [tool], clock, policies }).execute([
       { id: "a", name: "flaky", args: {}, retry: { initialInterval: 400 } },
     ]);
     await vi.advanceTimersByTimeAsync(499);

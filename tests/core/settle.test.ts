@@ -34,10 +34,16 @@ function oneCall() {
   const run = new BatchRun<CallState>("b", [{}], 0, Infinity, true, { cancel: () => undefined });
   const ended: Outcome[] = [];
   let completed = 0;
-  const delivery = new Delivery<CallState>(undefined, new EventHub(() => undefined), () => {
-    completed++;
-    run.complete(run.sink.finish(0));
-  });
+  const delivery = new Delivery<CallState>(
+    undefined,
+    1_000,
+    systemClock,
+    new EventHub(() => undefined),
+    () => {
+      completed++;
+      run.complete(run.sink.finish(0));
+    },
+  );
   const settle = new Settle(
     systemClock,
     delivery,

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { createExecutor, defineTool, type AnyTool, type Backend } from "../../src/core/index.js";
+import {
+  createExecutor,
+  defineTool,
+  type AnyTool,
+  type Backend,
+  type ExecutorOptions,
+} from "../../src/core/index.js";
 
 /** An inline tool that waits `ms` honouring its signal: the event loop's health check. */
 export const inlineSleep = defineTool({
@@ -17,8 +23,12 @@ export const inlineSleep = defineTool({
 });
 
 /** An executor for one test: it is never closed, so the shared backend outlives it. */
-export function executorWith(tools: readonly AnyTool[], worker: Backend) {
-  return createExecutor({ tools, backends: { worker }, retry: false });
+export function executorWith(
+  tools: readonly AnyTool[],
+  worker: Backend,
+  options: Partial<ExecutorOptions> = {},
+) {
+  return createExecutor({ tools, backends: { worker }, retry: false, ...options });
 }
 
 export const sleepMs = (ms: number): Promise<void> =>

@@ -171,7 +171,8 @@ describe("threadBackend: killing on timeout, deadline and cancel", () => {
 
   it("kills each attempt of a retried timeout", async () => {
     const killedBefore = backend.stats().killed;
-    const report = await executorWith(TOOLS, backend).execute([
+    const policies = { spin: { maxAttempts: 2 } };
+    const report = await executorWith(TOOLS, backend, { policies }).execute([
       {
         id: "r",
         name: "spin",
@@ -273,7 +274,7 @@ describe("threadBackend: crashes", () => {
 
 describe("threadBackend: errors and values crossing threads", () => {
   it("keeps a ToolError's kind, data and retry hint", async () => {
-    const executor = executorWith(TOOLS, backend);
+    const executor = executorWith(TOOLS, backend, { policies: { fails: { maxAttempts: 2 } } });
     const delays: number[] = [];
     executor.on("call:retry", (e) => delays.push(e.delayMs));
     const report = await executor.execute([

@@ -7,13 +7,13 @@
  * `concurrency`): the next is read as one ends, so a huge batch holds a window's state, not the
  * whole batch's.
  */
-import { normalizeCall, type CallOverrides } from "../call.js";
-import { errorText } from "../describe-value.js";
+import { normalizeCall, placeholderId, type CallOverrides } from "../call.js";
+import { errorText, quoted } from "../describe-value.js";
 import type { OutcomeError } from "../outcome.js";
 import type { ResolvedRetryPolicy } from "../retry.js";
 import { formatIssues, type ArgsCheck } from "../schema.js";
 import type { BatchRun } from "./batch-run.js";
-import { CallState } from "./call-state.js";
+import { CallPhase, CallState } from "./call-state.js";
 import { checkArgs } from "./check-args.js";
 import { checkCallOverrides } from "./check-options.js";
 import type { Scheduler } from "./scheduler.js";
@@ -67,27 +67,43 @@ export class Admission {
       this.#settle.early(run, index, call.id, call.name, refused, true);
       return;
     }
-    // Read the call in place; only a malformed one pays for normalizeCall's description.
-    const raw = (typeof input === "object" && input !== null ? input : undefined) as
-      | (Partial<CallOverrides> & {
-          id?: unknown;
-          name?: unknown;
-          tool_name?: unknown;
-          args?: unknown;
-        })
-      | undefined;
-    const id = raw?.id;
-    const name = raw === undefined ? undefined : (raw.name ?? raw.tool_name);
+    // Read each field once, in place: a getter or a Proxy trap that throws ends this call only,
+    // and a Proxy cannot answer differently the second time. Only a malformed call pays for
+    // normalizeCall's description.
+    let id: unknown;
+    let name: unknown;
+    let args: unknown;
+    let overrides: Partial<CallOverrides> | undefined;
+    if (typeof input === "object" && input !== null) {
+      try {
+        const raw = input as RawCall;
+        id = raw.id;
+        name = raw.name ?? raw.tool_name;
+        args = raw.args;
+        const { retry, timeoutMs, priority, expectedMs, group } = raw;
+        if (
+          retry !== undefined ||
+          timeoutMs !== undefined ||
+          priority !== undefined ||
+          expectedMs !== undefined ||
+          group !== undefined
+        )
+          overrides = { retry, timeoutMs, priority, expectedMs, group };
+      } catch (error) {
+        const message = `Call ${index} cannot be read: ${errorText(error)}`;
+        this.#early(run, index, placeholderId(index), "", "invalid_call", message);
+        return;
+      }
+    }
     if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") {
       const call = normalizeCall(input, index);
       this.#early(run, index, call.id, call.name, "invalid_call", call.problem!);
       return;
     }
-    const overrides = raw!;
     const seen = run.seen;
     if (seen !== undefined) {
       if (seen.has(id)) {
-        const message = `Call ${index} repeats the id "${id}" of an earlier call in the batch`;
+        const message = `Call ${index} repeats the id ${quoted(id)} of an earlier call in the batch`;
         this.#early(run, index, id, name, "invalid_call", message);
         return;
       }
@@ -105,7 +121,7 @@ export class Admission {
     }
     const tool = scheduler.tools.get(name);
     if (tool === undefined) {
-      const message = `Unknown tool "${name}" in call "${id}" (known tools: ${this.#knownTools()})`;
+      const message = `Unknown tool ${quoted(name)} in call ${quoted(id)} (known tools: ${this.#knownTools()})`;
       this.#early(run, index, id, name, "unknown_tool", message);
       return;
     }
@@ -115,14 +131,8 @@ export class Admission {
         ? run.defaultPriority
         : tool.priority;
     let expectedMs = tool.expectedMs;
-    const group = overrides.group;
-    if (
-      overrides.retry !== undefined ||
-      overrides.timeoutMs !== undefined ||
-      overrides.priority !== undefined ||
-      overrides.expectedMs !== undefined ||
-      group !== undefined
-    ) {
+    const group = overrides?.group;
+    if (overrides !== undefined) {
       try {
         retry = checkCallOverrides(id, overrides);
       } catch (error) {
@@ -133,16 +143,24 @@ export class Admission {
       expectedMs = overrides.expectedMs ?? expectedMs;
     }
     run.live++;
-    const call = new CallState(run, index, id, tool, overrides.args, priority, expectedMs, group);
-    if (overrides.timeoutMs !== undefined || retry !== undefined)
-      call.override(overrides.timeoutMs, retry);
+    const call = new CallState(run, index, id, tool, args, priority, expectedMs, group);
+    // A call's own policy comes from a model or a file: it may tighten its tool's, not loosen it.
+    const ownTimeout = overrides?.timeoutMs;
+    if (ownTimeout !== undefined || retry !== undefined)
+      call.override(
+        ownTimeout === undefined ? undefined : Math.min(ownTimeout, tool.maxTimeoutMs),
+        retry === undefined ? undefined : tool.boundRetry(retry),
+      );
     if (tool.validate === null) {
       this.#accept(call);
       return;
     }
     const check = checkArgs(tool, call.args);
     if (check instanceof Promise) {
-      // An async Standard Schema: the call joins the queue when its check is done.
+      // An async Standard Schema: the call joins the queue when its check is done, unless its
+      // batch ended first (a deadline or a cancel withdraws it from here, however long the
+      // schema takes, or if it never settles).
+      run.calls[index] = call;
       check.then((c) => {
         this.#afterCheck(call, c);
         this.#scheduler.drain();
@@ -153,6 +171,7 @@ export class Admission {
   }
 
   #afterCheck(call: CallState, check: ArgsCheck): void {
+    if (call.phase === CallPhase.Done) return;
     if (check.success) {
       // A LangChain tool parses its input itself: parsed twice, a transforming schema would fail.
       if (!call.tool.parsesOwnArgs) call.args = check.data;
@@ -182,6 +201,7 @@ export class Admission {
       return;
     }
     call.seq = scheduler.nextSeq();
+    call.phase = CallPhase.Checking;
     run.calls[call.index] = call;
     scheduler.place(call);
   }
@@ -211,4 +231,12 @@ export class Admission {
 export function batchEnded(run: BatchRun<object>): OutcomeError {
   const reason = run.endReason!;
   return { kind: reason.kind, message: reason.message, data: { name: reason.name } };
+}
+
+/** A call object as admission reads it: LangChain's shape or the tutorial's, with overrides. */
+interface RawCall extends Partial<CallOverrides> {
+  readonly id?: unknown;
+  readonly name?: unknown;
+  readonly tool_name?: unknown;
+  readonly args?: unknown;
 }

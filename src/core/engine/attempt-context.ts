@@ -8,6 +8,8 @@ export class AttemptContext implements ToolContext {
   readonly callId: string;
   readonly attempt: number;
   readonly #batch: { readonly id: string };
+  /** Set when the attempt's result came in: a thenable that settles twice is heard once. */
+  settled = false;
   readonly deadline: number;
   #controller: AbortController | undefined = undefined;
   #reason: unknown = undefined;

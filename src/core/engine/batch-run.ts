@@ -55,18 +55,22 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   readonly #report: Promise<Report<O>>;
   #resolve!: (report: Report<O>) => void;
   #id: string | undefined;
+  /** The batch deadline (epoch ms), or `Infinity`. */
+  readonly deadlineAt: number;
 
   /** @param id the caller's batch id; `undefined` for a random UUID, made when first read */
   constructor(
     id: string | undefined,
     input: readonly unknown[],
     readonly startedAt: number,
-    readonly deadlineAt: number,
+    /** The batch's time budget from `execute()` (ms), or `Infinity`. */
+    readonly deadlineMs: number,
     collect: boolean,
     private readonly canceller: BatchCanceller<BatchRun<C, O>>,
   ) {
     const size = input.length;
     this.#id = id;
+    this.deadlineAt = startedAt + deadlineMs;
     this.input = input;
     this.size = size;
     this.seen = size > 1 ? new Set<string>() : undefined;

@@ -10,14 +10,16 @@ import type { ToolEntry } from "./tool-entry.js";
 
 /** Where a call is in its life. */
 export const CallPhase = {
-  /** Its arguments are being checked (a fallback's, against its new tool's schema). */
-  Checking: 0,
-  Queued: 1,
-  Running: 2,
-  Backoff: 3,
+  /** Read, its arguments being checked by its tool's schema: not yet placed. */
+  Admitting: 0,
+  /** Placed before, and being checked again (a fallback's arguments, against its new tool). */
+  Checking: 1,
+  Queued: 2,
+  Running: 3,
+  Backoff: 4,
   /** Held back by a feature: waiting for its sequential group, or for a duplicate in flight. */
-  Held: 4,
-  Done: 5,
+  Held: 5,
+  Done: 6,
 } as const;
 
 /** One of {@link CallPhase}'s values. */
@@ -46,7 +48,7 @@ class CallExtra {
 /** One call of a batch, from its acceptance to its outcome. Internal; never handed to user code. */
 export class CallState implements QueueEntry, FeatureCall {
   queueSlot = -1;
-  phase: CallPhase = CallPhase.Checking;
+  phase: CallPhase = CallPhase.Admitting;
   /** Attempts of the current tool (1-based once one started). */
   attempt = 0;
   /** Epoch ms of the first attempt's start, of whichever tool (meaningful once one started). */

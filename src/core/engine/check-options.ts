@@ -29,6 +29,8 @@ export interface ExecutorSettings {
   readonly backend: Backend | undefined;
   /** Every distinct backend, to close with the executor. */
   readonly allBackends: readonly Backend[];
+  /** Longest a journal write may take before its outcome is delivered without it (ms). */
+  readonly journalTimeoutMs: number;
 }
 
 /**
@@ -65,7 +67,10 @@ export function resolveExecutorOptions(
     );
   }
   const policies = checkPolicies(options.policies);
+  const journalTimeoutMs = options.journalTimeoutMs ?? EXECUTOR_DEFAULTS.journalTimeoutMs;
+  assertDuration("journalTimeoutMs", journalTimeoutMs, { min: 1 });
   return {
+    journalTimeoutMs,
     concurrency,
     defaults: { timeoutMs, retry: options.retry, priority: options.priority ?? 0, policies },
     backends,

@@ -3,6 +3,7 @@
  * and report) and the `call:finished` event, so that a resumed batch never re-runs a call whose
  * outcome anyone saw. The batch's last outcome completes it.
  */
+import type { Clock } from "../clock.js";
 import { errorText } from "../describe-value.js";
 import type { EventHub } from "../events.js";
 import type { Journal } from "../journal.js";
@@ -12,6 +13,8 @@ import type { BatchRun } from "./batch-run.js";
 /** Hands outcomes on, in order: journal, then caller and events. Internal to the executor. */
 export class Delivery<C extends object> {
   readonly #journal: Journal | undefined;
+  readonly #journalTimeoutMs: number;
+  readonly #clock: Clock;
   readonly #events: EventHub;
   readonly #onComplete: (run: BatchRun<C>, now: number) => void;
 
@@ -21,10 +24,14 @@ export class Delivery<C extends object> {
    */
   constructor(
     journal: Journal | undefined,
+    journalTimeoutMs: number,
+    clock: Clock,
     events: EventHub,
     onComplete: (run: BatchRun<C>, now: number) => void,
   ) {
     this.#journal = journal;
+    this.#journalTimeoutMs = journalTimeoutMs;
+    this.#clock = clock;
     this.#events = events;
     this.#onComplete = onComplete;
   }
@@ -45,20 +52,44 @@ export class Delivery<C extends object> {
     } catch (error) {
       written = Promise.reject(error);
     }
-    if (written instanceof Promise) {
-      written.then(
-        () => this.publish(run, outcome),
-        (error: unknown) => {
-          warnJournal(
-            `Journal could not record call "${outcome.id}" of batch "${run.id}"; delivering it anyway`,
-            error,
-          );
-          this.publish(run, outcome);
-        },
-      );
-    } else {
+    if (written instanceof Promise) this.#whenWritten(run, outcome, written);
+    else this.publish(run, outcome);
+  }
+
+  /**
+   * Publishes the outcome once the journal has it, or without it after `journalTimeoutMs` or at
+   * the batch's deadline, whichever comes first: a journal that never answers cannot hang a batch.
+   */
+  #whenWritten(run: BatchRun<C>, outcome: Outcome, written: Promise<void>): void {
+    const clock = this.#clock;
+    const waitMs = Math.min(this.#journalTimeoutMs, Math.max(0, run.deadlineAt - clock.now()));
+    let done = false;
+    let timer: unknown;
+    const finish = (problem: string | undefined, error?: unknown): void => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      if (problem !== undefined) warnJournal(problem, error);
       this.publish(run, outcome);
+    };
+    if (waitMs !== Number.POSITIVE_INFINITY) {
+      timer = clock.setTimeout(
+        () =>
+          finish(
+            `Journal did not record call "${outcome.id}" of batch "${run.id}" within ${Math.round(waitMs)} ms; delivering it unrecorded`,
+            new Error("journal write timed out"),
+          ),
+        waitMs,
+      );
     }
+    written.then(
+      () => finish(undefined),
+      (error: unknown) =>
+        finish(
+          `Journal could not record call "${outcome.id}" of batch "${run.id}"; delivering it anyway`,
+          error,
+        ),
+    );
   }
 
   /** Gives the outcome to the batch's stream and report and to `call:finished` listeners. */

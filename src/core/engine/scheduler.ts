@@ -37,6 +37,11 @@ export interface SchedulerOptions {
   readonly features: readonly FeatureFactory<CallState>[];
   /** Registers the tools, once the features are made (their hooks go on the tools). */
   readonly tools: (features: FeatureSet<CallState>) => ReadonlyMap<string, ToolEntry<CallState>>;
+  /**
+   * A batch's deadline has passed, found as one of its calls was about to start (its timer is
+   * late: the event loop was blocked): end the batch now.
+   */
+  readonly onDeadline: (batch: CallState["batch"]) => void;
 }
 
 /** Runs placed calls: features, queue, slots, attempts, timeouts, retries. Internal. */
@@ -49,6 +54,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #events: EventHub;
   readonly #settle: Settle;
+  readonly #onDeadline: SchedulerOptions["onDeadline"];
   #queue: QueueDiscipline<CallState>;
   /** The queue's optional `release` hook, looked up once. */
   #queueRelease: ((entry: CallState) => void) | undefined;
@@ -66,6 +72,7 @@ export class Scheduler {
     this.#clock = options.clock;
     this.#events = options.events;
     this.#settle = options.settle;
+    this.#onDeadline = options.onDeadline;
     this.#queue = options.queue;
     this.#queueRelease = options.queue.release?.bind(options.queue);
     this.#wheel = new TimeoutWheel(options.clock, (call) => this.#onTimeout(call));
@@ -257,6 +264,14 @@ export class Scheduler {
       }
     }
     const now = this.#clock.now();
+    const batch = call.batch;
+    if (now >= batch.deadlineAt) {
+      // A call never starts after its deadline, however late the deadline's timer is.
+      this.#queueRelease?.(call);
+      call.phase = CallPhase.Checking;
+      this.#onDeadline(batch);
+      return;
+    }
     const attempt = ++call.attempt;
     call.phase = CallPhase.Running;
     tool.counters.running++;
@@ -266,7 +281,6 @@ export class Scheduler {
     call.attemptStartedAt = now;
     const timeoutMs = call.timeoutMs;
     const expiresAt = now + timeoutMs;
-    const batch = call.batch;
     const ctx = new AttemptContext(
       call.id,
       batch,
@@ -290,26 +304,31 @@ export class Scheduler {
         args: call.args,
       });
     }
-    let result: unknown;
+    // Whatever the tool does (throws, returns a thenable whose `then` throws or is a throwing
+    // getter), it ends in #attemptSettled, once.
     try {
       const invoke = batch.invoke;
-      result =
+      const result =
         invoke === undefined
           ? tool.invoke(call.args, ctx)
           : invoke({ id: call.id, name: tool.name, args: call.args }, ctx, () =>
               tool.invoke(call.args, ctx),
             );
+      const then =
+        typeof result === "object" || typeof result === "function"
+          ? (result as PromiseLike<unknown> | null)?.then
+          : undefined;
+      if (typeof then === "function") {
+        then.call(
+          result,
+          (value: unknown) => this.#attemptSettled(call, ctx, true, value),
+          (error: unknown) => this.#attemptSettled(call, ctx, false, error),
+        );
+      } else {
+        this.#attemptSettled(call, ctx, true, result);
+      }
     } catch (error) {
       this.#attemptSettled(call, ctx, false, error);
-      return;
-    }
-    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
-      (result as PromiseLike<unknown>).then(
-        (value) => this.#attemptSettled(call, ctx, true, value),
-        (error: unknown) => this.#attemptSettled(call, ctx, false, error),
-      );
-    } else {
-      this.#attemptSettled(call, ctx, true, result);
     }
   }
 
@@ -328,6 +347,8 @@ export class Scheduler {
   }
 
   #attemptSettled(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {
+    if (ctx.settled) return;
+    ctx.settled = true;
     if (call.ctx !== ctx) {
       this.#settleLate(call, ctx, ok, value);
       return;
@@ -546,6 +567,10 @@ export class Scheduler {
       case CallPhase.Held:
         this.#held--;
         break;
+      case CallPhase.Admitting:
+        // Its schema check is still under way: it was never placed.
+        this.#settle.refused(call, error);
+        return;
     }
     this.#settle.error(call, error);
   }

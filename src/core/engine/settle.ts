@@ -80,6 +80,7 @@ export class Settle {
     if (call.phase === CallPhase.Done) return;
     call.phase = CallPhase.Done;
     const run = call.batch;
+    if (run.calls[call.index] === call) run.calls[call.index] = undefined;
     run.live--;
     this.#count(error.kind);
     this.#delivery.deliver(run, notStarted(call.id, call.index, call.name, error), true);

@@ -51,6 +51,10 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
   readonly invoke: (args: unknown, ctx: ToolContext) => unknown;
   readonly timeoutMs: number;
   readonly retry: ResolvedRetryPolicy | null;
+  /** The longest timeout a call may ask for itself (ms). */
+  readonly maxTimeoutMs: number;
+  /** The most attempts a call's own retry policy may ask for. */
+  readonly maxAttempts: number;
   readonly concurrency: number;
   readonly priority: number;
   /** Declared, or learned by the latency feature. */
@@ -82,6 +86,8 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.name = tool.name;
     this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
     this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);
+    this.maxTimeoutMs = policy.maxTimeoutMs ?? this.timeoutMs;
+    this.maxAttempts = policy.maxAttempts ?? this.retry?.maxAttempts ?? 1;
     this.concurrency = policy.concurrency ?? Number.POSITIVE_INFINITY;
     this.priority = policy.priority ?? defaults.priority;
     this.expectedMs = policy.expectedMs ?? 0;
@@ -99,6 +105,23 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.hooks = this.#plan.hooks;
     this.lane =
       Number.isFinite(this.concurrency) || slots !== null || this.hooks.gated ? this : OPEN_LANE;
+  }
+
+  /**
+   * A call's own retry policy, within this tool's bounds: no more attempts than `maxAttempts`,
+   * and no shorter first wait than the tool's own.
+   */
+  boundRetry(own: ResolvedRetryPolicy | null): ResolvedRetryPolicy | null {
+    if (own === null) return null;
+    const maxAttempts = Math.min(own.maxAttempts, this.maxAttempts);
+    if (maxAttempts <= 1) return null;
+    const floor = this.retry?.initialInterval ?? 0;
+    if (maxAttempts === own.maxAttempts && own.initialInterval >= floor) return own;
+    return Object.freeze({
+      ...own,
+      maxAttempts,
+      initialInterval: Math.max(own.initialInterval, floor),
+    });
   }
 
   /** Calls of this tool waiting in the queue now. */

@@ -24,15 +24,24 @@ export class VolleyError extends Error {
 
 /** True for any Volley error, even one made by another copy of the library. */
 export function isVolleyError(error: unknown): error is VolleyError {
-  return (
-    error instanceof VolleyError ||
-    (typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[BRAND] === true)
-  );
+  // Total, like every guard: a Proxy whose traps throw is simply not a Volley error.
+  try {
+    return (
+      error instanceof VolleyError ||
+      (typeof error === "object" &&
+        error !== null &&
+        (error as Record<symbol, unknown>)[BRAND] === true)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** True when `error` is a Volley error whose `name` is `name`. */
 export function hasVolleyName(error: unknown, name: string): boolean {
-  return isVolleyError(error) && error.name === name;
+  try {
+    return isVolleyError(error) && error.name === name;
+  } catch {
+    return false;
+  }
 }
