@@ -38,6 +38,11 @@ export function assertRateLimit(where: string, value: unknown): asserts value is
  * attempt of the tool: while no slot is free the tool's lane is closed, and one timer wakes the
  * scheduler when the next slot opens.
  *
+ * Why a log: a token bucket of `max` lets `2·max − 1` starts into one window (a full burst, then
+ * the refill), and GCRA without a burst spaces starts `perMs / max` apart, so `max` calls that
+ * come at once wait although the limit lets them start together. The log allows the burst, and
+ * exactly `max` in every window.
+ *
  * The ring grows with the starts until it holds `max` of them, so a large `max` costs memory
  * only as it is used. Every method but {@link StartLog.free} is O(1).
  */
