@@ -161,7 +161,9 @@ export function isRetryable(
 
 /**
  * The wait before attempt `failedAttempt + 1` (ms): exponential backoff capped at `maxInterval`,
- * plus jitter, and never shorter than the error's own `retryAfterMs`.
+ * plus jitter, and never shorter than the error's own `retryAfterMs`. Always a finite number ≥ 0,
+ * however many attempts failed: the largest wait is `Number.MAX_VALUE` when `maxInterval` is
+ * `Infinity`.
  */
 export function backoffDelay(
   policy: ResolvedRetryPolicy,
@@ -169,10 +171,22 @@ export function backoffDelay(
   random: () => number,
   retryAfterMs?: number,
 ): number {
-  const base = Math.min(
-    policy.maxInterval,
-    policy.initialInterval * policy.backoffFactor ** (failedAttempt - 1),
-  );
+  const base = backoffBase(policy, failedAttempt);
   const jittered = policy.jitter ? base + random() * Math.min(base, 1_000) : base;
   return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
+}
+
+/**
+ * `min(maxInterval, initialInterval · backoffFactor^(failedAttempt − 1))`, without the `NaN` of
+ * `0 · Infinity` once the power overflows, and kept finite when there is no cap. Never shrinks
+ * as `failedAttempt` grows.
+ */
+function backoffBase(policy: ResolvedRetryPolicy, failedAttempt: number): number {
+  const { initialInterval, maxInterval } = policy;
+  // A first wait of 0 stays 0 (and so does a cap of 0), whatever the power comes to.
+  if (initialInterval === 0 || maxInterval === 0) return 0;
+  // Both factors are ≥ 0 and finite, so the product is a number, at worst Infinity.
+  const grown = initialInterval * policy.backoffFactor ** (failedAttempt - 1);
+  const capped = grown < maxInterval ? grown : maxInterval;
+  return capped < Number.MAX_VALUE ? capped : Number.MAX_VALUE;
 }

@@ -22,7 +22,7 @@ export interface ToolStats {
   readonly recovered: number;
   /** The circuit breaker's state, for a tool with one. */
   readonly circuit?: CircuitSnapshot;
-  /** Tokens in the rate limit's bucket now, for a tool with one. */
+  /** Rate-limit slots free now (`max` less the starts in the last `perMs`), for a tool with one. */
   readonly tokens?: number;
 }
 

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { canonicalKey } from "../../src/core/features/dedupe.js";
@@ -148,4 +149,169 @@ describe("dedupe of idempotent tools", () => {
     expect(canonicalKey({ n: 10n })).toBeUndefined();
     expect(canonicalKey(new Map())).toBeUndefined();
   });
+
+  it('keeps calls apart whose args only JSON would confuse: NaN and "NaN", a Date and its ISO string', async () => {
+    const seen: unknown[] = [];
+    const executor = createExecutor({
+      tools: [
+        defineTool({
+          name: "echo",
+          description: "",
+          schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+          idempotent: true,
+          run: async (args: unknown) => {
+            seen.push(args);
+            await new Promise((done) => setTimeout(done, 10));
+            return args;
+          },
+        }),
+      ],
+    });
+    const epoch = new Date(0);
+    const batch = executor.execute([
+      { id: "nan", name: "echo", args: { q: Number.NaN } },
+      { id: "nan-text", name: "echo", args: { q: "NaN" } },
+      { id: "date", name: "echo", args: { at: epoch } },
+      { id: "date-text", name: "echo", args: { at: epoch.toISOString() } },
+      { id: "inf", name: "echo", args: { q: Number.POSITIVE_INFINITY } },
+      { id: "inf-text", name: "echo", args: { q: "Infinity" } },
+      { id: "nan-again", name: "echo", args: { q: Number.NaN } },
+    ]);
+    await vi.advanceTimersByTimeAsync(20);
+    const report = await batch;
+    expect(seen).toHaveLength(6);
+    expect(report.results["nan-text"]).toEqual({ q: "NaN" });
+    expect(report.results["date"]).toEqual({ at: epoch });
+    expect(report.results["date-text"]).toEqual({ at: "1970-01-01T00:00:00.000Z" });
+    expect(report.outcomes[6]).toMatchObject({ status: "ok", deduped: true });
+    expect(Number.isNaN((report.results["nan-again"] as { q: number }).q)).toBe(true);
+  });
+
+  it("canonicalKey tags what JSON cannot hold, apart from every string", () => {
+    const tricky = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      -0,
+      0,
+      null,
+      undefined,
+      new Date(0),
+      new Date(Number.NaN),
+    ];
+    const keys = tricky.map((v) => canonicalKey(v));
+    expect(new Set(keys).size).toBe(tricky.length);
+    for (const key of keys) {
+      expect(key).toBeDefined();
+      // No string, whatever it holds, gets the key of a value that is not that string.
+      expect(canonicalKey(key)).not.toBe(key);
+    }
+    expect(canonicalKey(new Date(0))).not.toBe(canonicalKey("1970-01-01T00:00:00.000Z"));
+    expect(canonicalKey([undefined])).not.toBe(canonicalKey([null]));
+    // eslint-disable-next-line no-sparse-arrays
+    expect(canonicalKey([, 1])).toBe(canonicalKey([undefined, 1]));
+    expect(canonicalKey(new Date(5))).toBe(canonicalKey(new Date(5)));
+    expect(canonicalKey({ s: Symbol("s") })).toBeUndefined();
+    expect(canonicalKey({ f: () => 1 })).toBeUndefined();
+  });
+
+  it("property: two args share a key only when they are equal as data, and key order never matters", () => {
+    // Atoms JSON confuses, and the strings they would be confused with.
+    const atom = fc.constantFrom<unknown>(
+      Number.NaN,
+      "NaN",
+      Number.POSITIVE_INFINITY,
+      "Infinity",
+      Number.NEGATIVE_INFINITY,
+      "-Infinity",
+      0,
+      -0,
+      "0",
+      "-0",
+      1,
+      "1",
+      null,
+      "null",
+      undefined,
+      "undefined",
+      true,
+      "true",
+      new Date(0),
+      new Date(0).toISOString(),
+      new Date(0).getTime(),
+      "Date(0)",
+      new Date(Number.NaN),
+      "Date(NaN)",
+      "",
+      "[]",
+      "{}",
+      '"',
+      ",",
+    );
+    const value = fc.anything({
+      key: fc.constantFrom("a", "b", "c", '"', ":", "__proto__"),
+      values: [atom],
+      maxDepth: 3,
+      maxKeys: 3,
+      withDate: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+    });
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 2, maxLength: 12 }), (values) => {
+        const keys = values.map((v) => canonicalKey(v));
+        for (let i = 0; i < values.length; i++) {
+          expect(keys[i]).toBeDefined();
+          expect(canonicalKey(reordered(values[i]))).toBe(keys[i]);
+          for (let j = i + 1; j < values.length; j++) {
+            expect(keys[i] === keys[j], `${keys[i]} / ${keys[j]}`).toBe(
+              sameData(values[i], values[j]),
+            );
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
+/** Equal as dedupe needs: see {@link canonicalKey}. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime());
+  }
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
+    return Object.is(a, b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  const defined = (o: object) =>
+    Object.keys(o)
+      .filter((k) => (o as Record<string, unknown>)[k] !== undefined)
+      .sort();
+  const ka = defined(a);
+  const kb = defined(b);
+  if (ka.join("\u0000") !== kb.join("\u0000") || ka.length !== kb.length) return false;
+  return ka.every((k) =>
+    sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** A deep copy of `value` whose objects list their keys in reverse order. */
+function reordered(value: unknown): unknown {
+  if (value instanceof Date || typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(reordered);
+  const out: Record<string, unknown> = Object.create(Object.getPrototypeOf(value) as object | null);
+  for (const key of Object.keys(value).reverse()) {
+    Object.defineProperty(out, key, {
+      value: reordered((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}

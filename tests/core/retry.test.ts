@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
@@ -70,6 +71,95 @@ describe("retry policy", () => {
     expect(backoffDelay(jittered, 1, () => 0)).toBe(100);
     expect(backoffDelay(jittered, 1, () => 0.5)).toBe(150);
     expect(backoffDelay(jittered, 1, () => 0, 2_500)).toBe(2_500);
+  });
+
+  it("keeps initialInterval 0 at 0 however many attempts failed (0 × factor^1024 is not NaN)", () => {
+    for (const jitter of [false, true]) {
+      const policy = resolveRetryPolicy({ initialInterval: 0, maxAttempts: Infinity, jitter })!;
+      for (const n of [1, 1_024, 1_025, 1_026, 5_000, 1e6]) {
+        expect(
+          backoffDelay(policy, n, () => 0.99),
+          `attempt ${n}`,
+        ).toBe(0);
+      }
+    }
+  });
+
+  it("stays finite when the backoff overflows with no maxInterval", () => {
+    const policy = resolveRetryPolicy({
+      initialInterval: 1,
+      backoffFactor: 1e300,
+      maxInterval: Infinity,
+      jitter: false,
+    })!;
+    expect(backoffDelay(policy, 1, () => 0)).toBe(1);
+    expect(backoffDelay(policy, 2, () => 0)).toBe(1e300);
+    expect(backoffDelay(policy, 3, () => 0)).toBe(Number.MAX_VALUE);
+    expect(backoffDelay(policy, 2_000, () => 0)).toBe(Number.MAX_VALUE);
+  });
+
+  it("property: for attempts 1..2000, backoff is finite, ≥ 0, within maxInterval and the jitter bound, and never shrinks before jitter", () => {
+    const policyArb = fc.record({
+      initialInterval: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.double({ min: 0, max: 1e12, noNaN: true }),
+      ),
+      backoffFactor: fc.oneof(
+        fc.constant(1),
+        fc.double({ min: 1, max: 1.001, noNaN: true }),
+        fc.double({ min: 1, max: 10, noNaN: true }),
+        fc.double({ min: 1, max: 1e300, noNaN: true }),
+      ),
+      maxInterval: fc.oneof(
+        fc.constant(Number.POSITIVE_INFINITY),
+        fc.constant(0),
+        fc.integer({ min: 0, max: 1e9 }),
+      ),
+    });
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (fields, r) => {
+          const plain = resolveRetryPolicy({ ...fields, jitter: false, maxAttempts: Infinity })!;
+          const jittered = resolveRetryPolicy({ ...fields, jitter: true, maxAttempts: Infinity })!;
+          // Checked in plain code, with one assertion per policy: 2,000 attempts each.
+          const bad: string[] = [];
+          let previous = 0;
+          for (let n = 1; n <= 2_000 && bad.length === 0; n++) {
+            const base = backoffDelay(plain, n, () => r);
+            const delay = backoffDelay(jittered, n, () => r);
+            const floor = backoffDelay(jittered, n, () => r, 7_000);
+            if (!Number.isFinite(base) || !Number.isFinite(delay)) bad.push(`not finite`);
+            if (!(base >= previous)) bad.push(`shrank from ${previous}`);
+            if (!(base >= 0 && base <= fields.maxInterval)) bad.push(`outside [0, maxInterval]`);
+            if (!(delay >= base && delay <= base + Math.min(base, 1_000))) bad.push(`jitter`);
+            if (!(floor >= 7_000 && Number.isFinite(floor))) bad.push(`retryAfterMs`);
+            if (bad.length > 0) bad.push(`at attempt ${n}: base ${base}, jittered ${delay}`);
+            previous = base;
+          }
+          expect(bad).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("with initialInterval 0, retries past attempt 1,025 in a batch with no deadline", async () => {
+    const { tool, attempts } = flaky(1_100, () => new Error("transient"), {
+      maxAttempts: 1_200,
+      initialInterval: 0,
+      ...noJitter,
+    });
+    const batch = createExecutor({ tools: [tool] }).execute([{ id: "a", name: "flaky", args: {} }]);
+    // A timer of 0 ms fires after 1 ms, as Node's do: one attempt per ms.
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(attempts).toHaveLength(1_101);
+    const report = await batch;
+    expect(report.errors["a"]).toBeUndefined();
+    expect(report.results["a"]).toBe(1_101);
+    expect(report.outcomes[0]!.attempts).toBe(1_101);
   });
 
   it("without a policy, nothing is retried", async () => {

@@ -45,8 +45,16 @@ export function assertDedupeOption(where: string, value: unknown): void {
 }
 
 /**
- * A canonical key for a tool's args: JSON with object keys sorted, so `{ a, b }` and `{ b, a }`
- * match. `undefined` when the args cannot be keyed (a cycle, a bigint, a function, a class
+ * A canonical key for a tool's args: JSON-like text with object keys sorted, so `{ a, b }` and
+ * `{ b, a }` match. Two args get the same key exactly when they are equal as data: strings and
+ * booleans alike; numbers by `Object.is` (`NaN` matches `NaN`, `-0` does not match `0`); `null`
+ * and `undefined` apart; Dates of the same time (a Date never matches its ISO string); arrays of
+ * equal items (a hole reads as `undefined`); plain objects with equal enumerable string-keyed
+ * properties, where a property set to `undefined` counts as absent.
+ *
+ * What JSON cannot hold is written as a token JSON never makes (`NaN`, `Infinity`, `-Infinity`,
+ * `-0`, `undefined`, `Date(ms)`), and every string is quoted, so no two values share a key.
+ * `undefined` when the args cannot be keyed (a cycle, a bigint, a symbol, a function, a class
  * instance other than Date): such calls simply run.
  */
 export function canonicalKey(args: unknown): string | undefined {
@@ -57,23 +65,36 @@ export function canonicalKey(args: unknown): string | undefined {
   }
 }
 
+/** A number as a key token: JSON's text when JSON can hold it exactly, a tag otherwise. */
+function numberKey(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  // Finite numbers: JSON's shortest round-trip text, so each number has exactly one.
+  if (Number.isFinite(value)) return String(value);
+  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+}
+
 function canonical(value: unknown, seen: Set<object>): string {
   switch (typeof value) {
     case "string":
-    case "boolean":
       return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
     case "number":
-      return Number.isFinite(value) ? String(value) : `"${String(value)}"`;
+      return numberKey(value);
     case "undefined":
-      return "null";
+      return "undefined";
     case "object": {
       if (value === null) return "null";
       if (seen.has(value)) throw new TypeError("cycle");
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof Date) return `Date(${numberKey(value.getTime())})`;
       seen.add(value);
       let out: string;
       if (Array.isArray(value)) {
-        out = `[${value.map((v) => canonical(v, seen)).join(",")}]`;
+        const items = value as readonly unknown[];
+        const parts: string[] = [];
+        // By index, so that a hole is keyed as the `undefined` it reads as.
+        for (let i = 0; i < items.length; i++) parts.push(canonical(items[i], seen));
+        out = `[${parts.join(",")}]`;
       } else {
         const proto = Object.getPrototypeOf(value) as unknown;
         if (proto !== Object.prototype && proto !== null) throw new TypeError("not plain");

@@ -1,6 +1,7 @@
 /**
- * Rate limits: a tool's token bucket, shared by every batch. A call waits for a token within its
- * batch deadline; when the deadline would pass first, it ends `deadline` at once.
+ * Rate limits: a log of each tool's recent starts, shared by every batch, that keeps at most
+ * `max` starts in any window of `perMs`. A call waits for a slot within its batch deadline; when
+ * the deadline would pass first, it ends `deadline` at once.
  */
 import type { Clock } from "../clock.js";
 import type { OutcomeError } from "../outcome.js";
@@ -8,11 +9,11 @@ import { describeValue } from "../describe-value.js";
 import { assertCount, assertDuration } from "../validate-options.js";
 import type { Feature, FeatureCall, FeatureHost, FeatureTool, ToolHooks } from "./feature.js";
 
-/** A tool's rate limit: at most `max` attempts start per `perMs`, across all batches. */
+/** A tool's rate limit: at most `max` attempts start in any window of `perMs`, across all batches. */
 export interface RateLimit {
-  /** Tokens in the bucket when full: the largest burst. A whole number ≥ 1. */
+  /** Most starts in any window of `perMs`, also the largest burst. A whole number ≥ 1. */
   readonly max: number;
-  /** The time in which `max` tokens refill (ms), evenly: one token every `perMs / max`. */
+  /** The length of the window (ms): a start frees its slot `perMs` after it. */
   readonly perMs: number;
 }
 
@@ -29,85 +30,122 @@ export function assertRateLimit(where: string, value: unknown): asserts value is
 }
 
 /**
- * A token bucket that refills continuously. The scheduler asks {@link TokenBucket.ready} before
- * it starts an attempt of the tool: while the bucket is empty the tool's lane is closed, and one
- * timer wakes the scheduler when the next token is due.
+ * A sliding log of a tool's last `max` start times, in a ring. A start is allowed at `now` when
+ * fewer than `max` starts fall in the window `(now − perMs, now]`, that is when the oldest of
+ * the last `max` starts is at least `perMs` old; the next slot opens when it leaves the window.
+ * So at most `max` starts fall in ANY window of `perMs`, and a queue that never empties gets
+ * exactly `max` per `perMs`. The scheduler asks {@link StartLog.ready} before it starts an
+ * attempt of the tool: while no slot is free the tool's lane is closed, and one timer wakes the
+ * scheduler when the next slot opens.
+ *
+ * Why a log: a token bucket of `max` lets `2·max − 1` starts into one window (a full burst, then
+ * the refill), and GCRA without a burst spaces starts `perMs / max` apart, so `max` calls that
+ * come at once wait although the limit lets them start together. The log allows the burst, and
+ * exactly `max` in every window.
+ *
+ * The ring grows with the starts until it holds `max` of them, so a large `max` costs memory
+ * only as it is used. Every method but {@link StartLog.free} is O(1).
  */
-export class TokenBucket {
+export class StartLog {
   readonly max: number;
   readonly perMs: number;
-  readonly #msPerToken: number;
   readonly #clock: Clock;
   readonly #wake: () => void;
-  #tokens: number;
-  #at: number;
+  /** Start times, oldest at `#head` once the ring is full (`max` long); in order before. */
+  readonly #ring: number[] = [];
+  #head = 0;
   #timer: unknown = undefined;
 
   constructor(limit: RateLimit, clock: Clock, wake: () => void) {
     this.max = limit.max;
     this.perMs = limit.perMs;
-    this.#msPerToken = limit.perMs / limit.max;
     this.#clock = clock;
     this.#wake = wake;
-    this.#tokens = limit.max;
-    this.#at = clock.now();
   }
 
-  /** Tokens available now (may carry a fraction). */
-  get tokens(): number {
-    this.#refill(this.#clock.now());
-    return this.#tokens;
+  /**
+   * The time the `r`-th oldest of the last `max` starts happened (0 ≤ r < max), or `-Infinity`
+   * when fewer than `max - r` starts ever happened.
+   */
+  #recent(r: number): number {
+    const ring = this.#ring;
+    const missing = this.max - ring.length;
+    if (r < missing) return Number.NEGATIVE_INFINITY;
+    const at = this.#head + r - missing;
+    return ring[at < ring.length ? at : at - ring.length]!;
   }
 
-  /** True when a token is available; if not, arms the timer that wakes the scheduler for it. */
+  /** Slots free now: `max` less the starts in the window that ends now. */
+  free(): number {
+    const since = this.#clock.now() - this.perMs;
+    // The starts are in order, oldest first: find the first still in the window.
+    let lo = 0;
+    let hi = this.max;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#recent(mid) > since) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** True when a slot is free; if not, arms the timer that wakes the scheduler when one opens. */
   ready(): boolean {
+    const opensAt = this.#recent(0) + this.perMs;
     const now = this.#clock.now();
-    this.#refill(now);
-    if (this.#tokens >= 1) return true;
+    if (opensAt <= now) return true;
     if (this.#timer === undefined) {
-      const waitMs = Math.max(1, Math.ceil((1 - this.#tokens) * this.#msPerToken));
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#wake();
-      }, waitMs);
+      this.#timer = this.#clock.setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#wake();
+        },
+        Math.max(1, Math.ceil(opensAt - now)),
+      );
     }
     return false;
   }
 
-  /** Takes a token (the caller checked {@link TokenBucket.ready}). */
+  /** Records a start now (the caller checked {@link StartLog.ready}). */
   take(): void {
-    this.#tokens -= 1;
-  }
-
-  /** How long until `ahead + 1` tokens have come (ms): the wait of a call with `ahead` before it. */
-  delayFor(ahead: number): number {
-    this.#refill(this.#clock.now());
-    const missing = ahead + 1 - this.#tokens;
-    return missing <= 0 ? 0 : missing * this.#msPerToken;
-  }
-
-  #refill(now: number): void {
-    if (now > this.#at) {
-      const tokens = this.#tokens + (now - this.#at) / this.#msPerToken;
-      this.#tokens = tokens > this.max ? this.max : tokens;
+    const now = this.#clock.now();
+    const ring = this.#ring;
+    if (ring.length < this.max) {
+      ring.push(now);
+      return;
     }
-    this.#at = now;
+    ring[this.#head] = now;
+    this.#head = this.#head + 1 === ring.length ? 0 : this.#head + 1;
+  }
+
+  /**
+   * How long until the slot of a call with `ahead` calls queued before it opens (ms), when each
+   * of them starts as soon as it may. Start `j` (1-based, from now) comes at the earliest when
+   * start `j − max` leaves the window: with `ahead = q · max + r`, that is `q` windows after
+   * the slot of start `r + 1`, which opens now or as the `r`-th oldest logged start leaves.
+   */
+  delayFor(ahead: number): number {
+    const q = Math.floor(ahead / this.max);
+    const r = ahead - q * this.max;
+    const now = this.#clock.now();
+    const first = this.#recent(r) + this.perMs;
+    return (first > now ? first - now : 0) + q * this.perMs;
   }
 }
 
 /** The policy field of this feature. */
 export interface RateLimitPolicy {
   /**
-   * A token bucket shared by every batch: at most `max` attempts start per `perMs`. Calls wait
-   * for a token within their batch deadline; when the deadline would pass first, they end
-   * `deadline` at once.
+   * At most `max` attempts start in any window of `perMs` ms, across every batch. Calls wait for
+   * a slot within their batch deadline; when the deadline would pass first, they end `deadline`
+   * at once.
    * @default no limit
    * @example rateLimit: { max: 10, perMs: 1_000 }
    */
   readonly rateLimit?: RateLimit;
 }
 
-/** The rate-limit feature: a bucket per tool that sets `rateLimit`. */
+/** The rate-limit feature: a start log per tool that sets `rateLimit`. */
 export function rateLimits<C extends FeatureCall>(host: FeatureHost<C>): Feature<C> {
   return {
     name: "rate limit",
@@ -115,25 +153,25 @@ export function rateLimits<C extends FeatureCall>(host: FeatureHost<C>): Feature
       const limit = policy.rateLimit;
       if (limit === undefined) return undefined;
       const clock = host.clock;
-      const bucket = new TokenBucket(limit, clock, () => host.drain());
+      const log = new StartLog(limit, clock, () => host.drain());
       return {
         enqueue(call: C): OutcomeError | undefined {
           const deadlineAt = call.batch.deadlineAt;
           if (deadlineAt === Number.POSITIVE_INFINITY) return undefined;
-          const waitMs = bucket.delayFor(tool.queued);
+          const waitMs = log.delayFor(tool.queued);
           const now = clock.now();
           if (now + waitMs < deadlineAt) return undefined;
           return {
             kind: "deadline",
-            message: `Tool "${tool.name}" is rate limited (${bucket.max} per ${bucket.perMs} ms, ${tool.queued} calls waiting): call "${call.id}" would get a token in ${Math.ceil(waitMs)} ms, after the batch deadline (${Math.max(0, Math.floor(deadlineAt - now))} ms left)`,
+            message: `Tool "${tool.name}" is rate limited (${log.max} per ${log.perMs} ms, ${tool.queued} calls waiting): call "${call.id}" could start in ${Math.ceil(waitMs)} ms at the earliest, after the batch deadline (${Math.max(0, Math.floor(deadlineAt - now))} ms left)`,
             data: { name: "DeadlineExceededError", rateLimited: true, waitMs },
           };
         },
-        open: () => bucket.ready(),
+        open: () => log.ready(),
         start(): undefined {
-          bucket.take();
+          log.take();
         },
-        stats: () => ({ tokens: bucket.tokens }),
+        stats: () => ({ tokens: log.free() }),
       };
     },
   };
