@@ -35,10 +35,16 @@ export class Admission {
     run.admitting = true;
     try {
       const list = run.input;
+      const pacer = this.#scheduler.pacer;
       while (
         run.nextIndex < list.length &&
         (run.live < run.window || run.endReason !== undefined)
       ) {
+        if (pacer.spent()) {
+          // The rest is read after the event loop's turn: timers and cancels are not starved.
+          pacer.later(() => this.admit(run));
+          break;
+        }
         const index = run.nextIndex++;
         this.#admitOne(run, list[index], index);
       }

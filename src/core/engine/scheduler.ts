@@ -23,6 +23,7 @@ import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
 import { FeatureSet, type HookSet } from "./feature-set.js";
 import type { Settle } from "./settle.js";
 import { TimeoutWheel } from "./timeout-wheel.js";
+import { Pacer } from "./pacer.js";
 import { OPEN_LANE, type Lane, type ToolEntry } from "./tool-entry.js";
 
 /** What a scheduler is made with. */
@@ -50,6 +51,8 @@ export class Scheduler {
   readonly features: FeatureSet<CallState>;
   /** The registered tools, by name. */
   readonly tools: ReadonlyMap<string, ToolEntry<CallState>>;
+  /** Shares the event loop with timers and I/O (admission counts its reads here too). */
+  readonly pacer: Pacer;
   readonly #concurrency: number;
   readonly #clock: Clock;
   readonly #events: EventHub;
@@ -76,6 +79,7 @@ export class Scheduler {
     this.#queue = options.queue;
     this.#queueRelease = options.queue.release?.bind(options.queue);
     this.#wheel = new TimeoutWheel(options.clock, (call) => this.#onTimeout(call));
+    this.pacer = new Pacer(options.clock);
     this.features = new FeatureSet(options.features, this.#host());
     this.tools = options.tools(this.features);
   }
@@ -231,12 +235,23 @@ export class Scheduler {
     // The lanes in the queue are the ones the scheduler's calls carry: the open one, or a tool.
     lane === OPEN_LANE || (lane as Lane).isOpen();
 
-  /** Starts queued calls while slots are free. */
+  readonly #drainLater = (): void => {
+    this.#drainPending = false;
+    this.drain();
+  };
+  #drainPending = false;
+
+  /** Starts queued calls while slots are free (yielding to the event loop now and then). */
   drain(): void {
-    if (this.#draining) return;
+    if (this.#draining || this.#drainPending) return;
     this.#draining = true;
     try {
       while (this.#running < this.#concurrency) {
+        if (this.#queue.size > 0 && this.pacer.spent()) {
+          this.#drainPending = true;
+          this.pacer.later(this.#drainLater);
+          break;
+        }
         const call = this.#queue.pop(this.#isLaneOpen);
         if (call === undefined) break;
         call.tool.counters.queued--;
