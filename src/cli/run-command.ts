@@ -12,7 +12,8 @@ import {
 } from "../core/index.js";
 import { errorText } from "../core/describe-value.js";
 import { CliInputError } from "./cli-input-error.js";
-import { formatDuration, toJson } from "./format.js";
+import { formatDuration } from "./format.js";
+import { toJson } from "./to-json.js";
 import { loadCalls } from "./load-calls.js";
 import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
