@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A process warning no test expected fails that test (see the file).
+    setupFiles: ["tests/helpers/warning-guard.ts"],
     // Integration tests start real servers; keep parallelism modest on the 2-core machines.
     maxWorkers: 2,
     // In CI, also write a machine-readable summary that .ci/run turns into one closing line.

@@ -1,5 +1,6 @@
 import { describeValue } from "../core/describe-value.js";
 import type { Outcome, OutcomeError } from "../core/index.js";
+import { toJson } from "./to-json.js";
 
 /**
  * A duration for people: `850 ms`, `1.02 s`, `2 m 05 s`.
@@ -39,21 +40,16 @@ export function shorten(text: string, width: number): string {
 }
 
 /**
- * A result as one readable line: strings as they are, everything else as JSON (BigInt as a
- * string); what JSON cannot render (a cycle, a throwing getter) is described by the shared
- * {@link describeValue}, so this never throws.
+ * A result as one readable line: strings as they are, everything else as one line of JSON, by
+ * the same total writer as `--json` ({@link toJson}: BigInt as a string, a cycle, a value nested
+ * too deep or a throwing `toJSON` as a marker); a function or a symbol, which JSON has no word
+ * for, is described by the shared {@link describeValue}. Never throws.
  */
 export function valueText(value: unknown): string {
   if (typeof value === "string") return value;
   if (value === undefined) return "undefined";
-  if (typeof value === "function") return describeValue(value);
-  try {
-    const json = JSON.stringify(value, jsonReplacer);
-    if (json !== undefined) return json;
-  } catch {
-    // A cycle, a throwing getter or toJSON: described below.
-  }
-  return describeValue(value);
+  if (typeof value === "function" || typeof value === "symbol") return describeValue(value);
+  return toJson(value, { indent: 0 });
 }
 
 /**
@@ -68,30 +64,4 @@ export function outcomeErrorText(error: OutcomeError): string {
 /** What a call's outcome says, in one line: its value, or its error's message. */
 export function outcomeText(outcome: Outcome): string {
   return outcome.status === "ok" ? valueText(outcome.value) : outcomeErrorText(outcome.error);
-}
-
-/** A `JSON.stringify` replacer that keeps BigInt values (as strings) instead of throwing. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}
-
-/**
- * Serialises a report (or anything) as indented JSON without throwing: BigInt becomes a string,
- * a cycle becomes `"[Circular]"`.
- */
-export function toJson(value: unknown): string {
-  const ancestors: unknown[] = [];
-  return JSON.stringify(
-    value,
-    function (this: unknown, key: string, v: unknown): unknown {
-      const plain = jsonReplacer(key, v);
-      if (typeof plain !== "object" || plain === null) return plain;
-      // `this` is the object holding `key`: drop the ancestors we have left.
-      while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
-      if (ancestors.includes(plain)) return "[Circular]";
-      ancestors.push(plain);
-      return plain;
-    },
-    2,
-  );
 }

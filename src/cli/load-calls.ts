@@ -87,7 +87,7 @@ export async function loadCalls(
  * Reads calls from JSON text: an array of calls (`{ id, name, args }` or `{ id, tool_name, args }`),
  * or an AIMessage with `tool_calls` (plain, or LangChain's serialised form with `kwargs`).
  * OpenAI-style entries (`{ id, function: { name, arguments } }`) are read too.
- * @throws CliInputError when the text is not JSON or holds no list of calls.
+ * @throws CliInputError when the text is not JSON, holds no list of calls, or an empty one.
  */
 export function parseCalls(text: string, where = "the calls"): unknown[] {
   // A byte order mark is not JSON; files saved by Windows editors often start with one.
@@ -106,6 +106,12 @@ export function parseCalls(text: string, where = "the calls"): unknown[] {
     throw new CliInputError(
       `Expected ${where} to hold a JSON array of calls ([{ "id", "name", "args" }, …]) ` +
         `or an AIMessage with "tool_calls", got ${describeValue(data)}`,
+    );
+  }
+  if (list.length === 0) {
+    // Nothing would run: most likely the wrong file, or a model's turn that called no tool.
+    throw new CliInputError(
+      `No calls: ${where} holds ${Array.isArray(data) ? "an empty array" : "a message with an empty tool_calls list"}`,
     );
   }
   return list.map(fromOpenAi);

@@ -108,6 +108,11 @@ Examples:
     .option("--concurrency <n>", "most calls running at once (default 64)", parseCount)
     .option("--timeout <ms>", "per-attempt timeout of every call that sets none", parseMs)
     .option("--deadline <ms>", "time budget of the whole batch", parseMs)
+    .option(
+      "--load-timeout <ms>",
+      "time the tools module may take to load, top-level await included (default 30000)",
+      parseMs,
+    )
     .option("--no-progress", "no progress bar or progress lines on stderr")
     .addOption(
       new Option(

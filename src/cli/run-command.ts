@@ -12,7 +12,8 @@ import {
 } from "../core/index.js";
 import { errorText } from "../core/describe-value.js";
 import { CliInputError } from "./cli-input-error.js";
-import { formatDuration, toJson } from "./format.js";
+import { formatDuration } from "./format.js";
+import { toJson } from "./to-json.js";
 import { loadCalls } from "./load-calls.js";
 import { loadTools, toolsModulePath } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
@@ -37,6 +38,12 @@ export const EXIT = Object.freeze({
 export interface RunCommandOptions {
   /** Path of the tools module (`.js`, `.mjs` or `.ts`). */
   readonly tools: string;
+  /**
+   * How long the tools module may take to load (ms), top-level `await` included; past it, exit 2
+   * with a message naming the module. `Infinity` waits for ever.
+   * @default 30_000
+   */
+  readonly loadTimeout?: number;
   /** Path of the calls' JSON file, or `-` for standard input. */
   readonly calls: string;
   /** Print the report as JSON instead of tables. @default false */
@@ -92,11 +99,20 @@ export interface CliIo {
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
   // Worker tools run in a pool of this many threads; the pool declares them as its capacity.
   const threads = options.isolation === "worker" ? availableParallelism() : undefined;
-  const tools = await loadTools(options.tools, {
-    cwd: io.cwd,
-    isolation: options.isolation,
-    threads,
-  });
+  let tools: AnyTool[];
+  try {
+    tools = await loadTools(options.tools, {
+      cwd: io.cwd,
+      isolation: options.isolation,
+      threads,
+      timeoutMs: options.loadTimeout,
+      signal: io.signal,
+    });
+  } catch (error) {
+    if (io.signal?.aborted !== true) throw error;
+    io.stderr.write("Interrupted while loading the tools module: no call ran\n");
+    return EXIT.interrupted;
+  }
   let loaded: unknown[];
   try {
     loaded = await loadCalls(options.calls, {

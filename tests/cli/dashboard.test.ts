@@ -43,7 +43,7 @@ describe("volley run --dashboard", () => {
     try {
       const run = await runCli(
         ["run", "--tools", TOOLS, "--calls", "-", "--dashboard", "--dashboard-port", String(port)],
-        { stdin: "[]" },
+        { stdin: JSON.stringify([{ id: "a", name: "wait", args: { ms: 1 } }]) },
       );
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(

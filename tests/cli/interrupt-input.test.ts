@@ -10,12 +10,19 @@ describe("volley run --calls -, interrupted while standard input is still open",
     const stdin = new PassThrough();
     stdin.write('[{"id":"a",');
     const interrupt = new AbortController();
-    setTimeout(() => interrupt.abort("Ctrl-C"), 100);
+    // Ctrl-C once the command reads its input, not while it still loads the tools module (which
+    // is another interruption, with its own message), however slow a loaded machine makes that.
+    const input: AsyncIterable<string | Uint8Array> = {
+      [Symbol.asyncIterator]: () => {
+        setTimeout(() => interrupt.abort("Ctrl-C"), 100);
+        return stdin[Symbol.asyncIterator]();
+      },
+    };
     const code = await Promise.race([
       main(["run", "--tools", "tests/cli/fixtures/tools.ts", "--calls", "-"], {
         stdout: { write: (c: string) => (out += c) },
         stderr: { write: (c: string) => (err += c) },
-        stdin,
+        stdin: input,
         signal: interrupt.signal,
       }),
       new Promise((resolve) => setTimeout(() => resolve("still waiting"), 10_000)),

@@ -58,7 +58,7 @@ describe("volley run --journal file.db --batch-id X", () => {
   it("exits 2 when the journal cannot be opened", async () => {
     const run = await runCli(
       ["run", "--tools", TOOLS, "--calls", "-", "--journal", join(dir, "missing-dir", "j.db")],
-      { stdin: "[]" },
+      { stdin: JSON.stringify([{ id: "a", name: "wait", args: { ms: 1 } }]) },
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/Cannot open the journal .*missing-dir/);

@@ -41,6 +41,13 @@ describe("parseCalls", () => {
     ["{oops", /is not valid JSON/],
     ["42", /^Expected calls.json to hold a JSON array of calls .*, got `42` \(number\)$/],
     ['{"messages": []}', /got `{ messages: \[\] }` \(object\)$/],
+    ["[]", /^No calls: calls\.json holds an empty array$/],
+    [" \n[ ]\n", /^No calls: calls\.json holds an empty array$/],
+    ['{"tool_calls": []}', /^No calls: calls\.json holds a message with an empty tool_calls list$/],
+    [
+      '{"lc": 1, "kwargs": {"content": "", "tool_calls": []}}',
+      /^No calls: calls\.json holds a message with an empty tool_calls list$/,
+    ],
   ])("rejects %j with a CliInputError", (text, message) => {
     let thrown: unknown;
     try {

@@ -175,6 +175,18 @@ describe("volley run (child process)", () => {
         /Expected standard input to hold a JSON array of calls .*, got `{ a: 1 }` \(object\)/,
       ],
       [
+        "a calls file holding an empty array",
+        ["--tools", TOOLS, "--calls", "tests/cli/fixtures/no-calls.json"],
+        undefined,
+        /^volley: No calls: tests\/cli\/fixtures\/no-calls\.json holds an empty array$/m,
+      ],
+      [
+        "an AIMessage without tool calls on standard input",
+        ["--tools", TOOLS, "--calls", "-"],
+        '{"type": "ai", "content": "All done.", "tool_calls": []}',
+        /^volley: No calls: standard input holds a message with an empty tool_calls list$/m,
+      ],
+      [
         "a missing tools module",
         ["--tools", "nope.ts", "--calls", "-"],
         "[]",

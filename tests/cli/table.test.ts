@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "../../src/index.js";
-import { formatDuration, toJson } from "../../src/cli/format.js";
+import { formatDuration } from "../../src/cli/format.js";
+import { toJson } from "../../src/cli/to-json.js";
 import { formatReport } from "../../src/cli/run-command.js";
 import {
   callsTable,

@@ -7,6 +7,7 @@ import {
   type Journal,
   type Outcome,
 } from "../../src/index.js";
+import { captureWarnings } from "../helpers/warnings.js";
 
 function counted() {
   const runs = new Map<string, number>();
@@ -101,19 +102,17 @@ describe("journal", () => {
       load: () => [],
       record: () => Promise.reject(new Error("disk full")),
     };
-    const warnings: Error[] = [];
-    const onWarning = (w: Error) => warnings.push(w);
-    process.on("warning", onWarning);
-    try {
-      const { tool } = counted();
-      const report = await createExecutor({ tools: [tool], journal }).execute(calls, {
-        batchId: "y",
-      });
-      expect(report.counts.ok).toBe(3);
-      await new Promise((r) => setImmediate(r));
-      expect(warnings.some((w) => /disk full/.test(w.message))).toBe(true);
-    } finally {
-      process.off("warning", onWarning);
+    using captured = captureWarnings();
+    const { tool } = counted();
+    const report = await createExecutor({ tools: [tool], journal }).execute(calls, {
+      batchId: "y",
+    });
+    expect(report.counts.ok).toBe(3);
+    // One warning per outcome it could not record, each saying why.
+    expect(captured.warnings).toHaveLength(3);
+    for (const warning of captured.warnings) {
+      expect(warning.code).toBe("VOLLEY_JOURNAL");
+      expect(warning.message).toMatch(/could not record call "[abc]" of batch "y".*: disk full$/);
     }
   });
 });

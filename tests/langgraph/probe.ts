@@ -14,21 +14,21 @@ export class Probe {
     this.runs.set(query, (this.runs.get(query) ?? 0) + 1);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let onAbort: (() => void) | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, ms);
-        signal?.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            this.aborted++;
-            reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-          },
-          { once: true },
-        );
+        onAbort = () => {
+          clearTimeout(timer);
+          this.aborted++;
+          reject(signal!.reason instanceof Error ? signal!.reason : new Error("aborted"));
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
       this.finished++;
     } finally {
+      // A signal may outlive the work (a graph's, shared by all its calls): leave no listener.
+      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
       this.inFlight--;
     }
   }
