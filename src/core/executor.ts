@@ -93,7 +93,15 @@ export interface Executor<
 export function createExecutor<const T extends readonly AnyTool[]>(
   options: ExecutorOptions<T>,
 ): Executor<T> {
-  return new VolleyExecutor<T>(options);
+  try {
+    return new VolleyExecutor<T>(options);
+  } catch (error) {
+    // Options whose getters or Proxy traps throw are bad options too: the same TypeError.
+    if (error instanceof TypeError) throw error;
+    throw new TypeError(`createExecutor() options cannot be read: ${errorText(error)}`, {
+      cause: error,
+    });
+  }
 }
 
 class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {

@@ -1,6 +1,6 @@
 import type { ErrorKind } from "./outcome.js";
 import { describeValue } from "./describe-value.js";
-import { assertCount, assertDuration } from "./validate-options.js";
+import { assertCount, assertDuration, assertKnownKeys } from "./validate-options.js";
 
 /** What a `retryOn` predicate is told about a failed attempt. */
 export interface RetryContext {
@@ -73,6 +73,16 @@ export const RETRY_DEFAULTS = Object.freeze({
   retryOn: Object.freeze(["timeout", "tool_error"] as const),
 });
 
+/** The keys of a {@link RetryPolicy}. */
+const RETRY_KEYS: readonly (keyof RetryPolicy)[] = [
+  "maxAttempts",
+  "initialInterval",
+  "backoffFactor",
+  "maxInterval",
+  "jitter",
+  "retryOn",
+];
+
 /** Kinds that no policy can retry: retrying cannot change their result. */
 const NEVER_RETRIED: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   "invalid_call",
@@ -97,6 +107,7 @@ export function resolveRetryPolicy(
       `Expected ${where} to be a RetryPolicy object or false, got ${describeValue(policy)}`,
     );
   }
+  assertKnownKeys(where, policy, RETRY_KEYS);
   const maxAttempts = policy.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
   const initialInterval = policy.initialInterval ?? RETRY_DEFAULTS.initialInterval;
   const backoffFactor = policy.backoffFactor ?? RETRY_DEFAULTS.backoffFactor;

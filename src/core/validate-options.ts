@@ -48,3 +48,49 @@ export function assertFiniteNumber(where: string, value: unknown): asserts value
 export function optional<T>(value: T | undefined, check: (value: T) => void): void {
   if (value !== undefined) check(value);
 }
+
+/**
+ * Refuses an options object with a key that is not an option, so that a typo (`concurency`)
+ * fails at once instead of being ignored. Names the closest known key when one is near.
+ */
+export function assertKnownKeys(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = closest(key, known);
+    throw new TypeError(
+      `Unknown option ${JSON.stringify(key)} in ${where}${near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`}; expected one of: ${known.join(", ")}`,
+    );
+  }
+}
+
+/** The known key at most two edits away from `key`, if one is. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, for short keys only. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}

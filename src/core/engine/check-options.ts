@@ -12,7 +12,13 @@ import { EXECUTOR_DEFAULTS, type Policy } from "../policy.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
 import { assertPolicy, isLangChainTool, isVolleyTool, type AnyTool } from "../tool.js";
 import { describeValue } from "../describe-value.js";
-import { assertCount, assertDuration, assertFiniteNumber, optional } from "../validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertFiniteNumber,
+  assertKnownKeys,
+  optional,
+} from "../validate-options.js";
 import { BackendSlotTable } from "./backend-slots.js";
 import type { FeatureSet } from "./feature-set.js";
 import { ToolEntry, type ToolDefaults } from "./tool-entry.js";
@@ -45,6 +51,7 @@ export function resolveExecutorOptions(
       `Expected executor options with a tools array, got ${describeValue(options)}`,
     );
   }
+  assertKnownKeys("createExecutor() options", options, EXECUTOR_OPTION_KEYS);
   const concurrency = options.concurrency ?? EXECUTOR_DEFAULTS.concurrency;
   const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
   assertCount("concurrency", concurrency);
@@ -139,6 +146,40 @@ function backendOf(tool: AnyTool, settings: ExecutorSettings): Backend | undefin
   return backend;
 }
 
+/** The keys of `createExecutor()`'s options. */
+const EXECUTOR_OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
+  "tools",
+  "concurrency",
+  "timeoutMs",
+  "retry",
+  "priority",
+  "policies",
+  "backend",
+  "backends",
+  "journal",
+  "journalTimeoutMs",
+  "queue",
+  "clock",
+  "onListenerError",
+  "maxBatchSize",
+  "overflow",
+  "maxQueued",
+];
+
+/** The keys of `execute()`'s options. */
+const EXECUTE_OPTION_KEYS: readonly (keyof ExecuteOptions)[] = [
+  "signal",
+  "deadlineMs",
+  "collect",
+  "batchId",
+  "priority",
+  "concurrency",
+  "invoke",
+  "tenant",
+  "weight",
+  "class",
+];
+
 /** `execute()`'s options when it is given none: checked once, not once per batch. */
 export const NO_EXECUTE_OPTIONS: ExecuteOptions = Object.freeze({});
 
@@ -148,6 +189,7 @@ export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected execute options to be an object, got ${describeValue(options)}`);
   }
+  assertKnownKeys("execute() options", options, EXECUTE_OPTION_KEYS);
   // Plain ifs rather than optional(): this runs once per batch, and batches are often one call.
   const { deadlineMs, priority, concurrency, signal, collect, invoke, batchId } = options;
   if (deadlineMs !== undefined) assertDuration("deadlineMs", deadlineMs);
