@@ -35,9 +35,11 @@ export class Admission {
     run.admitting = true;
     try {
       const list = run.input;
+      // The window holds live calls and the outcomes a streamed batch's slowest reader has not
+      // read yet (an ended batch's calls end as they are read, so it holds only the latter).
       while (
         run.nextIndex < list.length &&
-        (run.live < run.window || run.endReason !== undefined)
+        (run.endReason === undefined ? run.live : 0) + run.sink.backlog() < run.window
       ) {
         const index = run.nextIndex++;
         this.#admitOne(run, list[index], index);
