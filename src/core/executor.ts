@@ -200,6 +200,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
     );
     run.defaultPriority = priority;
     run.invoke = invoke;
+    if (!collect) run.sink.onRoom = () => this.#admission.released(run);
     this.#scheduler.features.batch(run, options);
     this.#batches.add(run);
     if (this.#events.wants["batch:started"]) {
