@@ -89,7 +89,10 @@ export interface ExecuteOptions extends FairnessOptions {
   readonly deadlineMs?: number;
   /**
    * Keep outcomes for the report. `false` streams them and keeps none, for huge batches: the
-   * report then has counts only.
+   * report then has counts only, and calls are admitted a window at a time. While an iterator
+   * is live, the window holds the live calls plus the outcomes the slowest iterator has not read
+   * yet, so a slow reader slows admission instead of filling memory; read an iterator to the
+   * end, or leave it (`break`, `return()`).
    * @default true
    */
   readonly collect?: boolean;
