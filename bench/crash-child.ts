@@ -53,6 +53,8 @@ export interface ChildSpec {
   readonly toolLog: string;
   /** Wait to be killed after the report instead of exiting. */
   readonly linger: boolean;
+  /** The batch id to run under: the plan's, except when the harness tests itself. */
+  readonly batchId: string;
 }
 
 /** The tool's own policy: calls shorten its timeout and retry less, as the plan says. */
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
       : new PostgresJournal({ connectionString: spec.target });
   const executor = createExecutor({ tools: [work], journal, concurrency: plan.concurrency });
   process.stdout.write("go\n");
-  const batch = executor.execute(plan.calls, { batchId: plan.batchId });
+  const batch = executor.execute(plan.calls, { batchId: spec.batchId });
   for await (const outcome of batch) process.stdout.write(`outcome ${JSON.stringify(outcome)}\n`);
   const report = await batch;
   process.stdout.write(`report ${JSON.stringify(report.outcomes)}\n`);

@@ -4,8 +4,8 @@
  *
  * Usage: `npm run crash-trials [-- --trials N] [--journal sqlite|postgres|both] [--seed S]
  * [--quick] [--out file]` (or `npx tsx bench/crash-trials.ts …`). Prints a markdown summary on
- * stdout (progress on stderr) and exits 1 if any trial broke a rule. `--quick` runs 20 trials per
- * journal (the bench's quick run); the default is 100.
+ * stdout (progress on stderr) and exits 1 if any trial broke a rule. `--quick` runs 10 trials per
+ * journal (what `npm run bench -- --quick` runs); the default is 100.
  *
  * One trial, on one journal:
  * 1. A plan: N calls (20–200) of one tool whose attempts take 0–30 ms, some failing always, some
@@ -62,10 +62,18 @@ export interface CrashTrialsOptions {
   readonly trials?: number;
   /** The journals to try. @default ["sqlite", "postgres"] */
   readonly journals?: readonly JournalName[];
-  /** Seed of the trials' randomness: the same seed makes the same plans and kill points. @default Date.now() */
+  /**
+   * Seed of the trials' randomness: the same seed makes the same plans and kill choices (each
+   * journal gets the same ones). @default the clock
+   */
   readonly seed?: number;
   /** Progress lines. @default none */
   readonly log?: (line: string) => void;
+  /**
+   * For the harness's own test: resume under another batch id, as a resume that forgets its
+   * journal would, so that the counters must see calls run again and outcomes lost.
+   */
+  readonly sabotage?: "fresh-batch-on-resume";
   /** Longest one child may run before the trial counts as a harness failure (ms). @default 60_000 */
   readonly childTimeoutMs?: number;
 }
@@ -696,7 +704,7 @@ async function runTrial(
   dir: string,
   trial: number,
   seed: number,
-  childTimeoutMs: number,
+  settings: Pick<CrashTrialsOptions, "sabotage"> & { readonly childTimeoutMs: number },
 ): Promise<void> {
   const random = rng(seed);
   const plan = makePlan(random, `trial-${trial}-${seed}`);
@@ -744,8 +752,12 @@ async function runTrial(
       planPath,
       toolLog,
       linger: kill !== undefined,
+      batchId:
+        run > 1 && settings.sabotage === "fresh-batch-on-resume"
+          ? `${plan.batchId}-forgotten-${run}`
+          : plan.batchId,
     };
-    const result = await runChild(pool, spec, kill?.plan, childTimeoutMs);
+    const result = await runChild(pool, spec, kill?.plan, settings.childTimeoutMs);
     const stderrLines = result.stderr.split("\n").filter((l) => l.trim() !== "");
     tally.childStderrLines += stderrLines.length;
     if (result.failure !== undefined) {
@@ -912,7 +924,10 @@ export async function runCrashTrials(options: CrashTrialsOptions = {}): Promise<
       try {
         for (let i = 0; i < trials; i++) {
           const trialStart = performance.now();
-          await runTrial(tally, probe, pool, dir, i, (seed + i * 7919) >>> 0, childTimeoutMs);
+          await runTrial(tally, probe, pool, dir, i, (seed + i * 7919) >>> 0, {
+            childTimeoutMs,
+            sabotage: options.sabotage,
+          });
           tally.trialMs.push(performance.now() - trialStart);
           if ((i + 1) % 10 === 0 || i + 1 === trials) {
             log(
@@ -942,6 +957,9 @@ function median(values: readonly number[]): number {
   return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The summary's title (`--out` files start with it; the bench gives its own heading). */
+export const CRASH_TRIALS_TITLE = "Crash trials: SIGKILL mid-batch, then resume";
+
 /** The markdown summary: the figures, the kill points, and what each figure counts. */
 export function renderCrashTrials(result: CrashTrialsResult): string {
   const t = result.tallies;
@@ -951,10 +969,9 @@ export function renderCrashTrials(result: CrashTrialsResult): string {
     ? "**every rule held**"
     : "**RULES BROKEN** (see below)";
   const lines = [
-    "# Crash trials: SIGKILL mid-batch, then resume",
-    "",
     `${result.trialsPerJournal} trials per journal, seed ${result.seed} ` +
-      `(\`npm run crash-trials -- --trials ${result.trialsPerJournal} --seed ${result.seed}\` replays them): ${verdict}.`,
+      `(\`npm run crash-trials -- --trials ${result.trialsPerJournal} --seed ${result.seed}${t.length === 1 ? ` --journal ${t[0]!.journal}` : ""}\` ` +
+      `makes the same plans and kill choices; the moments themselves are real time): ${verdict}.`,
     "",
     `| | ${t.map((x) => (x.journal === "sqlite" ? "SQLite (temp file)" : "Postgres (local server)")).join(" | ")} |`,
     `|---|${t.map(() => "---:|").join("")}`,
@@ -1052,7 +1069,7 @@ export function parseCrashTrialsArgs(argv: readonly string[]): Cli {
   }
   const trialsText = value("--trials");
   const trials =
-    trialsText === undefined ? (argv.includes("--quick") ? 20 : 100) : Number(trialsText);
+    trialsText === undefined ? (argv.includes("--quick") ? 10 : 100) : Number(trialsText);
   if (!Number.isInteger(trials) || trials < 1) {
     throw new TypeError(`Expected --trials to be a positive integer, got ${trialsText}`);
   }
@@ -1099,7 +1116,7 @@ async function main(): Promise<number> {
   const markdown = renderCrashTrials(result);
   process.stdout.write(`${markdown}\n`);
   if (cli.out !== undefined) {
-    writeFileSync(cli.out, `${markdown}\n`);
+    writeFileSync(cli.out, `# ${CRASH_TRIALS_TITLE}\n\n${markdown}\n`);
     log(`wrote ${cli.out}`);
   }
   return crashTrialsPassed(result) ? 0 : 1;
