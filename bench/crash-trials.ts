@@ -193,6 +193,12 @@ export interface CrashTrialsResult {
   /** Journals asked for but not run, with the reason (no Postgres here). */
   readonly skipped: readonly { readonly journal: JournalName; readonly reason: string }[];
   readonly wallMs: number;
+  /** The machine: cores, and the load average before and after the trials. */
+  readonly machine: {
+    readonly cores: number;
+    readonly loadBefore: string;
+    readonly loadAfter: string;
+  };
 }
 
 /** True when every rule held in every trial (the allowed re-runs aside). */
@@ -333,6 +339,7 @@ function spawnChild(): Spawned {
     markReady = resolve;
     failReady = reject;
   });
+  ready.catch(() => {}); // a spare nobody took may die unawaited; take() still sees it
   const spawned: Spawned = {
     process: child,
     ready,
@@ -439,7 +446,6 @@ async function runChild(
   child.onLine = (line) => {
     if (line === "go") {
       if (kill?.mode === "time") timer = setTimeout(doKill, kill.afterMs);
-      if (kill?.mode === "outcome" && kill.k === 0) doKill();
     } else if (line.startsWith("outcome ")) {
       outcomes.push(JSON.parse(line.slice("outcome ".length)) as Record<string, unknown>);
       if (kill?.mode === "outcome" && outcomes.length === kill.k) {
@@ -453,23 +459,23 @@ async function runChild(
   };
   // Lines that came before onLine was set ("ready" only) need no handling.
   child.process.stdin!.end(`${JSON.stringify(spec)}\n`);
+  let hung = false;
   const watchdog = setTimeout(() => {
-    if (!killed) {
-      killed = true;
-      child.process.kill("SIGKILL");
-    }
+    hung = true;
+    child.process.kill("SIGKILL");
   }, timeoutMs);
   const exit = await child.closed;
   clearTimeout(watchdog);
   if (timer !== undefined) clearTimeout(timer);
   let failure: string | undefined;
-  if (kill !== undefined) {
-    if (exit.signal !== "SIGKILL" || !killed)
-      failure = `the run to kill exited with ${exit.code ?? exit.signal}`;
+  if (hung) failure = `the run hung for ${timeoutMs} ms`;
+  else if (kill !== undefined) {
+    if (exit.signal !== "SIGKILL" || !killed) {
+      failure = `the run to kill exited by itself, with ${exit.code ?? exit.signal}`;
+    }
   } else if (exit.code !== 0 || report === undefined) {
-    failure = killed
-      ? `the last run hung for ${timeoutMs} ms`
-      : `the last run exited with ${exit.code ?? exit.signal}`;
+    const how = report === undefined ? ", without a report" : "";
+    failure = `the last run exited with ${exit.code ?? exit.signal}${how}`;
   }
   if (failure !== undefined)
     failure += `\n${child.stderr.trim().split("\n").slice(-10).join("\n")}`;
@@ -894,6 +900,12 @@ async function runTrial(
 
 // ─── all the trials ─────────────────────────────────────────────────────────
 
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+
 /** Runs the trials on each journal in turn. Throws only if a journal cannot be set up. */
 export async function runCrashTrials(options: CrashTrialsOptions = {}): Promise<CrashTrialsResult> {
   const trials = options.trials ?? 100;
@@ -902,6 +914,7 @@ export async function runCrashTrials(options: CrashTrialsOptions = {}): Promise<
   const childTimeoutMs = options.childTimeoutMs ?? 60_000;
   const journals = options.journals ?? ["sqlite", "postgres"];
   const started = performance.now();
+  const loadBefore = loadAverage();
   const tallies: Tally[] = [];
   const skipped: { journal: JournalName; reason: string }[] = [];
   const pool = new ChildPool();
@@ -947,7 +960,14 @@ export async function runCrashTrials(options: CrashTrialsOptions = {}): Promise<
   } finally {
     await pool.close();
   }
-  return { seed, trialsPerJournal: trials, tallies, skipped, wallMs: performance.now() - started };
+  return {
+    seed,
+    trialsPerJournal: trials,
+    tallies,
+    skipped,
+    wallMs: performance.now() - started,
+    machine: { cores: os.cpus().length, loadBefore, loadAfter: loadAverage() },
+  };
 }
 
 // ─── the summary ────────────────────────────────────────────────────────────
@@ -973,6 +993,9 @@ export function renderCrashTrials(result: CrashTrialsResult): string {
       `(\`npm run crash-trials -- --trials ${result.trialsPerJournal} --seed ${result.seed}${t.length === 1 ? ` --journal ${t[0]!.journal}` : ""}\` ` +
       `makes the same plans and kill choices; the moments themselves are real time): ${verdict}.`,
     "",
+    `${result.machine.cores} cores, load average ${result.machine.loadBefore} before and ` +
+      `${result.machine.loadAfter} after; ${(result.wallMs / 1000).toFixed(1)} s in all.`,
+    "",
     `| | ${t.map((x) => (x.journal === "sqlite" ? "SQLite (temp file)" : "Postgres (local server)")).join(" | ")} |`,
     `|---|${t.map(() => "---:|").join("")}`,
     row("trials", (x) => x.trials),
@@ -986,8 +1009,12 @@ export function renderCrashTrials(result: CrashTrialsResult): string {
     row("(e) journal rows changed, or not as reported", (x) => x.journalDrift),
     row("(f) outcomes other than planned", (x) => x.wrongOutcomes),
     row("(g) idempotency keys changed", (x) => x.keyChanges),
-    row("allowed: re-run, ended in the tool but not journaled", (x) => x.reRunUnjournaled),
-    row("allowed: re-run, interrupted mid-attempt", (x) => x.reRunInterrupted),
+    row("allowed: re-run, ended in the tool but not journaled", (x) =>
+      x.reRunUnjournaled.toLocaleString("en-US"),
+    ),
+    row("allowed: re-run, interrupted mid-attempt", (x) =>
+      x.reRunInterrupted.toLocaleString("en-US"),
+    ),
     row("first attempt in a resume", (x) => x.firstRunOnResume.toLocaleString("en-US")),
     row("Postgres rows committed after the client died", (x) =>
       x.journal === "postgres" ? x.lateCommits : "–",
