@@ -14,6 +14,7 @@ export const EXTRA_BENCHES = [
     file: "fanout.ts",
     title: "LangGraph fan-out: `Send` vs `parallelToolNode` + SQLite journal vs `ToolNode`",
   },
+  { file: "crash-trials.ts", title: "Crash trials: SIGKILL mid-batch, then resume" },
 ] as const;
 
 /** What one script produced. */
