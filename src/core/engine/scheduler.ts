@@ -412,11 +412,14 @@ export class Scheduler {
     }
   }
 
-  /** Stops waiting for the call's running attempt: aborts its signal and frees its slots. */
+  /** Stops waiting for the call's running attempt: frees its slots, then aborts its signal. */
   #detach(call: CallState, reason: VolleyError): void {
-    AttemptContext.abort(call.ctx!, reason, this.#clock.now());
+    const ctx = call.ctx!;
     this.#detached++;
     this.#release(call);
+    // Last: the abort runs the tool's listeners at once, and a thenable may settle from one;
+    // the attempt is detached by then, so that settlement is a late one (#settleLate).
+    AttemptContext.abort(ctx, reason, this.#clock.now());
   }
 
   #onTimeout(call: CallState): void {
