@@ -266,6 +266,15 @@ export class Scheduler {
   // ─── attempts ─────────────────────────────────────────────────────────────
 
   #start(call: CallState): void {
+    const batch = call.batch;
+    if (batch.endReason !== undefined || batch.signal?.aborted === true) {
+      // The batch is being ended (cancel, deadline), or is next to be (the batches sharing its
+      // aborted signal are ended one by one), and ending a call freed a slot: the executor
+      // withdraws this one next. It must not start, nor spend a gate's slot.
+      this.#queueRelease?.(call);
+      call.phase = CallPhase.Checking;
+      return;
+    }
     const tool = call.tool;
     const gates = call.hooks.start;
     if (gates !== null) {
@@ -279,7 +288,6 @@ export class Scheduler {
       }
     }
     const now = this.#clock.now();
-    const batch = call.batch;
     if (now >= batch.deadlineAt) {
       // A call never starts after its deadline, however late the deadline's timer is.
       this.#queueRelease?.(call);
