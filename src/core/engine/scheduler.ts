@@ -326,6 +326,13 @@ export class Scheduler {
         queuedMs: now - call.queuedAt,
         args: call.args,
       });
+      if (call.ctx !== ctx) {
+        // A listener ended the call (it cancelled the batch): the attempt, detached before it
+        // began, is not run, and so never settles late.
+        ctx.settled = true;
+        this.#detached--;
+        return;
+      }
     }
     // Whatever the tool does (throws, returns a thenable whose `then` throws or is a throwing
     // getter), it ends in #attemptSettled, once.
@@ -485,6 +492,13 @@ export class Scheduler {
   #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
     call.phase = CallPhase.Backoff;
     this.#retrying++;
+    // Armed before the event: a listener that cancels the batch withdraws the call, timer and all.
+    call.timer = this.#clock.setTimeout(() => {
+      call.timer = undefined;
+      this.#retrying--;
+      this.enqueue(call);
+      this.drain();
+    }, delayMs);
     if (this.#events.wants["call:retry"]) {
       this.#events.emit("call:retry", {
         batchId: call.batch.id,
@@ -496,12 +510,6 @@ export class Scheduler {
         error,
       });
     }
-    call.timer = this.#clock.setTimeout(() => {
-      call.timer = undefined;
-      this.#retrying--;
-      this.enqueue(call);
-      this.drain();
-    }, delayMs);
   }
 
   // ─── failing for good, and recovery ───────────────────────────────────────
