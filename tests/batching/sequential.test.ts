@@ -111,6 +111,30 @@ describe("sequential groups and exclusive tools", () => {
     expect(ex.most()).toBe(1);
   });
 
+  it("a fallback joins its exclusive tool's line ahead of the calls that came after it, so a duplicate waiting on it cannot deadlock", async () => {
+    // "lead" fails over to the exclusive "ex", whose line "later" is already in, waiting for
+    // group g; g is held by "dup", which waits for lead's outcome. At the back of ex's line,
+    // lead's fallback would wait for "later" forever.
+    const executor = createExecutor({
+      tools: [
+        waitTool("idem", { idempotent: true, onError: { fallback: "ex" } }),
+        waitTool("ex", { exclusive: true }),
+      ],
+    });
+    const batch = executor.execute([
+      { id: "lead", name: "idem", args: { tag: "x", fail: true } },
+      { id: "dup", name: "idem", args: { tag: "x", fail: true }, group: "g" },
+      { id: "later", name: "ex", args: { tag: "later" }, group: "g" },
+    ]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(batch.done).toBe(true);
+    const [lead, dup, later] = (await batch).outcomes;
+    expect(lead).toMatchObject({ status: "error", attempts: 2 });
+    expect(lead!.status === "error" && lead!.error.data?.["fallback"]).toBe("ex");
+    expect(dup).toMatchObject({ status: "error", deduped: true });
+    expect(later).toMatchObject({ status: "ok", value: "later" });
+  });
+
   it("refuses a bad group as an invalid call", async () => {
     const executor = createExecutor({ tools: [waitTool("job")] });
     const report = await executor.execute([{ id: "1", name: "job", args: {}, group: 5 as never }]);

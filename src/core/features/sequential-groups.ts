@@ -183,16 +183,20 @@ export function sequentialGroups<C extends FeatureCall>(host: FeatureHost<C>): F
   const hooksFor = (exclusive: SequenceLock<C> | null): ToolHooks<C> => {
     const hooks: ToolHooks<C> = {
       place(call: C): Placement {
-        const ticket = tickets.get(call);
+        let ticket = tickets.get(call);
         if (ticket === undefined) {
-          // A call joins the lines of all its groups at once, as it is placed.
+          // A call joins the lines of all its groups at once, as it is placed. A fallback that
+          // had no line yet joins its tool's line below, at the front, as any fallback does:
+          // at the back, it could wait for a call that waits (in a group) for a duplicate of it.
+          const fallback = call.recoveredFrom !== undefined && exclusive !== null;
           const locks: SequenceLock<C>[] = [];
           if (call.group !== undefined) locks.push(sequencer.group(call.group));
-          if (exclusive !== null) locks.push(exclusive);
-          if (locks.length === 0) return undefined;
-          const fresh = new SequenceTicket(call, locks);
-          tickets.set(call, fresh);
-          return sequencer.join(fresh) ? undefined : "hold";
+          if (exclusive !== null && !fallback) locks.push(exclusive);
+          if (locks.length === 0 && !fallback) return undefined;
+          ticket = new SequenceTicket(call, locks);
+          tickets.set(call, ticket);
+          const granted = sequencer.join(ticket);
+          if (!fallback) return granted ? undefined : "hold";
         }
         // A fallback keeps its call's places and joins its own tool's line at the front.
         if (exclusive !== null && !ticket.locks.includes(exclusive))
