@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createExecutor, defineTool, type CircuitStateEvent } from "../../src/index.js";
+import { createExecutor, defineTool, type CircuitStateEvent, type Clock } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("circuit breakers", () => {
@@ -159,5 +159,62 @@ describe("circuit breakers", () => {
     expect(() => waitTool("x", { idempotent: { cacheTtlMs: -5 } })).toThrow(
       /idempotent.cacheTtlMs/,
     );
+  });
+});
+
+describe("circuit breakers and a late deadline", () => {
+  it("a call made the probe that cannot start (its deadline passed while the loop was busy) does not keep the circuit half-open forever", async () => {
+    // A clock whose timers fire only when the test says: the batch deadline's timer is late.
+    let now = 0;
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: () => undefined,
+      clearTimeout: () => {},
+      random: () => 0,
+    };
+    let release: (() => void) | undefined;
+    const slow = defineTool({
+      name: "slow",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      timeoutMs: Number.POSITIVE_INFINITY,
+      run: () => new Promise<string>((resolve) => (release = () => resolve("done"))),
+    });
+    const api = defineTool({
+      name: "api",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      timeoutMs: Number.POSITIVE_INFINITY,
+      circuitBreaker: { failures: 1, cooldownMs: 10 },
+      run: (args) => {
+        if ((args as { fail?: boolean }).fail) throw new Error("down");
+        return "up";
+      },
+    });
+    const executor = createExecutor({ tools: [slow, api], concurrency: 1, clock });
+    const settle = () => new Promise((r) => setImmediate(r));
+    // The circuit opens, until t = 10.
+    await executor.execute([{ id: "f", name: "api", args: { fail: true } }]);
+    // At t = 20, "p" waits behind "s" for the one slot; its batch's deadline is t = 25.
+    now = 20;
+    const late = executor.execute(
+      [
+        { id: "s", name: "slow", args: {} },
+        { id: "p", name: "api", args: {} },
+      ],
+      { deadlineMs: 5 },
+    );
+    await settle();
+    // The loop was busy past the deadline; then "s" ends and "p" comes up, the circuit's probe.
+    now = 30;
+    release!();
+    const report = await late;
+    expect(report.outcomes[1]).toMatchObject({ status: "error", attempts: 0 });
+    // The next call is the probe, and closes the circuit.
+    const next = executor.execute([{ id: "n", name: "api", args: {} }]);
+    await settle();
+    expect(next.done).toBe(true);
+    expect((await next).outcomes[0]).toMatchObject({ status: "ok", value: "up" });
+    expect(executor.stats().tools["api"]!.circuit?.state).toBe("closed");
   });
 });

@@ -275,6 +275,15 @@ export class Scheduler {
       call.phase = CallPhase.Checking;
       return;
     }
+    const now = this.#clock.now();
+    if (now >= batch.deadlineAt) {
+      // A call never starts after its deadline, however late the deadline's timer is; nor does
+      // it pass the gates first (a circuit would wait for its probe forever).
+      this.#queueRelease?.(call);
+      call.phase = CallPhase.Checking;
+      this.#onDeadline(batch);
+      return;
+    }
     const tool = call.tool;
     const gates = call.hooks.start;
     if (gates !== null) {
@@ -286,14 +295,6 @@ export class Scheduler {
           return;
         }
       }
-    }
-    const now = this.#clock.now();
-    if (now >= batch.deadlineAt) {
-      // A call never starts after its deadline, however late the deadline's timer is.
-      this.#queueRelease?.(call);
-      call.phase = CallPhase.Checking;
-      this.#onDeadline(batch);
-      return;
     }
     const attempt = ++call.attempt;
     call.phase = CallPhase.Running;
