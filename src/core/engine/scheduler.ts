@@ -367,6 +367,9 @@ export class Scheduler {
   #release(call: CallState): void {
     if (this.#queueRelease !== undefined) this.#queueRelease(call);
     call.ctx = undefined;
+    // No longer running: what comes next is being decided, and the hooks, listeners and drains
+    // on the way may end its batch, which then withdraws it from here.
+    call.phase = CallPhase.Checking;
     const tool = call.tool;
     tool.counters.running--;
     if (tool.slots !== null) tool.slots.running--;
@@ -450,9 +453,9 @@ export class Scheduler {
       `executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
     );
     const error = classifyError(reason, call.tool.name);
+    this.#detach(call, reason);
     const hooks = call.hooks.attempted;
     if (hooks !== null) this.#attempted(hooks, call, error, now);
-    this.#detach(call, reason);
     this.#fail(call, reason, error);
     this.drain();
   }
@@ -491,6 +494,8 @@ export class Scheduler {
   }
 
   #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
+    // Its batch ended while its failure was being heard (a listener, a retryOn, a drain).
+    if (call.phase === CallPhase.Done) return;
     call.phase = CallPhase.Backoff;
     this.#retrying++;
     // Armed before the event: a listener that cancels the batch withdraws the call, timer and all.
@@ -517,6 +522,7 @@ export class Scheduler {
 
   /** The call's last failure: its tool's features may recover it; else it ends with `error`. */
   #failFinal(call: CallState, error: OutcomeError): void {
+    if (call.phase === CallPhase.Done) return;
     const hooks = call.hooks.recover;
     // A fallback's failure is not recovered again: the call ends with its first error.
     if (hooks !== null && call.recoveredFrom === undefined) {
@@ -536,6 +542,8 @@ export class Scheduler {
     const fallback = this.tools.get(fallbackName)!;
     const leaving = call.hooks.leave;
     if (leaving !== null) for (const h of leaving) h.leave!(call);
+    // Leaving lets the next call in line go, which may end the batch (its deadline passed).
+    if (call.phase === CallPhase.Done) return;
     this.#settle.leave(call);
     call.reroute(fallback, error);
     call.seq = this.nextSeq();
