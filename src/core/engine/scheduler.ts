@@ -185,7 +185,8 @@ export class Scheduler {
   }
 
   #answer(call: CallState, outcome: Outcome): void {
-    if (call.phase !== CallPhase.Held) return;
+    // A call of a batch being ended stays held, as in #resume: it ends with its batch.
+    if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
     this.#settle.deduped(call, outcome);
   }
@@ -267,7 +268,7 @@ export class Scheduler {
 
   #start(call: CallState): void {
     const batch = call.batch;
-    if (batch.endReason !== undefined || batch.signal?.aborted === true) {
+    if (batch.ended) {
       // The batch is being ended (cancel, deadline), or is next to be (the batches sharing its
       // aborted signal are ended one by one), and ending a call freed a slot: the executor
       // withdraws this one next. It must not start, nor spend a gate's slot.
