@@ -145,7 +145,7 @@ interface CallPlan {
   finished: boolean;
   /** The tool of the attempt it holds now (entered, not left). */
   inAttemptOn: string | undefined;
-  /** The tool it waits out a retry backoff for. */
+  /** The exclusive tool it surely holds while it waits out a retry's backoff (until requeued). */
   backoffOn: string | undefined;
 }
 
@@ -694,6 +694,10 @@ class Harness {
     ex.on("call:queued", (e) => {
       this.#events++;
       this.#trace.push(`${this.#t()} queued ${e.batchId}/${e.callId} ${e.tool}`);
+      // Back in the queue after a backoff: from here its start may be refused (an open circuit)
+      // and the call move to a fallback, leaving the exclusive tool, with no event to say so.
+      const plan = planOf(e.batchId, e.callId);
+      if (plan !== undefined) plan.backoffOn = undefined;
     });
     ex.on("call:started", (e) => {
       this.#events++;
