@@ -218,3 +218,55 @@ describe("circuit breakers and a late deadline", () => {
     expect(executor.stats().tools["api"]!.circuit?.state).toBe("closed");
   });
 });
+
+describe("circuit breakers and listeners", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a retry refused by the circuit its own failure opened is out of the queue: a listener's cancel while it leaves its exclusive tool counts it out once", async () => {
+    const api = defineTool({
+      name: "api",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      circuitBreaker: { failures: 1, cooldownMs: 1_000 },
+      retry: { maxAttempts: 2, initialInterval: 0, jitter: false },
+      exclusive: true,
+      onError: { fallback: "backup" },
+      run: () => {
+        throw new Error("down");
+      },
+    });
+    const backup = defineTool({
+      name: "backup",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      run: () => "backup",
+    });
+    const executor = createExecutor({ tools: [api, backup] });
+    // "first" fails and opens the circuit; its retry is refused by the circuit as it starts,
+    // and it leaves api's line for its fallback. That lets "second" go, which the open circuit
+    // sends to its fallback at once; as that one is queued, a listener cancels the batch, while
+    // "first" is still leaving.
+    const batch = executor.execute([
+      { id: "first", name: "api", args: {} },
+      { id: "second", name: "api", args: {} },
+    ]);
+    executor.on("call:queued", (e) => {
+      if (e.tool === "backup" && e.callId === "second") batch.cancel("enough");
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    const report = await batch;
+    expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
+    const stats = executor.stats();
+    expect(stats.queued).toBe(0);
+    expect(stats.tools["api"]!.queued).toBe(0);
+    expect(stats.tools["backup"]!.queued).toBe(0);
+  });
+});

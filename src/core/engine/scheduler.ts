@@ -267,13 +267,15 @@ export class Scheduler {
   // ─── attempts ─────────────────────────────────────────────────────────────
 
   #start(call: CallState): void {
+    // Out of the queue: whatever follows (a refusal, its recovery, the hooks they run) may end
+    // its batch, which then withdraws it from here, not from the queue.
+    call.phase = CallPhase.Checking;
     const batch = call.batch;
     if (batch.ended) {
       // The batch is being ended (cancel, deadline), or is next to be (the batches sharing its
       // aborted signal are ended one by one), and ending a call freed a slot: the executor
       // withdraws this one next. It must not start, nor spend a gate's slot.
       this.#queueRelease?.(call);
-      call.phase = CallPhase.Checking;
       return;
     }
     const now = this.#clock.now();
@@ -281,7 +283,6 @@ export class Scheduler {
       // A call never starts after its deadline, however late the deadline's timer is; nor does
       // it pass the gates first (a circuit would wait for its probe forever).
       this.#queueRelease?.(call);
-      call.phase = CallPhase.Checking;
       this.#onDeadline(batch);
       return;
     }
