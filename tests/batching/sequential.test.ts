@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createExecutor } from "../../src/index.js";
+import { z } from "zod";
+import { createExecutor, defineTool } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("sequential groups and exclusive tools", () => {
@@ -133,6 +134,41 @@ describe("sequential groups and exclusive tools", () => {
     expect(lead!.status === "error" && lead!.error.data?.["fallback"]).toBe("ex");
     expect(dup).toMatchObject({ status: "error", deduped: true });
     expect(later).toMatchObject({ status: "ok", value: "later" });
+  });
+
+  it("fallbacks of calls in one group join their exclusive tool's line in the group's order, so they cannot deadlock", async () => {
+    // The circuit of "api" is open: "a" and "b" (group g) fail as they are placed and go to the
+    // exclusive "ex", whose line "x"'s own fallback holds. Joined at the front one by one,
+    // b would wait ahead of a in ex's line and behind it in g's: neither would ever run.
+    const api = waitTool("api", {
+      circuitBreaker: { failures: 1, cooldownMs: 10_000 },
+      onError: { fallback: "ex" },
+    });
+    const ex = defineTool({
+      name: "ex",
+      description: "",
+      schema: z.object({}).passthrough(),
+      exclusive: true,
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return "ex";
+      },
+    });
+    const executor = createExecutor({ tools: [api, ex] });
+    const first = executor.execute([{ id: "x", name: "api", args: { ms: 1, fail: true } }]);
+    await vi.advanceTimersByTimeAsync(5);
+    const batch = executor.execute([
+      { id: "a", name: "api", args: {}, group: "g" },
+      { id: "b", name: "api", args: {}, group: "g" },
+    ]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(batch.done).toBe(true);
+    const report = await batch;
+    expect(report.outcomes).toMatchObject([
+      { status: "ok", value: "ex", recoveredBy: "fallback" },
+      { status: "ok", value: "ex", recoveredBy: "fallback" },
+    ]);
+    expect((await first).outcomes[0]).toMatchObject({ status: "ok", recoveredBy: "fallback" });
   });
 
   it("refuses a bad group as an invalid call", async () => {

@@ -185,10 +185,13 @@ export function sequentialGroups<C extends FeatureCall>(host: FeatureHost<C>): F
       place(call: C): Placement {
         let ticket = tickets.get(call);
         if (ticket === undefined) {
-          // A call joins the lines of all its groups at once, as it is placed. A fallback that
-          // had no line yet joins its tool's line below, at the front, as any fallback does:
-          // at the back, it could wait for a call that waits (in a group) for a duplicate of it.
-          const fallback = call.recoveredFrom !== undefined && exclusive !== null;
+          // A call joins the lines of all its groups at once, as it is placed. A fallback with
+          // no line yet and no group joins its tool's line below, at the front, as a fallback
+          // that has a line does: at the back, it could wait for a call that waits (in a group)
+          // for a duplicate of it. One with a group (it failed before it joined it: an open
+          // circuit) joins both at the back, at once, so the two lines keep one order.
+          const fallback =
+            call.recoveredFrom !== undefined && exclusive !== null && call.group === undefined;
           const locks: SequenceLock<C>[] = [];
           if (call.group !== undefined) locks.push(sequencer.group(call.group));
           if (exclusive !== null && !fallback) locks.push(exclusive);
