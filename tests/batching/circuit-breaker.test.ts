@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createExecutor, defineTool, type CircuitStateEvent } from "../../src/index.js";
+import { createExecutor, defineTool, type CircuitStateEvent, type Clock } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("circuit breakers", () => {
@@ -159,5 +159,114 @@ describe("circuit breakers", () => {
     expect(() => waitTool("x", { idempotent: { cacheTtlMs: -5 } })).toThrow(
       /idempotent.cacheTtlMs/,
     );
+  });
+});
+
+describe("circuit breakers and a late deadline", () => {
+  it("a call made the probe that cannot start (its deadline passed while the loop was busy) does not keep the circuit half-open forever", async () => {
+    // A clock whose timers fire only when the test says: the batch deadline's timer is late.
+    let now = 0;
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: () => undefined,
+      clearTimeout: () => {},
+      random: () => 0,
+    };
+    let release: (() => void) | undefined;
+    const slow = defineTool({
+      name: "slow",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      timeoutMs: Number.POSITIVE_INFINITY,
+      run: () => new Promise<string>((resolve) => (release = () => resolve("done"))),
+    });
+    const api = defineTool({
+      name: "api",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      timeoutMs: Number.POSITIVE_INFINITY,
+      circuitBreaker: { failures: 1, cooldownMs: 10 },
+      run: (args) => {
+        if ((args as { fail?: boolean }).fail) throw new Error("down");
+        return "up";
+      },
+    });
+    const executor = createExecutor({ tools: [slow, api], concurrency: 1, clock });
+    const settle = () => new Promise((r) => setImmediate(r));
+    // The circuit opens, until t = 10.
+    await executor.execute([{ id: "f", name: "api", args: { fail: true } }]);
+    // At t = 20, "p" waits behind "s" for the one slot; its batch's deadline is t = 25.
+    now = 20;
+    const late = executor.execute(
+      [
+        { id: "s", name: "slow", args: {} },
+        { id: "p", name: "api", args: {} },
+      ],
+      { deadlineMs: 5 },
+    );
+    await settle();
+    // The loop was busy past the deadline; then "s" ends and "p" comes up, the circuit's probe.
+    now = 30;
+    release!();
+    const report = await late;
+    expect(report.outcomes[1]).toMatchObject({ status: "error", attempts: 0 });
+    // The next call is the probe, and closes the circuit.
+    const next = executor.execute([{ id: "n", name: "api", args: {} }]);
+    await settle();
+    expect(next.done).toBe(true);
+    expect((await next).outcomes[0]).toMatchObject({ status: "ok", value: "up" });
+    expect(executor.stats().tools["api"]!.circuit?.state).toBe("closed");
+  });
+});
+
+describe("circuit breakers and listeners", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a retry refused by the circuit its own failure opened is out of the queue: a listener's cancel while it leaves its exclusive tool counts it out once", async () => {
+    const api = defineTool({
+      name: "api",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      circuitBreaker: { failures: 1, cooldownMs: 1_000 },
+      retry: { maxAttempts: 2, initialInterval: 0, jitter: false },
+      exclusive: true,
+      onError: { fallback: "backup" },
+      run: () => {
+        throw new Error("down");
+      },
+    });
+    const backup = defineTool({
+      name: "backup",
+      description: "",
+      schema: { safeParse: (v: unknown) => ({ success: true as const, data: v }) },
+      run: () => "backup",
+    });
+    const executor = createExecutor({ tools: [api, backup] });
+    // "first" fails and opens the circuit; its retry is refused by the circuit as it starts,
+    // and it leaves api's line for its fallback. That lets "second" go, which the open circuit
+    // sends to its fallback at once; as that one is queued, a listener cancels the batch, while
+    // "first" is still leaving.
+    const batch = executor.execute([
+      { id: "first", name: "api", args: {} },
+      { id: "second", name: "api", args: {} },
+    ]);
+    executor.on("call:queued", (e) => {
+      if (e.tool === "backup" && e.callId === "second") batch.cancel("enough");
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    const report = await batch;
+    expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
+    const stats = executor.stats();
+    expect(stats.queued).toBe(0);
+    expect(stats.tools["api"]!.queued).toBe(0);
+    expect(stats.tools["backup"]!.queued).toBe(0);
   });
 });

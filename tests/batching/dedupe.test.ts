@@ -138,6 +138,46 @@ describe("dedupe of idempotent tools", () => {
     expect((await leader).counts.ok).toBe(1);
   });
 
+  it("a duplicate whose own batch is being cancelled is not answered by a leader that ends meanwhile", async () => {
+    // Cancelling "mine" ends "x"; "x2", its duplicate, runs again by itself, which drains the
+    // queue: "lead" (another batch) starts and answers at once. "f", its duplicate in "mine",
+    // must end cancelled, not with lead's answer.
+    const checked = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: (value: unknown) =>
+          new Promise<{ value: unknown }>((resolve) => setTimeout(() => resolve({ value }), 1)),
+      },
+    };
+    const idem = defineTool({
+      name: "idem",
+      description: "",
+      schema: checked,
+      idempotent: true,
+      run: () => "answer",
+    });
+    const executor = createExecutor({
+      tools: [waitTool("busy", { idempotent: true }), idem],
+      concurrency: 1,
+    });
+    const other = executor.execute([{ id: "lead", name: "idem", args: { k: "b" } }]);
+    const mine = executor.execute([
+      { id: "x", name: "busy", args: { ms: 100, tag: "a" } },
+      { id: "x2", name: "busy", args: { ms: 100, tag: "a" } },
+      { id: "f", name: "idem", args: { k: "b" } },
+    ]);
+    await vi.advanceTimersByTimeAsync(5);
+    mine.cancel();
+    const report = await mine;
+    expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+      "cancelled",
+      "cancelled",
+      "cancelled",
+    ]);
+    expect((await other).outcomes[0]).toMatchObject({ status: "ok", value: "answer" });
+  });
+
   it("canonicalKey sorts keys and refuses what it cannot key", () => {
     expect(canonicalKey({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(
       canonicalKey({ a: [1, { c: 3, d: 2 }], b: 1 }),

@@ -89,6 +89,21 @@ describe("batch limits and back-pressure", () => {
     expect(executor.stats()).toMatchObject({ queued: 0, running: 0, held: 0, batches: 0 });
   });
 
+  it("a full queue's drain that ends the batch (its deadline passed) ends the call being accepted too", async () => {
+    // Accepting "b" finds the queue full and drains it: "a" finds the deadline passed and ends
+    // the batch. "b" must end with it, not join the queue of a batch already ended.
+    const executor = createExecutor({ tools: [waitTool("work")], maxQueued: 1 });
+    const batch = executor.execute(calls(2), { deadlineMs: 0 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batch.done).toBe(true);
+    const report = await batch;
+    expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+      "deadline",
+      "deadline",
+    ]);
+    expect(executor.stats()).toMatchObject({ queued: 0, running: 0, held: 0, batches: 0 });
+  });
+
   it("validates the options with a TypeError naming them", () => {
     const tools = [waitTool("work")];
     expect(() => createExecutor({ tools, maxBatchSize: 0 })).toThrow(/maxBatchSize/);

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { createExecutor, defineTool } from "../../src/index.js";
+import { VirtualLoop } from "../fuzz/virtual-loop.js";
 import { waitTool } from "./helpers.js";
 
 describe("recovery strategies", () => {
@@ -189,5 +191,53 @@ describe("recovery strategies", () => {
     expect(() => createExecutor({ tools: [def({ onError: { fallback: "t" } })] })).toThrow(
       /names the tool itself/,
     );
+  });
+});
+
+describe("recovery while the batch ends", () => {
+  it("a call leaving an exclusive tool for its fallback, whose batch ends meanwhile (the next call in line finds the deadline passed), ends once", async () => {
+    // "a1" blocks the loop past the deadline, then fails: leaving the exclusive tool for its
+    // fallback lets "a2" go, which finds the deadline passed and ends the batch, withdrawing
+    // "a1" while its fallback is being arranged.
+    const loop = new VirtualLoop(1);
+    const a = defineTool({
+      name: "a",
+      description: "",
+      schema: z.object({ block: z.boolean().optional() }),
+      exclusive: true,
+      onError: { fallback: "b" },
+      run: ({ block }) => {
+        if (block) loop.block(20);
+        return Promise.reject(new Error("a failed"));
+      },
+    });
+    const b = defineTool({
+      name: "b",
+      description: "",
+      schema: z.object({}).passthrough(),
+      run: () => "b",
+    });
+    const executor = createExecutor({ tools: [a, b], clock: loop });
+    const restore = loop.install();
+    try {
+      const batch = executor.execute(
+        [
+          { id: "a1", name: "a", args: { block: true } },
+          { id: "a2", name: "a", args: {} },
+        ],
+        { deadlineMs: 10 },
+      );
+      const start = loop.now();
+      expect(await loop.run(() => batch.done, { maxTime: start + 1_000 })).toBe("done");
+      const report = await batch;
+      expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+        "deadline",
+        "deadline",
+      ]);
+      expect(report.outcomes.map((o) => o.name)).toEqual(["a", "a"]);
+      expect(executor.stats()).toMatchObject({ running: 0, queued: 0, held: 0, finished: 2 });
+    } finally {
+      restore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createExecutor } from "../../src/index.js";
+import { z } from "zod";
+import { createExecutor, defineTool } from "../../src/index.js";
 import { waitTool } from "./helpers.js";
 
 describe("sequential groups and exclusive tools", () => {
@@ -109,6 +110,65 @@ describe("sequential groups and exclusive tools", () => {
     expect(report.counts.ok).toBe(4);
     expect(ex.log).toEqual(["1", "3", "4"]);
     expect(ex.most()).toBe(1);
+  });
+
+  it("a fallback joins its exclusive tool's line ahead of the calls that came after it, so a duplicate waiting on it cannot deadlock", async () => {
+    // "lead" fails over to the exclusive "ex", whose line "later" is already in, waiting for
+    // group g; g is held by "dup", which waits for lead's outcome. At the back of ex's line,
+    // lead's fallback would wait for "later" forever.
+    const executor = createExecutor({
+      tools: [
+        waitTool("idem", { idempotent: true, onError: { fallback: "ex" } }),
+        waitTool("ex", { exclusive: true }),
+      ],
+    });
+    const batch = executor.execute([
+      { id: "lead", name: "idem", args: { tag: "x", fail: true } },
+      { id: "dup", name: "idem", args: { tag: "x", fail: true }, group: "g" },
+      { id: "later", name: "ex", args: { tag: "later" }, group: "g" },
+    ]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(batch.done).toBe(true);
+    const [lead, dup, later] = (await batch).outcomes;
+    expect(lead).toMatchObject({ status: "error", attempts: 2 });
+    expect(lead!.status === "error" && lead!.error.data?.["fallback"]).toBe("ex");
+    expect(dup).toMatchObject({ status: "error", deduped: true });
+    expect(later).toMatchObject({ status: "ok", value: "later" });
+  });
+
+  it("fallbacks of calls in one group join their exclusive tool's line in the group's order, so they cannot deadlock", async () => {
+    // The circuit of "api" is open: "a" and "b" (group g) fail as they are placed and go to the
+    // exclusive "ex", whose line "x"'s own fallback holds. Joined at the front one by one,
+    // b would wait ahead of a in ex's line and behind it in g's: neither would ever run.
+    const api = waitTool("api", {
+      circuitBreaker: { failures: 1, cooldownMs: 10_000 },
+      onError: { fallback: "ex" },
+    });
+    const ex = defineTool({
+      name: "ex",
+      description: "",
+      schema: z.object({}).passthrough(),
+      exclusive: true,
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return "ex";
+      },
+    });
+    const executor = createExecutor({ tools: [api, ex] });
+    const first = executor.execute([{ id: "x", name: "api", args: { ms: 1, fail: true } }]);
+    await vi.advanceTimersByTimeAsync(5);
+    const batch = executor.execute([
+      { id: "a", name: "api", args: {}, group: "g" },
+      { id: "b", name: "api", args: {}, group: "g" },
+    ]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(batch.done).toBe(true);
+    const report = await batch;
+    expect(report.outcomes).toMatchObject([
+      { status: "ok", value: "ex", recoveredBy: "fallback" },
+      { status: "ok", value: "ex", recoveredBy: "fallback" },
+    ]);
+    expect((await first).outcomes[0]).toMatchObject({ status: "ok", recoveredBy: "fallback" });
   });
 
   it("refuses a bad group as an invalid call", async () => {

@@ -168,6 +168,52 @@ describe("events", () => {
     expect(() => executor.on("call:finished", "x" as never)).toThrow(TypeError);
   });
 
+  it("a call:started listener that cancels the batch: the tool is not run for the call it ended", async () => {
+    let ran = 0;
+    const t = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      run: () => void ran++,
+    });
+    const executor = createExecutor({ tools: [t] });
+    const batch = executor.execute([{ id: "a", name: "t", args: {} }]);
+    executor.on("call:started", () => batch.cancel("seen enough"));
+    const report = await batch;
+    expect(report.outcomes[0]).toMatchObject({ status: "error", attempts: 1 });
+    expect(report.outcomes[0]!.status === "error" && report.outcomes[0]!.error.kind).toBe(
+      "cancelled",
+    );
+    expect(ran).toBe(0);
+    await executor.onIdle();
+    expect(executor.stats()).toMatchObject({ running: 0, detached: 0, abandoned: 0 });
+  });
+
+  it("a call:retry listener that cancels the batch: no retry follows, and onIdle resolves", async () => {
+    let ran = 0;
+    const t = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      retry: { maxAttempts: 3, initialInterval: 1, jitter: false },
+      run: () => {
+        ran++;
+        throw new Error("fails");
+      },
+    });
+    const executor = createExecutor({ tools: [t] });
+    const batch = executor.execute([{ id: "a", name: "t", args: {} }]);
+    executor.on("call:retry", () => batch.cancel("no more"));
+    const report = await batch;
+    expect(report.outcomes[0]!.status === "error" && report.outcomes[0]!.error.kind).toBe(
+      "cancelled",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran).toBe(1);
+    expect(executor.stats()).toMatchObject({ retrying: 0, queued: 0, running: 0 });
+    await executor.onIdle();
+  });
+
   it("emits batch:started synchronously inside execute(), in the caller's async context", async () => {
     const { AsyncLocalStorage } = await import("node:async_hooks");
     const als = new AsyncLocalStorage<string>();

@@ -224,6 +224,71 @@ describe("cancellation", () => {
     expect(report.outcomes[0]!.startedAt).toBeNull();
     expect(ran).toBe(false);
   });
+
+  it("starts none of a cancelled batch's queued calls, though ending its running ones frees slots", async () => {
+    // Global limit 1 and a window of 2: ending "a" frees the slot and admits the next call,
+    // which drains the queue while the batch is still being ended. "b" must not start then.
+    const ran: string[] = [];
+    const t = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      run: async (_args, { callId, signal }) => {
+        ran.push(callId);
+        await sleep(1_000, signal);
+      },
+    });
+    const executor = createExecutor({ tools: [t], concurrency: 1 });
+    const started: string[] = [];
+    executor.on("call:started", (e) => started.push(e.callId));
+    const calls = ["a", "b", "c"].map((id) => ({ id, name: "t", args: {} }));
+    const batch = executor.execute(calls, { concurrency: 2 });
+    await vi.advanceTimersByTimeAsync(10);
+    batch.cancel();
+    const report = await batch;
+    expect(report.outcomes.map((o) => o.status === "error" && o.error.kind)).toEqual([
+      "cancelled",
+      "cancelled",
+      "cancelled",
+    ]);
+    expect(report.outcomes.map((o) => o.attempts)).toEqual([1, 0, 0]);
+    expect(started).toEqual(["a"]);
+    expect(ran).toEqual(["a"]);
+    expect(executor.stats()).toMatchObject({ running: 0, queued: 0, detached: 0 });
+  });
+
+  it("starts no call of any batch whose signal aborted, while the batches sharing it are ended one by one", async () => {
+    // Ending "a0" (the first batch) admits "a1", which drains the queue: "b" of the second
+    // batch, on the same signal, must not start before the second batch is ended too.
+    const t = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      run: async (_args, { signal }) => sleep(1_000, signal),
+    });
+    const executor = createExecutor({ tools: [t], concurrency: 1 });
+    const started: string[] = [];
+    executor.on("call:started", (e) => started.push(e.callId));
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const first = executor.execute(
+      [
+        { id: "a0", name: "t", args: {} },
+        { id: "a1", name: "t", args: {} },
+      ],
+      { signal, concurrency: 1 },
+    );
+    const second = executor.execute([{ id: "b", name: "t", args: {} }], { signal });
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort();
+    const reports = await Promise.all([first, second]);
+    expect(
+      reports.flatMap((r) => r.outcomes.map((o) => o.status === "error" && o.error.kind)),
+    ).toEqual(["cancelled", "cancelled", "cancelled"]);
+    expect(reports[1]!.outcomes[0]).toMatchObject({ attempts: 0, startedAt: null });
+    expect(started).toEqual(["a0"]);
+    expect(executor.stats()).toMatchObject({ running: 0, queued: 0, detached: 0 });
+  });
 });
 
 describe("timers are released on every path", () => {

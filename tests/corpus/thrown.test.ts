@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createExecutor, defineTool, type Outcome } from "../../src/index.js";
 import { echo, trapProxy, throwingGetter } from "./helpers.js";
@@ -159,5 +159,57 @@ describe("corpus: thenables a tool returns", () => {
     );
     await new Promise((r) => setTimeout(r, 100));
     expect(executor.stats()).toMatchObject({ detached: 0, abandoned: 1 });
+  });
+});
+
+describe("corpus: a thenable that settles from inside its abort signal's listener", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  /** Rejects with the abort reason synchronously, from the signal's `abort` listener. */
+  const rejectsOnAbort = (signal: AbortSignal) => ({
+    then(_ok: (v: unknown) => void, fail: (e: unknown) => void) {
+      signal.addEventListener("abort", () => fail(signal.reason), { once: true });
+    },
+  });
+
+  it("a timeout fails the attempt once: one retry, and no counter goes negative", async () => {
+    const retries: number[] = [];
+    const tool = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      timeoutMs: 10,
+      retry: { maxAttempts: 2, initialInterval: 0, jitter: false },
+      run: (_args, { attempt, signal }) => (attempt === 1 ? rejectsOnAbort(signal) : "second"),
+    });
+    const executor = createExecutor({ tools: [tool] });
+    executor.on("call:retry", (e) => retries.push(e.attempt));
+    const batch = executor.execute([{ id: "t", name: "t", args: {} }]);
+    await vi.advanceTimersByTimeAsync(50);
+    const report = await batch;
+    expect(report.outcomes[0]).toMatchObject({ status: "ok", value: "second", attempts: 2 });
+    expect(retries).toEqual([1]);
+    expect(executor.stats()).toMatchObject({ running: 0, detached: 0, abandoned: 0 });
+    expect(executor.stats().tools["t"]!.running).toBe(0);
+  });
+
+  it("a cancel withdraws the attempt once: the slot is freed once", async () => {
+    const tool = defineTool({
+      name: "t",
+      description: "",
+      schema: z.object({}),
+      run: (_args, { signal }) => rejectsOnAbort(signal),
+    });
+    const executor = createExecutor({ tools: [tool] });
+    const batch = executor.execute([{ id: "t", name: "t", args: {} }]);
+    await vi.advanceTimersByTimeAsync(5);
+    batch.cancel("enough");
+    const report = await batch;
+    expect(report.outcomes[0]!.status === "error" && report.outcomes[0]!.error.kind).toBe(
+      "cancelled",
+    );
+    expect(executor.stats()).toMatchObject({ running: 0, detached: 0, abandoned: 0 });
+    expect(executor.stats().tools["t"]!.running).toBe(0);
   });
 });

@@ -204,6 +204,12 @@ export class Admission {
     }
     const scheduler = this.#scheduler;
     const refused = scheduler.features.accept(call);
+    // The hook may have ended the batch: a full queue is drained, and a call of this batch that
+    // starts there may find its deadline passed. This call ends with its batch, unplaced.
+    if (run.endReason !== undefined) {
+      this.#settle.refused(call, batchEnded(run));
+      return;
+    }
     if (refused !== undefined) {
       this.#settle.refused(call, refused);
       return;

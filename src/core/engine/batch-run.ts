@@ -90,8 +90,12 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
     return this.sink.done;
   }
 
+  /**
+   * Ended (deadline, cancel), or about to be: its signal aborted, and the batches sharing that
+   * signal are ended one after another.
+   */
   get ended(): boolean {
-    return this.endReason !== undefined;
+    return this.endReason !== undefined || this.signal?.aborted === true;
   }
 
   then<A = Report<O>, B = never>(

@@ -12,7 +12,10 @@ import type { ToolEntry } from "./tool-entry.js";
 export const CallPhase = {
   /** Read, its arguments being checked by its tool's schema: not yet placed. */
   Admitting: 0,
-  /** Placed before, and being checked again (a fallback's arguments, against its new tool). */
+  /**
+   * Placed, and neither queued, running nor held: its next step is being decided (its attempt
+   * just settled, or a fallback's arguments are being checked against its new tool).
+   */
   Checking: 1,
   Queued: 2,
   Running: 3,

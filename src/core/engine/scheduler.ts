@@ -185,7 +185,8 @@ export class Scheduler {
   }
 
   #answer(call: CallState, outcome: Outcome): void {
-    if (call.phase !== CallPhase.Held) return;
+    // A call of a batch being ended stays held, as in #resume: it ends with its batch.
+    if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
     this.#settle.deduped(call, outcome);
   }
@@ -266,6 +267,25 @@ export class Scheduler {
   // ─── attempts ─────────────────────────────────────────────────────────────
 
   #start(call: CallState): void {
+    // Out of the queue: whatever follows (a refusal, its recovery, the hooks they run) may end
+    // its batch, which then withdraws it from here, not from the queue.
+    call.phase = CallPhase.Checking;
+    const batch = call.batch;
+    if (batch.ended) {
+      // The batch is being ended (cancel, deadline), or is next to be (the batches sharing its
+      // aborted signal are ended one by one), and ending a call freed a slot: the executor
+      // withdraws this one next. It must not start, nor spend a gate's slot.
+      this.#queueRelease?.(call);
+      return;
+    }
+    const now = this.#clock.now();
+    if (now >= batch.deadlineAt) {
+      // A call never starts after its deadline, however late the deadline's timer is; nor does
+      // it pass the gates first (a circuit would wait for its probe forever).
+      this.#queueRelease?.(call);
+      this.#onDeadline(batch);
+      return;
+    }
     const tool = call.tool;
     const gates = call.hooks.start;
     if (gates !== null) {
@@ -277,15 +297,6 @@ export class Scheduler {
           return;
         }
       }
-    }
-    const now = this.#clock.now();
-    const batch = call.batch;
-    if (now >= batch.deadlineAt) {
-      // A call never starts after its deadline, however late the deadline's timer is.
-      this.#queueRelease?.(call);
-      call.phase = CallPhase.Checking;
-      this.#onDeadline(batch);
-      return;
     }
     const attempt = ++call.attempt;
     call.phase = CallPhase.Running;
@@ -318,6 +329,13 @@ export class Scheduler {
         queuedMs: now - call.queuedAt,
         args: call.args,
       });
+      if (call.ctx !== ctx) {
+        // A listener ended the call (it cancelled the batch): the attempt, detached before it
+        // began, is not run, and so never settles late.
+        ctx.settled = true;
+        this.#detached--;
+        return;
+      }
     }
     // Whatever the tool does (throws, returns a thenable whose `then` throws or is a throwing
     // getter), it ends in #attemptSettled, once.
@@ -351,6 +369,9 @@ export class Scheduler {
   #release(call: CallState): void {
     if (this.#queueRelease !== undefined) this.#queueRelease(call);
     call.ctx = undefined;
+    // No longer running: what comes next is being decided, and the hooks, listeners and drains
+    // on the way may end its batch, which then withdraws it from here.
+    call.phase = CallPhase.Checking;
     const tool = call.tool;
     tool.counters.running--;
     if (tool.slots !== null) tool.slots.running--;
@@ -412,11 +433,14 @@ export class Scheduler {
     }
   }
 
-  /** Stops waiting for the call's running attempt: aborts its signal and frees its slots. */
+  /** Stops waiting for the call's running attempt: frees its slots, then aborts its signal. */
   #detach(call: CallState, reason: VolleyError): void {
-    AttemptContext.abort(call.ctx!, reason, this.#clock.now());
+    const ctx = call.ctx!;
     this.#detached++;
     this.#release(call);
+    // Last: the abort runs the tool's listeners at once, and a thenable may settle from one;
+    // the attempt is detached by then, so that settlement is a late one (#settleLate).
+    AttemptContext.abort(ctx, reason, this.#clock.now());
   }
 
   #onTimeout(call: CallState): void {
@@ -431,9 +455,9 @@ export class Scheduler {
       `executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
     );
     const error = classifyError(reason, call.tool.name);
+    this.#detach(call, reason);
     const hooks = call.hooks.attempted;
     if (hooks !== null) this.#attempted(hooks, call, error, now);
-    this.#detach(call, reason);
     this.#fail(call, reason, error);
     this.drain();
   }
@@ -472,8 +496,17 @@ export class Scheduler {
   }
 
   #scheduleRetry(call: CallState, delayMs: number, error: OutcomeError): void {
+    // Its batch ended while its failure was being heard (a listener, a retryOn, a drain).
+    if (call.phase === CallPhase.Done) return;
     call.phase = CallPhase.Backoff;
     this.#retrying++;
+    // Armed before the event: a listener that cancels the batch withdraws the call, timer and all.
+    call.timer = this.#clock.setTimeout(() => {
+      call.timer = undefined;
+      this.#retrying--;
+      this.enqueue(call);
+      this.drain();
+    }, delayMs);
     if (this.#events.wants["call:retry"]) {
       this.#events.emit("call:retry", {
         batchId: call.batch.id,
@@ -485,18 +518,13 @@ export class Scheduler {
         error,
       });
     }
-    call.timer = this.#clock.setTimeout(() => {
-      call.timer = undefined;
-      this.#retrying--;
-      this.enqueue(call);
-      this.drain();
-    }, delayMs);
   }
 
   // ─── failing for good, and recovery ───────────────────────────────────────
 
   /** The call's last failure: its tool's features may recover it; else it ends with `error`. */
   #failFinal(call: CallState, error: OutcomeError): void {
+    if (call.phase === CallPhase.Done) return;
     const hooks = call.hooks.recover;
     // A fallback's failure is not recovered again: the call ends with its first error.
     if (hooks !== null && call.recoveredFrom === undefined) {
@@ -516,6 +544,8 @@ export class Scheduler {
     const fallback = this.tools.get(fallbackName)!;
     const leaving = call.hooks.leave;
     if (leaving !== null) for (const h of leaving) h.leave!(call);
+    // Leaving lets the next call in line go, which may end the batch (its deadline passed).
+    if (call.phase === CallPhase.Done) return;
     this.#settle.leave(call);
     call.reroute(fallback, error);
     call.seq = this.nextSeq();

@@ -109,6 +109,9 @@ export class TimeoutWheel {
       while (bucket.head !== undefined && bucket.head.expiresAt <= now) {
         const call = bucket.head;
         this.delete(call, timeoutMs);
+        // Let go of it now: handling an earlier expiry may withdraw it (its batch ended), and
+        // its release must not unlink it again (that would empty the list it was in).
+        call.expiresAt = 0;
         expired.push(call);
       }
     }

@@ -29,7 +29,10 @@ export interface FeatureBatch {
   readonly size: number;
   /** The batch deadline (epoch ms), or `Infinity`. */
   readonly deadlineAt: number;
-  /** True once the whole batch was ended (deadline, cancel): its live calls are being withdrawn. */
+  /**
+   * True once the whole batch was ended (deadline, cancel), or its signal aborted (it is ended
+   * next): its live calls are being withdrawn.
+   */
   readonly ended: boolean;
   /** Most calls of the batch live at once (admitted and not yet ended). */
   window: number;

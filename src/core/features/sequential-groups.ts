@@ -183,16 +183,23 @@ export function sequentialGroups<C extends FeatureCall>(host: FeatureHost<C>): F
   const hooksFor = (exclusive: SequenceLock<C> | null): ToolHooks<C> => {
     const hooks: ToolHooks<C> = {
       place(call: C): Placement {
-        const ticket = tickets.get(call);
+        let ticket = tickets.get(call);
         if (ticket === undefined) {
-          // A call joins the lines of all its groups at once, as it is placed.
+          // A call joins the lines of all its groups at once, as it is placed. A fallback with
+          // no line yet and no group joins its tool's line below, at the front, as a fallback
+          // that has a line does: at the back, it could wait for a call that waits (in a group)
+          // for a duplicate of it. One with a group (it failed before it joined it: an open
+          // circuit) joins both at the back, at once, so the two lines keep one order.
+          const fallback =
+            call.recoveredFrom !== undefined && exclusive !== null && call.group === undefined;
           const locks: SequenceLock<C>[] = [];
           if (call.group !== undefined) locks.push(sequencer.group(call.group));
-          if (exclusive !== null) locks.push(exclusive);
-          if (locks.length === 0) return undefined;
-          const fresh = new SequenceTicket(call, locks);
-          tickets.set(call, fresh);
-          return sequencer.join(fresh) ? undefined : "hold";
+          if (exclusive !== null && !fallback) locks.push(exclusive);
+          if (locks.length === 0 && !fallback) return undefined;
+          ticket = new SequenceTicket(call, locks);
+          tickets.set(call, ticket);
+          const granted = sequencer.join(ticket);
+          if (!fallback) return granted ? undefined : "hold";
         }
         // A fallback keeps its call's places and joins its own tool's line at the front.
         if (exclusive !== null && !ticket.locks.includes(exclusive))
