@@ -15,7 +15,16 @@ export const EXTRA_BENCHES = [
     title: "LangGraph fan-out: `Send` vs `parallelToolNode` + SQLite journal vs `ToolNode`",
   },
   { file: "crash-trials.ts", title: "Crash trials: SIGKILL mid-batch, then resume" },
-] as const;
+  {
+    file: "soak.ts",
+    title: "Soak: a million streamed calls with a slow reader",
+    execArgv: ["--expose-gc"],
+  },
+] as const satisfies ReadonlyArray<{
+  readonly file: string;
+  readonly title: string;
+  readonly execArgv?: readonly string[];
+}>;
 
 /** What one script produced. */
 export interface ExtraResult {
@@ -42,13 +51,14 @@ export function runExtra(
   title: string,
   quick: boolean,
   timeoutMs: number,
+  execArgv: readonly string[] = [],
 ): Promise<ExtraResult> {
   const script = path.join(root, "bench", file);
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", script, ...(quick ? ["--quick"] : [])],
+      [...execArgv, "--import", "tsx", script, ...(quick ? ["--quick"] : [])],
       {
         cwd: root,
         stdio: ["ignore", "pipe", "pipe"],
@@ -100,13 +110,15 @@ export async function runExtras(
 ): Promise<{ markdown: string; results: ExtraResult[] }> {
   const results: ExtraResult[] = [];
   const absent: string[] = [];
-  for (const { file, title } of EXTRA_BENCHES) {
+  for (const bench of EXTRA_BENCHES) {
+    const { file, title } = bench;
+    const execArgv = "execArgv" in bench ? bench.execArgv : [];
     if (!existsSync(path.join(root, "bench", file))) {
       absent.push(`\`bench/${file}\``);
       continue;
     }
     log(`extras: bench/${file}${quick ? " --quick" : ""}`);
-    const result = await runExtra(root, file, title, quick, quick ? 120_000 : 900_000);
+    const result = await runExtra(root, file, title, quick, quick ? 120_000 : 900_000, execArgv);
     log(`  ${result.ok ? "done" : "FAILED"} in ${result.seconds.toFixed(1)} s`);
     results.push(result);
   }
