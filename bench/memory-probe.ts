@@ -50,6 +50,17 @@ const work = async (_args: Args): Promise<string> => {
 };
 
 type Runner = (input: ReturnType<typeof makeCalls>) => PromiseLike<number>;
+/** True once the batch's every call is queued, running or done (Volley admits in slices). */
+let admitted = (): boolean => true;
+/** Watches an executor's admission for {@link admitted}. */
+const watch = (executor: {
+  stats(): { queued: number; running: number; finished: number; held: number };
+}) => {
+  admitted = () => {
+    const s = executor.stats();
+    return s.queued + s.running + s.finished + s.held >= calls;
+  };
+};
 const { createExecutor, defineTool } = await loadCore();
 const runners: Record<string, () => Runner> = {
   volley: () => {
@@ -57,6 +68,7 @@ const runners: Record<string, () => Runner> = {
       tools: [defineTool({ name: "noop", description: "", schema: argsSchema, run: work })],
       concurrency,
     });
+    watch(executor);
     return async (input) => (await executor.execute(input)).counts.ok;
   },
   "volley-stream": () => {
@@ -93,9 +105,10 @@ peak = baselineRss;
 const start = performance.now();
 const timer = setInterval(sampleRss, 5);
 const done = run(input);
-// The executor admits a batch on the next microtask: wait for it (a microtask queued after its
-// own), so that every call is queued and `concurrency` of them have started.
+// The executor admits a batch from the next microtask on, a slice of the event loop at a time:
+// wait until every call is queued, and `concurrency` of them have started.
 await new Promise<void>((resolve) => queueMicrotask(resolve));
+while (!admitted()) await settle();
 const queuedRss = process.memoryUsage.rss();
 sampleRss();
 gc();

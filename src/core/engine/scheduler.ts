@@ -347,6 +347,14 @@ export class Scheduler {
           : invoke({ id: call.id, name: tool.name, args: call.args }, ctx, () =>
               tool.invoke(call.args, ctx),
             );
+      if (result instanceof Promise) {
+        // The common case, on the engine's fastest path: a native promise's own then.
+        result.then(
+          (value: unknown) => this.#attemptSettled(call, ctx, true, value),
+          (error: unknown) => this.#attemptSettled(call, ctx, false, error),
+        );
+        return;
+      }
       const then =
         typeof result === "object" || typeof result === "function"
           ? (result as PromiseLike<unknown> | null)?.then
