@@ -5,7 +5,7 @@
  *   npx tsx src/cli/bin.ts run --tools examples/tools.ts --calls examples/calls.json
  */
 import { z } from "zod";
-import { defineTool } from "../src/index.js";
+import { defineTool } from "volley";
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts (a timeout, the deadline, Ctrl-C). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,9 +1,9 @@
-import { register as globalRegistry } from "prom-client";
 import type { Executor } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
+import { promClient } from "./prom-client.js";
 import { PendingCounter } from "./pending-counter.js";
 
 /** What {@link attachMetrics} needs of an executor. */
@@ -42,7 +42,7 @@ export function attachMetrics(
     throw new TypeError(`Expected metrics options to be an object, got ${describeValue(options)}`);
   }
   const { executorName, buckets = DEFAULT_DURATION_BUCKETS } = options;
-  const registry = options.registry ?? globalRegistry;
+  const registry = options.registry ?? promClient.register;
   if (
     typeof registry !== "object" ||
     registry === null ||

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
+import { requirePeer } from "../core/optional-peer.js";
 import type { AttemptRequest, Backend, BackendCapacity } from "../core/backend.js";
 import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
@@ -11,6 +12,9 @@ import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
 import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 import { reviveError } from "./revive-error.js";
 import type { ThreadBackendOptions, ToolResourceLimits } from "./thread-backend-options.js";
+
+// Required, not imported, so that a missing piscina says what to install (see optional-peer.ts).
+const piscinaModule = requirePeer<{ Piscina: typeof Piscina }>("piscina", "volley/threads");
 
 /** Running from source (`.ts` under tsx or vitest): the worker entry is TypeScript too. */
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
@@ -355,7 +359,7 @@ export class ThreadBackend implements Backend {
             LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
           );
     const modules = this.#preloading ? [...this.#preload] : [];
-    const piscina = new Piscina<WorkerTask | WarmTask, WorkerReply>({
+    const piscina = new piscinaModule.Piscina<WorkerTask | WarmTask, WorkerReply>({
       filename: WORKER_URL,
       minThreads: threads,
       maxThreads: threads,
