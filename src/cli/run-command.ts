@@ -312,7 +312,7 @@ function noteThreadLimit(
     return;
   }
   stderr.write(
-    `${count} calls of worker tools share ${threads} thread${threads === 1 ? "" : "s"}: at most ${threads} run at once, the rest wait their turn (--threads <n> to change)\n`,
+    `${count} calls of worker tools share ${threads} thread${threads === 1 ? "" : "s"}: at most ${threads} run${threads === 1 ? "s" : ""} at once, the rest wait their turn (--threads <n> to change)\n`,
   );
 }
 
