@@ -86,6 +86,21 @@ describe("volley run: each tool where its own isolation says", () => {
     expect(Object.keys((JSON.parse(run.stdout) as Report).results)).toHaveLength(4);
   }, 90_000);
 
+  it("runs the example CPU tools module, which imports volley as users do, in worker threads", async () => {
+    const run = await runCli(
+      ["run", "--tools", "examples/cpu-tools.ts", "--calls", "-", "--json"],
+      {
+        stdin: calls([
+          { id: "small", name: "primes", args: { below: 1_000 } },
+          { id: "large", name: "primes", args: { below: 100_000 } },
+        ]),
+        killAfterMs: 60_000,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as Report).results).toEqual({ small: 168, large: 9592 });
+  }, 90_000);
+
   it.concurrent.each([
     [
       "--threads when no tool runs in a thread",
