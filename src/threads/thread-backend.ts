@@ -63,8 +63,9 @@ interface Pool {
   readonly size: number;
   running: number;
   /**
-   * What its threads load as they start: the `preload` option, then every tools module one of
-   * its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
+   * What its threads load as they start and on `warm()`: the `preload` option, the modules of
+   * the tools executors run in this pool ({@link ThreadBackend.register}), then every tools
+   * module one of its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
    * that replaces a killed thread loads the modules used before it, rather than making its first
    * attempt wait. Only this pool's tools' modules: a pool with `resourceLimits` holds just its
    * tool's. (Only modules that loaded without killing a thread: a module whose top level kills
