@@ -104,6 +104,7 @@ export function registerTools<C extends FeatureCall>(
   }
   const slots = new BackendSlotTable();
   const entries = new Map<string, ToolEntry<C>>();
+  const placed: [Backend, AnyTool][] = [];
   tools.forEach((tool, i) => {
     if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
       throw new TypeError(
@@ -116,6 +117,7 @@ export function registerTools<C extends FeatureCall>(
       );
     }
     const backend = backendOf(tool as AnyTool, settings);
+    if (backend !== undefined) placed.push([backend, tool as AnyTool]);
     const placement = {
       backend,
       slots: backend === undefined ? null : slots.slotsFor(backend, tool.name),
@@ -128,6 +130,10 @@ export function registerTools<C extends FeatureCall>(
   for (const name of Object.keys(settings.defaults.policies ?? {})) {
     if (!entries.has(name))
       throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+  }
+  // Once every check has passed: a backend hears only of the tools of an executor that exists.
+  for (const [backend, tool] of placed) {
+    backend.register?.({ name: tool.name, module: isVolleyTool(tool) ? tool.module : undefined });
   }
   return entries;
 }
