@@ -235,9 +235,16 @@ export function checkCallOverrides(
   return retry;
 }
 
-/** `execute()`'s calls as an array: the caller's own array when it is one (never copied). */
+const NO_CALLS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * `execute()`'s calls as an array: the caller's own array when it is one (never copied).
+ * `undefined` and `null` are an empty batch, because a model's message carries no `tool_calls`
+ * when it asks for none (`AIMessage.tool_calls` is optional).
+ */
 export function toCallList(calls: unknown): readonly unknown[] {
   if (Array.isArray(calls)) return calls;
+  if (calls === undefined || calls === null) return NO_CALLS;
   if (
     calls !== null &&
     typeof calls === "object" &&
@@ -245,7 +252,9 @@ export function toCallList(calls: unknown): readonly unknown[] {
   ) {
     return [...(calls as Iterable<unknown>)];
   }
-  throw new TypeError(`Expected calls to be an array of tool calls, got ${describeValue(calls)}`);
+  throw new TypeError(
+    `Expected calls to be an array of tool calls (or undefined), got ${describeValue(calls)}`,
+  );
 }
 
 function assertBackend(where: string, backend: unknown): void {
