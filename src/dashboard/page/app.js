@@ -441,17 +441,13 @@ function renderTools() {
     h(
       "tr",
       {},
-      t.tool === UNKNOWN_TOOL
-        ? h(
-            "th",
-            {
-              scope: "row",
-              class: "unknown",
-              title: "Calls naming a tool the executor does not have",
-            },
-            t.tool,
-          )
-        : h("th", { scope: "row" }, t.tool),
+      h(
+        "th",
+        t.tool === UNKNOWN_TOOL
+          ? { scope: "row", class: "unknown", title: "Calls naming a tool the executor lacks" }
+          : { scope: "row" },
+        t.tool,
+      ),
       h("td", {}, count.format(t.calls)),
       h("td", { class: t.running ? "live" : "" }, count.format(t.running)),
       h("td", {}, ms(t.p50)),
