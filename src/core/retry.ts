@@ -1,6 +1,6 @@
 import type { ErrorKind } from "./outcome.js";
 import { describeValue } from "./describe-value.js";
-import { assertCount, assertDuration, assertKnownKeys } from "./validate-options.js";
+import { assertCount, assertDuration, assertKnownKeys, optionKeys } from "./validate-options.js";
 
 /** What a `retryOn` predicate is told about a failed attempt. */
 export interface RetryContext {
@@ -74,14 +74,14 @@ export const RETRY_DEFAULTS = Object.freeze({
 });
 
 /** The keys of a {@link RetryPolicy}. */
-const RETRY_KEYS: readonly (keyof RetryPolicy)[] = [
+const RETRY_KEYS = optionKeys<RetryPolicy>()([
   "maxAttempts",
   "initialInterval",
   "backoffFactor",
   "maxInterval",
   "jitter",
   "retryOn",
-];
+]);
 
 /** Kinds that no policy can retry: retrying cannot change their result. */
 const NEVER_RETRIED: ReadonlySet<ErrorKind> = new Set<ErrorKind>([

@@ -3,7 +3,14 @@ import type { Policy } from "./policy.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
 import { describeValue } from "./describe-value.js";
-import { assertCount, assertDuration, assertFiniteNumber, optional } from "./validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertFiniteNumber,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "./validate-options.js";
 
 /** What a running tool is given besides its arguments. */
 export interface ToolContext {
@@ -105,6 +112,34 @@ export function isLangChainTool(value: unknown): value is LangChainToolLike {
   );
 }
 
+/** The keys of a {@link Policy}: what an entry of the executor's `policies` may set. */
+export const POLICY_KEYS = optionKeys<Policy>()([
+  "timeoutMs",
+  "retry",
+  "maxTimeoutMs",
+  "maxAttempts",
+  "concurrency",
+  "priority",
+  "expectedMs",
+  "rateLimit",
+  "idempotent",
+  "onTimeout",
+  "onError",
+  "exclusive",
+  "circuitBreaker",
+]);
+
+/** The keys of a {@link ToolDefinition}: its own fields and its policy's. */
+const TOOL_DEFINITION_KEYS = optionKeys<ToolDefinition<string, unknown, unknown>>()([
+  "name",
+  "description",
+  "schema",
+  "run",
+  "isolation",
+  "module",
+  ...POLICY_KEYS,
+]);
+
 /** Checks the policy fields shared by tools and executors. */
 export function assertPolicy(where: string, policy: Policy): void {
   optional(policy.timeoutMs, (v) => assertDuration(`${where}.timeoutMs`, v, { min: 1 }));
@@ -142,6 +177,7 @@ export function defineTool<const Name extends string, S extends ArgsSchema, Resu
     throw new TypeError(`Expected tool name to be a non-empty string, got ${describeValue(name)}`);
   }
   const where = `tool "${name}"`;
+  assertKnownKeys(where, definition, TOOL_DEFINITION_KEYS);
   if (typeof definition.description !== "string") {
     throw new TypeError(
       `Expected ${where}.description to be a string, got ${describeValue(definition.description)}`,

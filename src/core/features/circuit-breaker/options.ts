@@ -1,6 +1,12 @@
 /** The circuit breaker's options and the state it reports. */
 import { describeValue } from "../../describe-value.js";
-import { assertCount, assertDuration, optional } from "../../validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "../../validate-options.js";
 
 /**
  * When a tool's circuit opens. Either trigger suffices: `failures` in a row, or a `failureRate`
@@ -49,6 +55,15 @@ export interface CircuitSnapshot {
   readonly consecutiveFailures: number;
 }
 
+/** The keys of {@link CircuitBreakerOptions}. */
+const CIRCUIT_BREAKER_KEYS = optionKeys<CircuitBreakerOptions>()([
+  "failures",
+  "failureRate",
+  "windowMs",
+  "minCalls",
+  "cooldownMs",
+]);
+
 /** Checks {@link CircuitBreakerOptions}; throws a `TypeError` naming the bad field. */
 export function assertCircuitBreakerOptions(
   where: string,
@@ -59,6 +74,7 @@ export function assertCircuitBreakerOptions(
       `Expected ${where} to be an object such as { failures: 5, cooldownMs: 30000 }, got ${describeValue(value)}`,
     );
   }
+  assertKnownKeys(where, value, CIRCUIT_BREAKER_KEYS);
   const o = value as CircuitBreakerOptions;
   optional(o.failures, (v) => assertCount(`${where}.failures`, v));
   optional(o.failureRate, (v) => {
