@@ -88,13 +88,18 @@ export function optionKeys<T extends object>(): KeyLister<T> {
 /** What {@link optionKeys} returns: takes the full list of `T`'s keys, and returns it. */
 type KeyLister<T> = <const K extends readonly (keyof T & string)[]>(keys: K & AllKeys<T, K>) => K;
 
-/** The known key at most two edits away from `key`, if one is. */
+/**
+ * The known key nearest to `key`, ignoring case, if one is near enough: at most two edits, or
+ * one in three letters of the longer key (`timout` → `timeoutMs`, a typo plus the unit).
+ */
 function closest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
+    const limit = Math.max(2, Math.floor(Math.max(key.length, candidate.length) / 3));
+    const d = editDistance(lower, candidate.toLowerCase(), limit);
+    if (d <= limit && d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
@@ -102,9 +107,9 @@ function closest(key: string, known: readonly string[]): string | undefined {
   return best;
 }
 
-/** Levenshtein distance, for short keys only. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
+/** Levenshtein distance, or `limit + 1` once it is sure to exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
