@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -51,6 +52,15 @@ export interface PostgresJournalOptions {
   readonly maxBatchSize?: number;
 }
 
+/** The keys of {@link PostgresJournalOptions}. */
+const POSTGRES_JOURNAL_KEYS = optionKeys<PostgresJournalOptions>()([
+  "transientKinds",
+  "pool",
+  "connectionString",
+  "table",
+  "maxBatchSize",
+]);
+
 /**
  * A {@link Journal} in Postgres (`pg`). As with the SQLite journal, outcomes are grouped: those
  * that finish while a commit is in flight, or in the same turn of the event loop, go into one
@@ -82,6 +92,7 @@ export class PostgresJournal implements Journal {
         `Expected a connection string or PostgresJournal options, got ${describeValue(options)}`,
       );
     }
+    assertKnownKeys("PostgresJournal", opts, POSTGRES_JOURNAL_KEYS);
     this.table = checkIdentifier("table", opts.table ?? "volley_journal");
     const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
     this.#transient = checkTransientKinds(opts.transientKinds);

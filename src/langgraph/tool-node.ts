@@ -19,6 +19,7 @@ import {
   type Outcome,
   type ToolContext,
 } from "../core/index.js";
+import { optionKeys } from "../core/validate-options.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -85,6 +86,18 @@ export interface VolleyToolNodeOptions {
       ) => string | undefined);
 }
 
+/** The keys of {@link VolleyToolNodeOptions}. */
+const TOOL_NODE_KEYS = optionKeys<VolleyToolNodeOptions>()([
+  "name",
+  "tags",
+  "handleToolErrors",
+  "executor",
+  "deadlineMs",
+  "priority",
+  "stream",
+  "batchId",
+]);
+
 interface SendInput {
   readonly lg_tool_call: LangChainToolCall;
   readonly [key: string]: unknown;
@@ -117,7 +130,7 @@ export class VolleyToolNode extends ToolNode {
    * @throws TypeError for neither an executor nor tools, or a bad option.
    */
   constructor(toolsOrExecutor: ExecutorOrTools, options: VolleyToolNodeOptions = {}) {
-    checkOptionsObject("VolleyToolNode", options);
+    checkOptionsObject("VolleyToolNode", options, TOOL_NODE_KEYS);
     const executor = executorOf("VolleyToolNode", toolsOrExecutor, options.executor);
     const handle = handleToolErrorsOf("VolleyToolNode", options.handleToolErrors);
     const { deadlineMs, batchId = defaultBatchId } = options;

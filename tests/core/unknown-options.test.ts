@@ -213,7 +213,7 @@ describe("defineTool refuses unknown keys in its definition and in its policy ob
 
   it("accepts a tool spread into a new definition (its brand is a symbol)", () => {
     const tool = defineTool({ ...base, timeoutMs: 5 });
-    expect(defineTool({ ...tool, timeoutMs: 10 }).timeoutMs).toBe(10);
+    expect(defineTool({ ...tool, schema: base.schema, timeoutMs: 10 }).timeoutMs).toBe(10);
   });
 });
 
