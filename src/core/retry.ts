@@ -63,13 +63,19 @@ export interface ResolvedRetryPolicy {
   readonly retryOn: (error: unknown, context: RetryContext) => boolean;
 }
 
-/** LangGraph's defaults. */
+/** The defaults of a {@link RetryPolicy}'s fields: LangGraph's. */
 export const RETRY_DEFAULTS = Object.freeze({
+  /** Attempts in all, the first included. */
   maxAttempts: 3,
+  /** Wait before the second attempt (ms). */
   initialInterval: 500,
+  /** Each wait is the previous one times this. */
   backoffFactor: 2,
+  /** The longest wait (ms), before jitter. */
   maxInterval: 128_000,
+  /** A random extra is added to each wait. */
   jitter: true,
+  /** The kinds retried. */
   retryOn: Object.freeze(["timeout", "tool_error"] as const),
 });
 

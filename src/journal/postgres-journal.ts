@@ -15,6 +15,7 @@ import { requirePeer } from "./optional-require.js";
 
 /** What the journal needs of a `pg` connection: a `pg.Pool` or a connected `pg.Client`. */
 export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, …) and resolves with its rows. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: unknown[],
@@ -84,6 +85,11 @@ export class PostgresJournal implements Journal {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  /**
+   * Makes the journal; it connects, and creates its table if missing, on first use.
+   * @param options A connection string, or {@link PostgresJournalOptions}.
+   * @throws TypeError for a bad or unknown option.
+   */
   constructor(options: PostgresJournalOptions | string) {
     const opts: PostgresJournalOptions =
       typeof options === "string" ? { connectionString: options } : options;
@@ -237,6 +243,7 @@ export class PostgresJournal implements Journal {
     return this.#closing;
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -93,7 +93,11 @@ export class SqliteJournal implements Journal {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** @param options a database file path, or {@link SqliteJournalOptions} */
+  /**
+   * Opens (or creates) the journal's table, in WAL mode.
+   * @param options A database file path, or {@link SqliteJournalOptions}.
+   * @throws TypeError for a bad or unknown option.
+   */
   constructor(options: string | SqliteJournalOptions) {
     const opts: SqliteJournalOptions = typeof options === "string" ? { path: options } : options;
     if (typeof opts !== "object" || opts === null) {
@@ -220,6 +224,7 @@ export class SqliteJournal implements Journal {
     return this.#closing;
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

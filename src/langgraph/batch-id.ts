@@ -4,8 +4,11 @@ import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 
 /** The part of a LangGraph run config that names where a node runs. */
 export interface GraphLocation {
+  /** The run config's `configurable`, as LangGraph passes it to a node. */
   readonly configurable?: {
+    /** The thread the run belongs to: without one, nothing can be resumed. */
     readonly thread_id?: unknown;
+    /** The node's checkpoint namespace (`"parent:<task>|tools:<task>"`). */
     readonly checkpoint_ns?: unknown;
     readonly [key: string]: unknown;
   };

@@ -68,6 +68,12 @@ export class StoreJournal implements Journal {
   readonly #committer: GroupCommitter;
   readonly #transient: ReadonlySet<ErrorKind>;
 
+  /**
+   * Makes the journal on a store; it writes nothing until the first outcome.
+   * @param store The graph's store (`InMemoryStore`, `PostgresStore`, …).
+   * @param options See {@link StoreJournalOptions}.
+   * @throws TypeError for a store without `batch()` and `search()`, or a bad or unknown option.
+   */
   constructor(store: BaseStore, options: StoreJournalOptions = {}) {
     if (
       typeof store !== "object" ||

@@ -150,6 +150,10 @@ export class VolleyToolNode extends ToolNode {
     this.#stream = options.stream === true;
   }
 
+  /**
+   * Runs the input's tool calls (the last AIMessage's, or one `Send`'s) through the executor and
+   * answers each with a `ToolMessage` or a `Command`, as `ToolNode` does.
+   */
   protected override async run(
     input: unknown,
     config: LangGraphRunnableConfig = {},

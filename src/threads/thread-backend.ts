@@ -336,6 +336,7 @@ export class ThreadBackend implements Backend {
     await Promise.all(pools.map((p) => p.piscina.destroy()));
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

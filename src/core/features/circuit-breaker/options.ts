@@ -46,6 +46,7 @@ export type CircuitState = "closed" | "open" | "half-open";
 
 /** A circuit's state as `stats()` and the `circuit:state` event show it. */
 export interface CircuitSnapshot {
+  /** Whether calls run (`closed`), are refused (`open`), or one probe runs (`half-open`). */
   readonly state: CircuitState;
   /** Why it opened (while open or half-open). */
   readonly reason?: string;
