@@ -14,7 +14,9 @@ export interface AttemptRequest {
    * {@link Backend.parsesArgs | parses them itself}.
    */
   readonly args: unknown;
+  /** The call's id. */
   readonly callId: string;
+  /** The batch's id. */
   readonly batchId: string;
   /** 1-based. */
   readonly attempt: number;

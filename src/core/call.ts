@@ -20,16 +20,23 @@ export interface CallOverrides {
 
 /** A call in LangChain's shape: an entry of `AIMessage.tool_calls`. */
 export interface LangChainToolCall extends CallOverrides {
+  /** The call's id, unique within the batch; a call without one ends `invalid_call`. */
   readonly id?: string | undefined;
+  /** The name of the tool to run. */
   readonly name: string;
+  /** The arguments, checked against the tool's schema. */
   readonly args?: unknown;
+  /** LangChain's marker of a tool call; not read. */
   readonly type?: "tool_call";
 }
 
 /** A call in the tutorial's shape. */
 export interface TutorialToolCall extends CallOverrides {
+  /** The call's id, unique within the batch; a call without one ends `invalid_call`. */
   readonly id?: string | undefined;
+  /** The name of the tool to run. */
   readonly tool_name: string;
+  /** The arguments, checked against the tool's schema. */
   readonly args?: unknown;
 }
 

@@ -3,6 +3,7 @@ import type { ErrorKind, Outcome, OutcomeError, ReportCounts } from "./outcome.j
 
 /** `batch:started`: emitted synchronously inside `execute()`, in the caller's async context. */
 export interface BatchStartedEvent {
+  /** The batch's id. */
   readonly batchId: string;
   /** Calls in the batch. */
   readonly size: number;
@@ -14,10 +15,15 @@ export interface BatchStartedEvent {
 
 /** `call:queued`: a valid call entered the queue. */
 export interface CallQueuedEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** The call's id. */
   readonly callId: string;
+  /** The call's position in the batch, from 0. */
   readonly index: number;
+  /** The tool's name. */
   readonly tool: string;
+  /** The call's priority in the queue (higher starts first). */
   readonly priority: number;
   /** Epoch ms. */
   readonly queuedAt: number;
@@ -25,9 +31,13 @@ export interface CallQueuedEvent {
 
 /** `call:started`: an attempt began. */
 export interface CallStartedEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** The call's id. */
   readonly callId: string;
+  /** The call's position in the batch, from 0. */
   readonly index: number;
+  /** The tool's name. */
   readonly tool: string;
   /** 1-based. */
   readonly attempt: number;
@@ -41,9 +51,13 @@ export interface CallStartedEvent {
 
 /** `call:retry`: an attempt failed and another will follow after `delayMs`. */
 export interface CallRetryEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** The call's id. */
   readonly callId: string;
+  /** The call's position in the batch, from 0. */
   readonly index: number;
+  /** The tool's name. */
   readonly tool: string;
   /** The attempt that failed (1-based). */
   readonly attempt: number;
@@ -55,10 +69,15 @@ export interface CallRetryEvent {
 
 /** `call:finished`: the call's one outcome is decided. */
 export interface CallFinishedEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** The call's id. */
   readonly callId: string;
+  /** The call's position in the batch, from 0. */
   readonly index: number;
+  /** The tool's name. */
   readonly tool: string;
+  /** The call's one outcome. */
   readonly outcome: Outcome;
 }
 
@@ -68,10 +87,15 @@ export interface CallFinishedEvent {
  * another reason. Counts tools that leak work past their limits.
  */
 export interface CallAbandonedEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** The call's id. */
   readonly callId: string;
+  /** The call's position in the batch, from 0. */
   readonly index: number;
+  /** The tool's name. */
   readonly tool: string;
+  /** The attempt that was abandoned (1-based). */
   readonly attempt: number;
   /** Why Volley had stopped waiting. */
   readonly reason: Extract<ErrorKind, "timeout" | "deadline" | "cancelled">;
@@ -81,13 +105,17 @@ export interface CallAbandonedEvent {
 
 /** `batch:finished`: every outcome of the batch is delivered. */
 export interface BatchFinishedEvent {
+  /** The batch's id. */
   readonly batchId: string;
+  /** From `execute()` to the last outcome (ms). */
   readonly wallMs: number;
+  /** The batch's outcome counts. */
   readonly counts: ReportCounts;
 }
 
 /** `circuit:state`: a tool's circuit breaker changed state. */
 export interface CircuitStateEvent {
+  /** The tool whose circuit changed. */
   readonly tool: string;
   /** The new state. */
   readonly state: CircuitState;
@@ -101,13 +129,21 @@ export interface CircuitStateEvent {
 
 /** The executor's events, by name. Listeners run synchronously; one that throws never hurts a call. */
 export interface ExecutorEvents {
+  /** A batch was accepted: emitted synchronously inside `execute()`, in the caller's async context. */
   "batch:started": BatchStartedEvent;
+  /** A valid call entered the queue. */
   "call:queued": CallQueuedEvent;
+  /** An attempt began. */
   "call:started": CallStartedEvent;
+  /** An attempt failed and another follows after a backoff. */
   "call:retry": CallRetryEvent;
+  /** A call's one outcome is decided. */
   "call:finished": CallFinishedEvent;
+  /** An attempt Volley had stopped waiting for settled without honouring its signal. */
   "call:abandoned": CallAbandonedEvent;
+  /** Every outcome of a batch is delivered. */
   "batch:finished": BatchFinishedEvent;
+  /** A tool's circuit breaker changed state. */
   "circuit:state": CircuitStateEvent;
 }
 

@@ -18,6 +18,7 @@ import { Admission } from "./engine/admission.js";
 import { BatchRun, type BatchCanceller } from "./engine/batch-run.js";
 import { CallPhase, type CallState } from "./engine/call-state.js";
 import {
+  checkCloseOptions,
   checkExecuteOptions,
   NO_EXECUTE_OPTIONS,
   registerTools,
@@ -284,6 +285,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
+    checkCloseOptions(options);
     this.#closed = true;
     if (options.cancel) {
       for (const run of [...this.#batches])

@@ -59,6 +59,7 @@ export type {
   InferArgs,
   ArgsIssue,
   StandardSchemaLike,
+  StandardResult,
   SafeParseSchema,
 } from "./schema.js";
 export type {

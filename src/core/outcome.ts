@@ -72,6 +72,7 @@ export interface OkOutcome<
   Name extends string = string,
   Value = unknown,
 > extends OutcomeBase<Name> {
+  /** `"ok"`: the call succeeded. */
   readonly status: "ok";
   /** What the tool returned. */
   readonly value: Value;
@@ -83,6 +84,7 @@ export interface OkOutcome<
 
 /** A call that failed. */
 export interface ErrorOutcome<Name extends string = string> extends OutcomeBase<Name> {
+  /** `"error"`: the call failed. */
   readonly status: "error";
   /** What went wrong. */
   readonly error: OutcomeError;
@@ -94,8 +96,11 @@ export type Outcome<Name extends string = string, Value = unknown> =
 
 /** Counts of a batch's outcomes, kept even when outcomes are not collected. */
 export interface ReportCounts {
+  /** Calls in the batch. */
   readonly total: number;
+  /** Calls that ended `ok`. */
   readonly ok: number;
+  /** Calls that ended with an error. */
   readonly error: number;
   /** Failed calls per error kind (only kinds that occurred). */
   readonly byKind: Readonly<Partial<Record<ErrorKind, number>>>;
@@ -116,7 +121,15 @@ export interface Report<O extends Outcome = Outcome> {
 }
 
 /** True for a successful outcome. */
-export function isOk<O extends Outcome>(outcome: O): outcome is Extract<O, { status: "ok" }> {
+export function isOk<O extends Outcome>(
+  outcome: O,
+): outcome is Extract<
+  O,
+  {
+    /** The status of a successful outcome. */
+    status: "ok";
+  }
+> {
   return outcome.status === "ok";
 }
 

@@ -1,6 +1,6 @@
 import type { ErrorKind } from "./outcome.js";
 import { describeValue } from "./describe-value.js";
-import { assertCount, assertDuration, assertKnownKeys } from "./validate-options.js";
+import { assertCount, assertDuration, assertKnownKeys, optionKeys } from "./validate-options.js";
 
 /** What a `retryOn` predicate is told about a failed attempt. */
 export interface RetryContext {
@@ -63,25 +63,31 @@ export interface ResolvedRetryPolicy {
   readonly retryOn: (error: unknown, context: RetryContext) => boolean;
 }
 
-/** LangGraph's defaults. */
+/** The defaults of a {@link RetryPolicy}'s fields: LangGraph's. */
 export const RETRY_DEFAULTS = Object.freeze({
+  /** Attempts in all, the first included. */
   maxAttempts: 3,
+  /** Wait before the second attempt (ms). */
   initialInterval: 500,
+  /** Each wait is the previous one times this. */
   backoffFactor: 2,
+  /** The longest wait (ms), before jitter. */
   maxInterval: 128_000,
+  /** A random extra is added to each wait. */
   jitter: true,
+  /** The kinds retried. */
   retryOn: Object.freeze(["timeout", "tool_error"] as const),
 });
 
 /** The keys of a {@link RetryPolicy}. */
-const RETRY_KEYS: readonly (keyof RetryPolicy)[] = [
+const RETRY_KEYS = optionKeys<RetryPolicy>()([
   "maxAttempts",
   "initialInterval",
   "backoffFactor",
   "maxInterval",
   "jitter",
   "retryOn",
-];
+]);
 
 /** Kinds that no policy can retry: retrying cannot change their result. */
 const NEVER_RETRIED: ReadonlySet<ErrorKind> = new Set<ErrorKind>([

@@ -7,29 +7,68 @@ import { errorText } from "./describe-value.js";
 
 /** The part of the Standard Schema spec Volley uses (zod ≥ 3.24, valibot, arktype implement it). */
 export interface StandardSchemaLike<Input = unknown, Output = Input> {
+  /** The Standard Schema interface, under the key the spec fixes. */
   readonly "~standard": {
+    /** The spec's version. */
     readonly version: 1;
+    /** The library that made the schema (`"zod"`, `"valibot"`). */
     readonly vendor: string;
+    /** Checks a value: the parsed value, or the issues; a promise for async schemas. */
     readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
-    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+    /** The schema's types, for inference only (never read at run time). */
+    readonly types?:
+      | {
+          /** What the schema accepts. */
+          readonly input: Input;
+          /** What it parses that into: a tool's argument type. */
+          readonly output: Output;
+        }
+      | undefined;
   };
 }
 
-interface StandardResult<Output> {
+/** What a Standard Schema's `validate` returns: `value` when valid, else `issues`. */
+export interface StandardResult<Output> {
+  /** The parsed value, when there are no issues. */
   readonly value?: Output;
+  /** What is wrong, when the value is invalid. */
   readonly issues?: ReadonlyArray<{
+    /** The problem, in the schema library's words. */
     readonly message: string;
-    readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+    /** Where: the keys from the value's root, plain or as `{ key }`. */
+    readonly path?: ReadonlyArray<
+      | PropertyKey
+      | {
+          /** One key of the path. */
+          readonly key: PropertyKey;
+        }
+    >;
   }>;
 }
 
 /** A zod-like schema: anything with `safeParse` (zod 3 and 4 both have it). */
 export interface SafeParseSchema<Output = unknown> {
+  /** Checks a value without throwing: the parsed `data`, or an `error` with the issues. */
   safeParse(value: unknown):
-    | { success: true; data: Output }
     | {
+        /** `true`: the value is valid. */
+        success: true;
+        /** The parsed value: a tool's arguments. */
+        data: Output;
+      }
+    | {
+        /** `false`: the value is invalid. */
         success: false;
-        error: { issues: ReadonlyArray<{ message: string; path: ReadonlyArray<PropertyKey> }> };
+        /** Why. */
+        error: {
+          /** Each problem found. */
+          issues: ReadonlyArray<{
+            /** The problem, in zod's words. */
+            message: string;
+            /** Where: the keys from the value's root. */
+            path: ReadonlyArray<PropertyKey>;
+          }>;
+        };
       };
 }
 
@@ -40,7 +79,10 @@ export type ArgsSchema = SafeParseSchema | StandardSchemaLike;
 export type InferArgs<S> =
   S extends StandardSchemaLike<unknown, infer O>
     ? O
-    : S extends { _output: infer O }
+    : S extends {
+          /** zod 3's marker of its output type. */
+          _output: infer O;
+        }
       ? O
       : S extends SafeParseSchema<infer O>
         ? O

@@ -4,10 +4,15 @@ import type { TenantStats } from "./features/fairness/fair-queue.js";
 
 /** Live counters of one tool. */
 export interface ToolStats {
+  /** The tool's calls waiting for a slot now. */
   readonly queued: number;
+  /** The tool's attempts running now. */
   readonly running: number;
+  /** The tool's calls that ended, so far. */
   readonly finished: number;
+  /** The tool's calls that ended `ok`, so far (recovered ones included). */
   readonly ok: number;
+  /** The tool's calls that ended with an error, so far. */
   readonly failed: number;
   /** The tool's own limit (`Infinity` if none). */
   readonly concurrency: number;
@@ -40,7 +45,9 @@ export interface ExecutorStats {
   readonly abandoned: number;
   /** Calls that ended, so far. */
   readonly finished: number;
+  /** Calls that ended `ok`, so far. */
   readonly ok: number;
+  /** Calls that ended with an error, so far. */
   readonly failed: number;
   /** Batches not yet complete. */
   readonly batches: number;

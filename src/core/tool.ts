@@ -3,7 +3,14 @@ import type { Policy } from "./policy.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
 import { describeValue } from "./describe-value.js";
-import { assertCount, assertDuration, assertFiniteNumber, optional } from "./validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertFiniteNumber,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "./validate-options.js";
 
 /** What a running tool is given besides its arguments. */
 export interface ToolContext {
@@ -50,11 +57,17 @@ export interface Tool<
   Args = unknown,
   Result = unknown,
 > extends Policy {
+  /** Unique within an executor; what calls name. */
   readonly name: Name;
+  /** What the tool does, for the model. */
   readonly description: string;
+  /** The arguments' schema, as given to {@link defineTool}. */
   readonly schema: ArgsSchema;
+  /** Does the work, given the arguments the schema parsed. */
   readonly run: (args: Args, ctx: ToolContext) => Result | Promise<Result>;
+  /** Where attempts run: `"inline"` or the name of a backend. @default "inline" */
   readonly isolation?: string;
+  /** The URL of the tools module that exports this tool, for threads and remote workers. */
   readonly module?: string;
   /** Brand: marks a Volley tool. */
   readonly [TOOL_BRAND]: true;
@@ -68,11 +81,16 @@ export const TOOL_BRAND: unique symbol = Symbol.for("volley.tool") as never;
  * as it is. Its schema is checked by Volley, and it is invoked with the attempt's signal.
  */
 export interface LangChainToolLike {
+  /** The tool's name, what calls name. */
   readonly name: string;
+  /** What the tool does, for the model. */
   readonly description: string;
+  /** The arguments' schema (zod or JSON Schema), which Volley checks the args against. */
   readonly schema?: unknown;
+  /** LangChain's serialisation namespace: its presence marks a LangChain tool. */
   readonly lc_namespace: readonly string[];
   // LangChain types `invoke` in ways we must not depend on; this is the shape we call.
+  /** Runs the tool; Volley passes the call's args and a config with the attempt's signal. */
   invoke(input: never, config?: never): Promise<unknown>;
 }
 
@@ -80,7 +98,12 @@ export interface LangChainToolLike {
 export type AnyTool = Tool<string, never, unknown> | LangChainToolLike;
 
 /** The name of a tool, as a literal type where known. */
-export type ToolName<T> = T extends { readonly name: infer N extends string } ? N : string;
+export type ToolName<T> = T extends {
+  /** The tool's name, a string literal type when it was written as one. */
+  readonly name: infer N extends string;
+}
+  ? N
+  : string;
 
 /** The result type of a tool. */
 export type ToolResult<T> = T extends Tool<string, never, infer R> ? Awaited<R> : unknown;
@@ -104,6 +127,34 @@ export function isLangChainTool(value: unknown): value is LangChainToolLike {
     Array.isArray((value as LangChainToolLike).lc_namespace)
   );
 }
+
+/** The keys of a {@link Policy}: what an entry of the executor's `policies` may set. */
+export const POLICY_KEYS = optionKeys<Policy>()([
+  "timeoutMs",
+  "retry",
+  "maxTimeoutMs",
+  "maxAttempts",
+  "concurrency",
+  "priority",
+  "expectedMs",
+  "rateLimit",
+  "idempotent",
+  "onTimeout",
+  "onError",
+  "exclusive",
+  "circuitBreaker",
+]);
+
+/** The keys of a {@link ToolDefinition}: its own fields and its policy's. */
+const TOOL_DEFINITION_KEYS = optionKeys<ToolDefinition<string, unknown, unknown>>()([
+  "name",
+  "description",
+  "schema",
+  "run",
+  "isolation",
+  "module",
+  ...POLICY_KEYS,
+]);
 
 /** Checks the policy fields shared by tools and executors. */
 export function assertPolicy(where: string, policy: Policy): void {
@@ -142,6 +193,7 @@ export function defineTool<const Name extends string, S extends ArgsSchema, Resu
     throw new TypeError(`Expected tool name to be a non-empty string, got ${describeValue(name)}`);
   }
   const where = `tool "${name}"`;
+  assertKnownKeys(where, definition, TOOL_DEFINITION_KEYS);
   if (typeof definition.description !== "string") {
     throw new TypeError(
       `Expected ${where}.description to be a string, got ${describeValue(definition.description)}`,

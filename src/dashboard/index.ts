@@ -4,6 +4,7 @@
  * import { attachDashboard } from "volley/dashboard";
  * const dashboard = await attachDashboard(executor, { port: 4317 });
  * console.log(dashboard.url);
+ * @module volley/dashboard
  */
 export { attachDashboard } from "./server.js";
 export type { Dashboard } from "./server.js";

@@ -1,4 +1,5 @@
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { isLoopback } from "./auth.js";
 
 /** Something that renders Prometheus metrics, such as a prom-client `Registry`. */
@@ -52,6 +53,17 @@ export interface DashboardOptions {
   readonly updateIntervalMs?: number;
 }
 
+/** The keys of {@link DashboardOptions}. */
+const DASHBOARD_OPTION_KEYS = optionKeys<DashboardOptions>()([
+  "port",
+  "host",
+  "token",
+  "maxBatches",
+  "maxCallsPerBatch",
+  "metrics",
+  "updateIntervalMs",
+]);
+
 /** The options with defaults applied. */
 export interface ResolvedDashboardOptions {
   readonly port: number;
@@ -82,6 +94,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
       `Expected dashboard options to be an object { port, host?, token? }, got ${describeValue(options)}`,
     );
   }
+  assertKnownKeys("attachDashboard", options, DASHBOARD_OPTION_KEYS);
   const port = wholeNumber("port", options.port, 0, 65_535);
   const host = options.host ?? "127.0.0.1";
   if (typeof host !== "string" || host === "") {

@@ -5,6 +5,7 @@
  *
  * Each journal loads its driver (`better-sqlite3` 12, `pg`) when it is constructed, so either
  * one alone is enough.
+ * @module volley/journal
  */
 export { SqliteJournal } from "./sqlite-journal.js";
 export type { SqliteJournalOptions } from "./sqlite-journal.js";

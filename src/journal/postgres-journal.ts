@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -14,6 +15,7 @@ import { requirePeer } from "../core/optional-peer.js";
 
 /** What the journal needs of a `pg` connection: a `pg.Pool` or a connected `pg.Client`. */
 export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, …) and resolves with its rows. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: unknown[],
@@ -51,6 +53,15 @@ export interface PostgresJournalOptions {
   readonly maxBatchSize?: number;
 }
 
+/** The keys of {@link PostgresJournalOptions}. */
+const POSTGRES_JOURNAL_KEYS = optionKeys<PostgresJournalOptions>()([
+  "transientKinds",
+  "pool",
+  "connectionString",
+  "table",
+  "maxBatchSize",
+]);
+
 /**
  * A {@link Journal} in Postgres (`pg`). As with the SQLite journal, outcomes are grouped: those
  * that finish while a commit is in flight, or in the same turn of the event loop, go into one
@@ -74,6 +85,11 @@ export class PostgresJournal implements Journal {
   #closed = false;
   #closing: Promise<void> | undefined;
 
+  /**
+   * Makes the journal; it connects, and creates its table if missing, on first use.
+   * @param options A connection string, or {@link PostgresJournalOptions}.
+   * @throws TypeError for a bad or unknown option.
+   */
   constructor(options: PostgresJournalOptions | string) {
     const opts: PostgresJournalOptions =
       typeof options === "string" ? { connectionString: options } : options;
@@ -82,6 +98,7 @@ export class PostgresJournal implements Journal {
         `Expected a connection string or PostgresJournal options, got ${describeValue(options)}`,
       );
     }
+    assertKnownKeys("PostgresJournal", opts, POSTGRES_JOURNAL_KEYS);
     this.table = checkIdentifier("table", opts.table ?? "volley_journal");
     const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
     this.#transient = checkTransientKinds(opts.transientKinds);
@@ -226,6 +243,7 @@ export class PostgresJournal implements Journal {
     return this.#closing;
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -55,6 +56,17 @@ export interface SqliteJournalOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** The keys of {@link SqliteJournalOptions}. */
+const SQLITE_JOURNAL_KEYS = optionKeys<SqliteJournalOptions>()([
+  "transientKinds",
+  "path",
+  "database",
+  "table",
+  "maxBatchSize",
+  "synchronous",
+  "busyTimeoutMs",
+]);
+
 /**
  * A {@link Journal} in a SQLite file (better-sqlite3, WAL mode). Outcomes that finish in the same
  * turn of the event loop are written in one transaction, and each `record()` resolves after that
@@ -81,7 +93,11 @@ export class SqliteJournal implements Journal {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** @param options a database file path, or {@link SqliteJournalOptions} */
+  /**
+   * Opens (or creates) the journal's table, in WAL mode.
+   * @param options A database file path, or {@link SqliteJournalOptions}.
+   * @throws TypeError for a bad or unknown option.
+   */
   constructor(options: string | SqliteJournalOptions) {
     const opts: SqliteJournalOptions = typeof options === "string" ? { path: options } : options;
     if (typeof opts !== "object" || opts === null) {
@@ -89,6 +105,7 @@ export class SqliteJournal implements Journal {
         `Expected a database path or SqliteJournal options, got ${describeValue(options)}`,
       );
     }
+    assertKnownKeys("SqliteJournal", opts, SQLITE_JOURNAL_KEYS);
     const table = checkIdentifier("table", opts.table ?? "volley_journal");
     const maxBatchSize = checkPositiveInteger("maxBatchSize", opts.maxBatchSize ?? 1000);
     this.#transient = checkTransientKinds(opts.transientKinds);
@@ -207,6 +224,7 @@ export class SqliteJournal implements Journal {
     return this.#closing;
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
+import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 
 /** The part of a LangGraph run config that names where a node runs. */
 export interface GraphLocation {
+  /** The run config's `configurable`, as LangGraph passes it to a node. */
   readonly configurable?: {
+    /** The thread the run belongs to: without one, nothing can be resumed. */
     readonly thread_id?: unknown;
+    /** The node's checkpoint namespace (`"parent:<task>|tools:<task>"`). */
     readonly checkpoint_ns?: unknown;
     readonly [key: string]: unknown;
   };
@@ -14,6 +19,9 @@ export interface GraphBatchKey {
   /** The id of the AIMessage whose tool calls make the batch: the preferred key. */
   readonly messageId?: string | undefined;
 }
+
+/** The keys of a {@link GraphBatchKey}. */
+const GRAPH_BATCH_KEY_KEYS = optionKeys<GraphBatchKey>()(["messageId"]);
 
 /**
  * The deterministic batch id of a graph node's tool calls, for a journal: the same thread, the
@@ -33,6 +41,12 @@ export function graphBatchId(
   calls: readonly unknown[],
   key: GraphBatchKey = {},
 ): string | undefined {
+  if (typeof key !== "object" || key === null) {
+    throw new TypeError(
+      `Expected graphBatchId's key to be { messageId }, got ${describeValue(key)}`,
+    );
+  }
+  assertKnownKeys("graphBatchId", key, GRAPH_BATCH_KEY_KEYS);
   const thread = config?.configurable?.thread_id;
   if ((typeof thread !== "string" && typeof thread !== "number") || thread === "") return undefined;
   const ns = nodePath(config?.configurable?.checkpoint_ns);

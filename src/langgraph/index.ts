@@ -9,6 +9,7 @@
  *
  * Loading this module also teaches the core's executor LangChain's errors: an input-parsing
  * failure (`ToolInputParsingException`) ends `invalid_args`, never retried, under any executor.
+ * @module volley/langgraph
  */
 export { ParallelToolState } from "./state.js";
 export type { ToolErrorEntry, ParallelToolStateValue, ParallelToolStateUpdate } from "./state.js";

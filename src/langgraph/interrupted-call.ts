@@ -7,10 +7,18 @@ import { CancelledError, isVolleyError } from "../core/index.js";
  * `CancelledError` by class (`instanceof`), with a name of its own.
  */
 export class InterruptedCallError extends CancelledError {
+  /** Always `"InterruptedCallError"`, which `isInterruptedCallError()` checks. */
   override name = "InterruptedCallError";
   /** Copied onto the outcome's `error.data`. */
-  readonly data = Object.freeze({ interrupted: true });
+  readonly data = Object.freeze({
+    /** Tells every Volley journal never to record the outcome. */
+    interrupted: true,
+  });
 
+  /**
+   * Makes the error of a call that interrupted the graph.
+   * @param callId The id of the call whose tool called `interrupt()`.
+   */
   constructor(callId: string) {
     super(`call "${callId}" interrupted the graph`);
   }

@@ -6,7 +6,13 @@ import type { Executor } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { checkBatchId, checkExecutor, handleToolErrorsOf } from "./node-options.js";
+import { optionKeys } from "../core/validate-options.js";
+import {
+  checkBatchId,
+  checkExecutor,
+  checkOptionsObject,
+  handleToolErrorsOf,
+} from "./node-options.js";
 import { abortReason } from "./run-config.js";
 import { langgraph } from "./peers.js";
 import { withInputErrors } from "./tool-input-error.js";
@@ -31,6 +37,13 @@ export interface VolleyMiddlewareOptions {
     false | ((request: ToolCallRequest, call: LangChainToolCall) => string | undefined);
 }
 
+/** The keys of {@link VolleyMiddlewareOptions}. */
+const MIDDLEWARE_KEYS = optionKeys<VolleyMiddlewareOptions>()([
+  "name",
+  "handleToolErrors",
+  "batchId",
+]);
+
 /**
  * A `wrapToolCall` middleware (as `createMiddleware` from `langchain` builds it) for
  * `createAgent`, which runs every tool call of a turn as a task of its own: each call runs
@@ -48,6 +61,7 @@ export function volleyMiddleware(
   options: VolleyMiddlewareOptions = {},
 ): AgentMiddleware {
   checkExecutor("volleyMiddleware", executor);
+  checkOptionsObject("volleyMiddleware", options, MIDDLEWARE_KEYS);
   const handle = handleToolErrorsOf("volleyMiddleware", options.handleToolErrors);
   const batchIdOf = options.batchId ?? defaultBatchId;
   checkBatchId("volleyMiddleware", batchIdOf);

@@ -12,7 +12,8 @@ import {
   type ExecutorOptions,
 } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
-import { assertDuration } from "../core/validate-options.js";
+import { EXECUTOR_OPTION_KEYS } from "../core/engine/check-options.js";
+import { assertDuration, assertKnownKeys } from "../core/validate-options.js";
 import type { ToolErrorHandler } from "./tool-messages.js";
 
 /** Options of the executor a node makes when it is given tools rather than an executor. */
@@ -35,11 +36,19 @@ export function isExecutor(value: unknown): value is Executor {
   );
 }
 
-/** The options argument: an object. */
-export function checkOptionsObject(where: NodeName, options: unknown): void {
+/** The keys of {@link NodeExecutorOptions}: the executor's options but `tools`. */
+const NODE_EXECUTOR_KEYS = EXECUTOR_OPTION_KEYS.filter((key) => key !== "tools");
+
+/** The options argument: an object with only the keys `known`. */
+export function checkOptionsObject(
+  where: NodeName,
+  options: unknown,
+  known: readonly string[],
+): asserts options is object {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected ${where} options to be an object, got ${describeValue(options)}`);
   }
+  assertKnownKeys(where, options, known);
 }
 
 /**
@@ -62,6 +71,14 @@ export function executorOf(
     return source;
   }
   if (Array.isArray(source)) {
+    if (options !== undefined) {
+      if (typeof options !== "object" || options === null) {
+        throw new TypeError(
+          `Expected ${where} option executor to be createExecutor() options, got ${describeValue(options)}`,
+        );
+      }
+      assertKnownKeys(`${where} option executor`, options, NODE_EXECUTOR_KEYS);
+    }
     source.forEach((tool: unknown, i) => {
       if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
         throw new TypeError(

@@ -1,6 +1,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Outcome, ToolCall } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { optionKeys } from "../core/validate-options.js";
 import { graphBatchId } from "./batch-id.js";
 import {
   checkBatchId,
@@ -46,6 +47,15 @@ export interface ParallelToolNodeOptions {
   readonly stream?: boolean;
 }
 
+/** The keys of {@link ParallelToolNodeOptions}. */
+const PARALLEL_TOOL_NODE_KEYS = optionKeys<ParallelToolNodeOptions>()([
+  "executor",
+  "deadlineMs",
+  "priority",
+  "batchId",
+  "stream",
+]);
+
 /** The state a {@link parallelToolNode} reads. */
 export interface PendingToolsState {
   /** The calls to run: `{ id, name, args }` or the tutorial's `{ id, tool_name, args }`. */
@@ -86,7 +96,7 @@ export function parallelToolNode(
   executorOrTools: ExecutorOrTools,
   options: ParallelToolNodeOptions = {},
 ): ParallelToolNode {
-  checkOptionsObject("parallelToolNode", options);
+  checkOptionsObject("parallelToolNode", options, PARALLEL_TOOL_NODE_KEYS);
   const executor = executorOf("parallelToolNode", executorOrTools, options.executor);
   const { deadlineMs, priority, batchId = defaultBatchId, stream = true } = options;
   checkDeadlineMs("parallelToolNode", deadlineMs);

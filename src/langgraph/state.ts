@@ -36,20 +36,24 @@ function mergeById<V>(
  *   .compile();
  */
 export const ParallelToolState = Annotation.Root({
+  /** The conversation, with LangGraph's messages reducer. */
   messages: Annotation<BaseMessage[], Messages>({
     reducer: messagesStateReducer,
     default: () => [],
   }),
+  /** The calls to run next; {@link parallelToolNode} clears it (the last write wins). */
   pending_tools: Annotation<ToolCall[], ToolCall[] | undefined | null>({
     // The last write wins; the node writes [] once it has run them. A non-array is kept, so that
     // the node can report it as an error entry rather than lose it.
     reducer: (_current, next) => next ?? [],
     default: () => [],
   }),
+  /** Successful values by call id, merged across steps. */
   results: Annotation<Record<string, unknown>, Record<string, unknown> | undefined | null>({
     reducer: mergeById,
     default: () => ({}),
   }),
+  /** Failures (`{ kind, message }`) by call id, merged across steps. */
   errors: Annotation<
     Record<string, ToolErrorEntry>,
     Record<string, ToolErrorEntry> | undefined | null

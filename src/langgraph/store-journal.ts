@@ -1,6 +1,7 @@
 import type { BaseStore, Item, PutOperation } from "@langchain/langgraph";
 import type { ErrorKind, Journal, Outcome } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import {
   checkBatchId,
   checkTransientKinds,
@@ -38,6 +39,14 @@ export interface StoreJournalOptions {
   readonly pageSize?: number;
 }
 
+/** The keys of {@link StoreJournalOptions}. */
+const STORE_JOURNAL_KEYS = optionKeys<StoreJournalOptions>()([
+  "transientKinds",
+  "namespace",
+  "maxBatchSize",
+  "pageSize",
+]);
+
 /**
  * A {@link Journal} on LangGraph's `BaseStore` (the graph's `store`: `InMemoryStore`,
  * `PostgresStore`, the platform's store). Each outcome is an item: namespace
@@ -59,6 +68,12 @@ export class StoreJournal implements Journal {
   readonly #committer: GroupCommitter;
   readonly #transient: ReadonlySet<ErrorKind>;
 
+  /**
+   * Makes the journal on a store; it writes nothing until the first outcome.
+   * @param store The graph's store (`InMemoryStore`, `PostgresStore`, …).
+   * @param options See {@link StoreJournalOptions}.
+   * @throws TypeError for a store without `batch()` and `search()`, or a bad or unknown option.
+   */
   constructor(store: BaseStore, options: StoreJournalOptions = {}) {
     if (
       typeof store !== "object" ||
@@ -70,6 +85,12 @@ export class StoreJournal implements Journal {
         `Expected store to be a LangGraph BaseStore (with batch() and search()), got ${describeValue(store)}`,
       );
     }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Expected StoreJournal options to be an object, got ${describeValue(options)}`,
+      );
+    }
+    assertKnownKeys("StoreJournal", options, STORE_JOURNAL_KEYS);
     const namespace = options.namespace ?? ["volley", "journal"];
     if (
       !Array.isArray(namespace) ||

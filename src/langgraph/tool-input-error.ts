@@ -7,8 +7,13 @@ import { isLangChainInputError } from "./langchain-errors.js";
  * LangChain's `ToolInputParsingException`, whose message this error carries.
  */
 export class ToolInputError extends VolleyError {
+  /** Always `"ToolInputError"`, which `isToolInputError()` checks. */
   override name = "ToolInputError";
 
+  /**
+   * Wraps LangChain's input-parsing failure as an `invalid_args` error.
+   * @param cause LangChain's `ToolInputParsingException`, whose message this error takes.
+   */
   constructor(cause: Error) {
     super("invalid_args", cause.message, { cause });
   }

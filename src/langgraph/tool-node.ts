@@ -11,6 +11,7 @@ import {
   type Outcome,
   type ToolContext,
 } from "../core/index.js";
+import { optionKeys } from "../core/validate-options.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -82,6 +83,18 @@ export interface VolleyToolNodeOptions {
       ) => string | undefined);
 }
 
+/** The keys of {@link VolleyToolNodeOptions}. */
+const TOOL_NODE_KEYS = optionKeys<VolleyToolNodeOptions>()([
+  "name",
+  "tags",
+  "handleToolErrors",
+  "executor",
+  "deadlineMs",
+  "priority",
+  "stream",
+  "batchId",
+]);
+
 interface SendInput {
   readonly lg_tool_call: LangChainToolCall;
   readonly [key: string]: unknown;
@@ -114,7 +127,7 @@ export class VolleyToolNode extends ToolNode {
    * @throws TypeError for neither an executor nor tools, or a bad option.
    */
   constructor(toolsOrExecutor: ExecutorOrTools, options: VolleyToolNodeOptions = {}) {
-    checkOptionsObject("VolleyToolNode", options);
+    checkOptionsObject("VolleyToolNode", options, TOOL_NODE_KEYS);
     const executor = executorOf("VolleyToolNode", toolsOrExecutor, options.executor);
     const handle = handleToolErrorsOf("VolleyToolNode", options.handleToolErrors);
     const { deadlineMs, batchId = defaultBatchId } = options;
@@ -134,6 +147,10 @@ export class VolleyToolNode extends ToolNode {
     this.#stream = options.stream === true;
   }
 
+  /**
+   * Runs the input's tool calls (the last AIMessage's, or one `Send`'s) through the executor and
+   * answers each with a `ToolMessage` or a `Command`, as `ToolNode` does.
+   */
   protected override async run(
     input: unknown,
     config: LangGraphRunnableConfig = {},

@@ -1,10 +1,21 @@
 import type { Executor } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import type { LoggerHandle, LoggerOptions, LogSink } from "./logger-options.js";
 import { DEFAULT_REDACT_PATTERN, makeSanitizer, redactPattern } from "./sanitize.js";
 
 /** What {@link attachLogger} needs of an executor. */
 export type LoggerTarget = Pick<Executor, "on">;
+
+/** The keys of {@link LoggerOptions}. */
+const LOGGER_OPTION_KEYS = optionKeys<LoggerOptions>()([
+  "redact",
+  "maxStringLength",
+  "maxItems",
+  "maxDepth",
+  "args",
+  "results",
+]);
 
 /**
  * Writes an executor's events to a pino logger, one JSON line each: every call's start (info),
@@ -44,6 +55,7 @@ export function attachLogger(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected logger options to be an object, got ${describeValue(options)}`);
   }
+  assertKnownKeys("attachLogger", options, LOGGER_OPTION_KEYS);
   const {
     redact = DEFAULT_REDACT_PATTERN,
     maxStringLength = 1_000,

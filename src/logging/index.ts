@@ -5,6 +5,7 @@
  * import pino from "pino";
  * import { attachLogger } from "volley/logging";
  * attachLogger(executor, pino());
+ * @module volley/logging
  */
 export { attachLogger } from "./attach-logger.js";
 export type { LoggerTarget } from "./attach-logger.js";

@@ -3,8 +3,11 @@
  * logger with pino's `(object, message)` methods.
  */
 export interface LogSink {
+  /** Writes a debug line: `batch:started`. */
   debug(obj: object, msg: string): void;
+  /** Writes an info line: a call's start, an ok finish, a batch's end. */
   info(obj: object, msg: string): void;
+  /** Writes a warn line: a retry, an abandonment, a failed finish. */
   warn(obj: object, msg: string): void;
   /** When present (pino has it), lines of a disabled level are not even built. */
   isLevelEnabled?(level: string): boolean;

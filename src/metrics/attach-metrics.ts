@@ -1,5 +1,6 @@
 import type { Executor } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
@@ -8,6 +9,9 @@ import { PendingCounter } from "./pending-counter.js";
 
 /** What {@link attachMetrics} needs of an executor. */
 export type MetricsTarget = Pick<Executor, "on" | "stats">;
+
+/** The keys of {@link MetricsOptions}. */
+const METRICS_OPTION_KEYS = optionKeys<MetricsOptions>()(["registry", "executorName", "buckets"]);
 
 interface HistogramChild {
   observe(value: number): void;
@@ -41,6 +45,7 @@ export function attachMetrics(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected metrics options to be an object, got ${describeValue(options)}`);
   }
+  assertKnownKeys("attachMetrics", options, METRICS_OPTION_KEYS);
   const { executorName, buckets = DEFAULT_DURATION_BUCKETS } = options;
   const registry = options.registry ?? promClient.register;
   if (

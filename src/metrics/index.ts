@@ -4,6 +4,7 @@
  * @example
  * import { attachMetrics } from "volley/metrics";
  * const { registry } = attachMetrics(executor);
+ * @module volley/metrics
  */
 export { attachMetrics } from "./attach-metrics.js";
 export type { MetricsTarget } from "./attach-metrics.js";

@@ -9,6 +9,7 @@
  *   tools: await threadTools(new URL("./cpu-tools.js", import.meta.url)),
  *   backends: { worker: threadBackend() },
  * });
+ * @module volley/threads
  */
 export { ThreadBackend, threadBackend } from "./thread-backend.js";
 export type { ThreadBackendStats, ThreadPoolStats } from "./thread-backend.js";

@@ -7,7 +7,7 @@ import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
 import { describeValue, errorText } from "../core/describe-value.js";
-import { assertCount } from "../core/validate-options.js";
+import { assertCount, assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
 import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 import { reviveError } from "./revive-error.js";
@@ -29,6 +29,17 @@ const LIMIT_FIELDS = [
   "codeRangeSizeMb",
   "stackSizeMb",
 ] as const;
+
+/** The keys of {@link ToolResourceLimits}: V8's limits, and the pool's threads. */
+const RESOURCE_LIMIT_KEYS = optionKeys<ToolResourceLimits>()([...LIMIT_FIELDS, "threads"]);
+
+/** The keys of {@link ThreadBackendOptions}. */
+const THREAD_BACKEND_KEYS = optionKeys<ThreadBackendOptions>()([
+  "threads",
+  "resourceLimits",
+  "maxTotalThreads",
+  "preload",
+]);
 
 /** Live figures of one pool. */
 export interface ThreadPoolStats {
@@ -128,6 +139,7 @@ export class ThreadBackend implements Backend {
         `Expected thread backend options to be an object, got ${describeValue(options)}`,
       );
     }
+    assertKnownKeys("threadBackend", options, THREAD_BACKEND_KEYS);
     const threads = options.threads ?? availableParallelism();
     assertCount("threads", threads, { allowInfinity: false });
     this.#threads = threads;
@@ -363,6 +375,7 @@ export class ThreadBackend implements Backend {
     await Promise.all(pools.map((p) => p.piscina.destroy()));
   }
 
+  /** Closes it, as `close()` does: for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -509,13 +522,7 @@ function checkLimits(tool: string, limit: unknown): asserts limit is ToolResourc
     throw new TypeError(`Expected ${where} to be an object, got ${describeValue(limit)}`);
   }
   const l = limit as Record<string, unknown>;
-  for (const key of Object.keys(l)) {
-    if (key !== "threads" && !(LIMIT_FIELDS as readonly string[]).includes(key)) {
-      throw new TypeError(
-        `Unknown option ${where}.${key} (expected ${[...LIMIT_FIELDS, "threads"].join(", ")})`,
-      );
-    }
-  }
+  assertKnownKeys(where, l, RESOURCE_LIMIT_KEYS);
   for (const field of LIMIT_FIELDS) {
     const v = l[field];
     if (v !== undefined && (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))) {

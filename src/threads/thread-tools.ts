@@ -1,5 +1,6 @@
 import { defineTool, isVolleyTool, type Tool, type ToolContext } from "../core/tool.js";
 import { describeValue } from "../core/describe-value.js";
+import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { loadToolsModule, toolsModuleUrl } from "../tools-module/load-tools-module.js";
 
 /** Options of {@link threadTools}. */
@@ -11,6 +12,9 @@ export interface ThreadToolsOptions {
    */
   readonly only?: readonly string[];
 }
+
+/** The keys of {@link ThreadToolsOptions}. */
+const THREAD_TOOLS_KEYS = optionKeys<ThreadToolsOptions>()(["only"]);
 
 /**
  * Loads a tools module and returns its tools made by `defineTool()`, each marked
@@ -32,6 +36,12 @@ export async function threadTools(
   module: string | URL,
   options: ThreadToolsOptions = {},
 ): Promise<Tool[]> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Expected threadTools options to be an object, got ${describeValue(options)}`,
+    );
+  }
+  assertKnownKeys("threadTools", options, THREAD_TOOLS_KEYS);
   const only = options.only;
   if (only !== undefined && (!Array.isArray(only) || only.some((n) => typeof n !== "string"))) {
     throw new TypeError(`Expected only to be an array of tool names, got ${describeValue(only)}`);

@@ -18,8 +18,16 @@ export type ToolsModuleProblem =
  * happens in a worker thread the call fails at once, without retries (retrying cannot help).
  */
 export class ToolsModuleError extends VolleyError {
+  /** Always `"ToolsModuleError"`, which `isToolsModuleError()` checks. */
   override name = "ToolsModuleError";
 
+  /**
+   * Makes the error of a tools module that cannot be used.
+   * @param url The module's URL.
+   * @param problem What went wrong, as a fixed word.
+   * @param message What went wrong, readable, with the module's path.
+   * @param options The underlying `cause` (the import's error), if any.
+   */
   constructor(
     /** The module's URL. */
     readonly url: string,

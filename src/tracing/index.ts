@@ -4,6 +4,7 @@
  * @example
  * import { attachTracing } from "volley/tracing";
  * attachTracing(executor);
+ * @module volley/tracing
  */
 export { attachTracing } from "./attach-tracing.js";
 export type { TracingTarget, TracingHandle } from "./attach-tracing.js";

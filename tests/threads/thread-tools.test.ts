@@ -91,7 +91,7 @@ describe("threadBackend options", () => {
     ).toThrow(/resourceLimits\.parse\.maxOldGenerationSizeMb to be a positive number of MB/);
     expect(() =>
       threadBackend({ resourceLimits: { parse: { maxHeap: 5 } as unknown as object } }),
-    ).toThrow(/Unknown option resourceLimits\.parse\.maxHeap/);
+    ).toThrow(/Unknown option "maxHeap" for resourceLimits\.parse\. Known options: /);
     expect(() => threadBackend({ resourceLimits: { parse: { threads: 0 } } })).toThrow(
       /resourceLimits\.parse\.threads/,
     );

@@ -7,16 +7,17 @@ import type { CallOverrides } from "../call.js";
 import type { FeatureCall } from "../features/feature.js";
 import { assertBatchLimits } from "../features/batch-limits.js";
 import { assertFairnessOptions } from "../features/fairness/fair-queue.js";
-import type { ExecuteOptions, ExecutorOptions } from "../options.js";
+import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "../options.js";
 import { EXECUTOR_DEFAULTS, type Policy } from "../policy.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
-import { assertPolicy, isLangChainTool, isVolleyTool, type AnyTool } from "../tool.js";
+import { assertPolicy, isLangChainTool, isVolleyTool, POLICY_KEYS, type AnyTool } from "../tool.js";
 import { describeValue } from "../describe-value.js";
 import {
   assertCount,
   assertDuration,
   assertFiniteNumber,
   assertKnownKeys,
+  optionKeys,
   optional,
 } from "../validate-options.js";
 import { BackendSlotTable } from "./backend-slots.js";
@@ -51,7 +52,7 @@ export function resolveExecutorOptions(
       `Expected executor options with a tools array, got ${describeValue(options)}`,
     );
   }
-  assertKnownKeys("createExecutor() options", options, EXECUTOR_OPTION_KEYS);
+  assertKnownKeys("createExecutor", options, EXECUTOR_OPTION_KEYS);
   const concurrency = options.concurrency ?? EXECUTOR_DEFAULTS.concurrency;
   const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
   assertCount("concurrency", concurrency);
@@ -153,7 +154,7 @@ function backendOf(tool: AnyTool, settings: ExecutorSettings): Backend | undefin
 }
 
 /** The keys of `createExecutor()`'s options. */
-const EXECUTOR_OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
+export const EXECUTOR_OPTION_KEYS = optionKeys<ExecutorOptions>()([
   "tools",
   "concurrency",
   "timeoutMs",
@@ -170,10 +171,10 @@ const EXECUTOR_OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
   "maxBatchSize",
   "overflow",
   "maxQueued",
-];
+]);
 
 /** The keys of `execute()`'s options. */
-const EXECUTE_OPTION_KEYS: readonly (keyof ExecuteOptions)[] = [
+const EXECUTE_OPTION_KEYS = optionKeys<ExecuteOptions>()([
   "signal",
   "deadlineMs",
   "collect",
@@ -184,7 +185,21 @@ const EXECUTE_OPTION_KEYS: readonly (keyof ExecuteOptions)[] = [
   "tenant",
   "weight",
   "class",
-];
+]);
+
+/** The keys of `close()`'s options. */
+const CLOSE_OPTION_KEYS = optionKeys<CloseOptions>()(["cancel"]);
+
+/** Checks `close()`'s options; returns them. */
+export function checkCloseOptions(options: CloseOptions): CloseOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Expected close options to be an object, got ${describeValue(options)}`);
+  }
+  assertKnownKeys("close", options, CLOSE_OPTION_KEYS);
+  if (options.cancel !== undefined && typeof options.cancel !== "boolean")
+    throw new TypeError(`Expected cancel to be a boolean, got ${describeValue(options.cancel)}`);
+  return options;
+}
 
 /** `execute()`'s options when it is given none: checked once, not once per batch. */
 export const NO_EXECUTE_OPTIONS: ExecuteOptions = Object.freeze({});
@@ -195,7 +210,7 @@ export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Expected execute options to be an object, got ${describeValue(options)}`);
   }
-  assertKnownKeys("execute() options", options, EXECUTE_OPTION_KEYS);
+  assertKnownKeys("execute", options, EXECUTE_OPTION_KEYS);
   // Plain ifs rather than optional(): this runs once per batch, and batches are often one call.
   const { deadlineMs, priority, concurrency, signal, collect, invoke, batchId } = options;
   if (deadlineMs !== undefined) assertDuration("deadlineMs", deadlineMs);
@@ -290,6 +305,7 @@ function checkPolicies(
       throw new TypeError(
         `Expected policies.${name} to be an object, got ${describeValue(policy)}`,
       );
+    assertKnownKeys(`policies.${name}`, policy, POLICY_KEYS);
     assertPolicy(`policies.${name}`, policy);
   }
   return policies;

@@ -3,8 +3,13 @@ import { VolleyError, hasVolleyName } from "./volley-error.js";
 
 /** The abort reason when the caller cancels: its signal aborted, or `batch.cancel()`. */
 export class CancelledError extends VolleyError {
+  /** Always `"CancelledError"`, which `isCancelledError()` checks. */
   override name = "CancelledError";
 
+  /**
+   * Makes the abort reason of a cancelled batch.
+   * @param reason What the caller gave as the reason (`batch.cancel(reason)`, the signal's).
+   */
   constructor(
     /** What the caller gave as the reason, if anything. */
     readonly reason?: unknown,

@@ -16,12 +16,19 @@ export interface ToolErrorOptions extends VolleyErrorOptions {
  * Any thrown value works as a tool error; this class adds the fields.
  */
 export class ToolError extends VolleyError {
+  /** Always `"ToolError"`, which `isToolError()` checks. */
   override name = "ToolError";
   /** Wait at least this long before retrying (ms). */
   readonly retryAfterMs: number | undefined;
   /** Structured detail for the outcome. */
   readonly data: Readonly<Record<string, unknown>> | undefined;
 
+  /**
+   * Makes an error for a tool to throw, with fields for the outcome.
+   * @param message What went wrong: the outcome's `error.message`.
+   * @param options `cause`, `retryAfterMs` and structured `data` for the outcome.
+   * @example throw new ToolError("Rate limited", { retryAfterMs: 2_000, data: { status: 429 } });
+   */
   constructor(message: string, options?: ToolErrorOptions) {
     super("tool_error", message, options);
     this.retryAfterMs = options?.retryAfterMs;

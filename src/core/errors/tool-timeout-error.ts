@@ -2,8 +2,15 @@ import { VolleyError, hasVolleyName } from "./volley-error.js";
 
 /** The abort reason of an attempt that ran past its `timeoutMs`. */
 export class ToolTimeoutError extends VolleyError {
+  /** Always `"ToolTimeoutError"`, which `isToolTimeoutError()` checks. */
   override name = "ToolTimeoutError";
 
+  /**
+   * Makes the abort reason of an attempt past its timeout.
+   * @param tool The tool's name.
+   * @param timeoutMs The limit that fired (ms).
+   * @param elapsedMs How long the attempt had run (ms).
+   */
   constructor(
     /** The tool's name. */
     readonly tool: string,

@@ -11,10 +11,17 @@ export interface VolleyErrorOptions {
 
 /** Base of every error Volley throws or uses as an abort reason. `kind` maps it onto an outcome. */
 export class VolleyError extends Error {
+  /** Always `"VolleyError"`, which `isVolleyError()` checks. */
   override name = "VolleyError";
   /** The outcome kind this error produces when it ends a call. */
   readonly kind: ErrorKind;
 
+  /**
+   * Makes a Volley error of a given outcome kind.
+   * @param kind The outcome kind the error maps to.
+   * @param message What went wrong.
+   * @param options The underlying `cause`, if any.
+   */
   constructor(kind: ErrorKind, message: string, options?: VolleyErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;

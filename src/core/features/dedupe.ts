@@ -5,7 +5,13 @@
  */
 import type { Outcome } from "../outcome.js";
 import { describeValue } from "../describe-value.js";
-import { assertCount, assertDuration, optional } from "../validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "../validate-options.js";
 import type {
   Feature,
   FeatureCall,
@@ -31,6 +37,12 @@ export type IdempotentOption =
       readonly cacheMax?: number;
     };
 
+/** The keys of an `idempotent` object. */
+const IDEMPOTENT_KEYS = optionKeys<Exclude<IdempotentOption, boolean>>()([
+  "cacheTtlMs",
+  "cacheMax",
+]);
+
 /** Checks an `idempotent` option; throws a `TypeError` naming the bad field. */
 export function assertDedupeOption(where: string, value: unknown): void {
   if (typeof value === "boolean") return;
@@ -39,6 +51,7 @@ export function assertDedupeOption(where: string, value: unknown): void {
       `Expected ${where} to be a boolean or { cacheTtlMs, cacheMax }, got ${describeValue(value)}`,
     );
   }
+  assertKnownKeys(where, value, IDEMPOTENT_KEYS);
   const o = value as { cacheTtlMs?: unknown; cacheMax?: unknown };
   optional(o.cacheTtlMs, (v) => assertDuration(`${where}.cacheTtlMs`, v));
   optional(o.cacheMax, (v) => assertCount(`${where}.cacheMax`, v));

@@ -6,7 +6,7 @@
 import type { Clock } from "../clock.js";
 import type { OutcomeError } from "../outcome.js";
 import { describeValue } from "../describe-value.js";
-import { assertCount, assertDuration } from "../validate-options.js";
+import { assertCount, assertDuration, assertKnownKeys, optionKeys } from "../validate-options.js";
 import type { Feature, FeatureCall, FeatureHost, FeatureTool, ToolHooks } from "./feature.js";
 
 /** A tool's rate limit: at most `max` attempts start in any window of `perMs`, across all batches. */
@@ -17,6 +17,9 @@ export interface RateLimit {
   readonly perMs: number;
 }
 
+/** The keys of a {@link RateLimit}. */
+const RATE_LIMIT_KEYS = optionKeys<RateLimit>()(["max", "perMs"]);
+
 /** Checks a {@link RateLimit}; throws a `TypeError` naming the bad field. */
 export function assertRateLimit(where: string, value: unknown): asserts value is RateLimit {
   if (typeof value !== "object" || value === null) {
@@ -24,6 +27,7 @@ export function assertRateLimit(where: string, value: unknown): asserts value is
       `Expected ${where} to be { max, perMs }, such as { max: 10, perMs: 1000 }, got ${describeValue(value)}`,
     );
   }
+  assertKnownKeys(where, value, RATE_LIMIT_KEYS);
   const { max, perMs } = value as RateLimit;
   assertCount(`${where}.max`, max, { allowInfinity: false });
   assertDuration(`${where}.perMs`, perMs, { min: 1, allowInfinity: false });

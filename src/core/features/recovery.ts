@@ -5,6 +5,7 @@
  */
 import type { ErrorKind, OutcomeError } from "../outcome.js";
 import { describeValue } from "../describe-value.js";
+import { assertKnownKeys, optionKeys, type KeysOfUnion } from "../validate-options.js";
 import type { Feature, FeatureCall, FeatureTool, RecoveryPlan, ToolHooks } from "./feature.js";
 
 /**
@@ -25,6 +26,9 @@ export type Recovery =
 /** How an outcome was recovered. */
 export type RecoveredBy = "fallback" | "default";
 
+/** The keys of a {@link Recovery}, of which it has exactly one. */
+const RECOVERY_KEYS = optionKeys<Record<KeysOfUnion<Recovery>, unknown>>()(["fallback", "default"]);
+
 /** Checks a {@link Recovery}; throws a `TypeError` naming the bad field. */
 export function assertRecovery(where: string, value: unknown): asserts value is Recovery {
   if (typeof value !== "object" || value === null) {
@@ -32,6 +36,7 @@ export function assertRecovery(where: string, value: unknown): asserts value is 
       `Expected ${where} to be { fallback: "toolName" } or { default: value }, got ${describeValue(value)}`,
     );
   }
+  assertKnownKeys(where, value, RECOVERY_KEYS);
   const hasFallback = "fallback" in value;
   const hasDefault = "default" in value;
   if (hasFallback === hasDefault) {

@@ -1,6 +1,12 @@
 /** The circuit breaker's options and the state it reports. */
 import { describeValue } from "../../describe-value.js";
-import { assertCount, assertDuration, optional } from "../../validate-options.js";
+import {
+  assertCount,
+  assertDuration,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "../../validate-options.js";
 
 /**
  * When a tool's circuit opens. Either trigger suffices: `failures` in a row, or a `failureRate`
@@ -40,6 +46,7 @@ export type CircuitState = "closed" | "open" | "half-open";
 
 /** A circuit's state as `stats()` and the `circuit:state` event show it. */
 export interface CircuitSnapshot {
+  /** Whether calls run (`closed`), are refused (`open`), or one probe runs (`half-open`). */
   readonly state: CircuitState;
   /** Why it opened (while open or half-open). */
   readonly reason?: string;
@@ -48,6 +55,15 @@ export interface CircuitSnapshot {
   /** Failed attempts in a row, so far. */
   readonly consecutiveFailures: number;
 }
+
+/** The keys of {@link CircuitBreakerOptions}. */
+const CIRCUIT_BREAKER_KEYS = optionKeys<CircuitBreakerOptions>()([
+  "failures",
+  "failureRate",
+  "windowMs",
+  "minCalls",
+  "cooldownMs",
+]);
 
 /** Checks {@link CircuitBreakerOptions}; throws a `TypeError` naming the bad field. */
 export function assertCircuitBreakerOptions(
@@ -59,6 +75,7 @@ export function assertCircuitBreakerOptions(
       `Expected ${where} to be an object such as { failures: 5, cooldownMs: 30000 }, got ${describeValue(value)}`,
     );
   }
+  assertKnownKeys(where, value, CIRCUIT_BREAKER_KEYS);
   const o = value as CircuitBreakerOptions;
   optional(o.failures, (v) => assertCount(`${where}.failures`, v));
   optional(o.failureRate, (v) => {

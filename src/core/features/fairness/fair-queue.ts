@@ -57,9 +57,11 @@ export function assertFairnessOptions(options: {
 
 /** One tenant's live counters within a class. */
 export interface TenantCounters {
+  /** Calls waiting for a slot now. */
   readonly queued: number;
   /** Attempts running now. */
   readonly running: number;
+  /** The tenant's weight, as its latest batch gave it. */
   readonly weight: number;
 }
 
