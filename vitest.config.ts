@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Examples import "volley" and "volley/*" as users do: tsconfig.json's paths map them to src/.
+  resolve: { tsconfigPaths: true },
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 30_000,

@@ -1,11 +1,14 @@
 /**
- * A tools module: the tutorial's two tools, exported by name. The CLI, worker threads and queue
- * workers all load a tools module the same way.
+ * A tools module: the tutorial's two tools, exported by name. `volley run` loads it with the
+ * calls of examples/calls.json (see docs/cli.md):
  *
- *   npx tsx src/cli/bin.ts run --tools examples/tools.ts --calls examples/calls.json
+ *   npx volley run --tools examples/tools.ts --calls examples/calls.json
+ *
+ * The CLI, worker threads and queue workers all load a tools module the same way: its exports
+ * that are tools (named, or a default array) are its tools.
  */
+import { defineTool } from "volley";
 import { z } from "zod";
-import { defineTool } from "../src/index.js";
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts (a timeout, the deadline, Ctrl-C). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

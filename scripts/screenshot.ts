@@ -22,7 +22,7 @@ if (!hasChromium()) {
 
 const executor = createExecutor({ tools: demoTools });
 const dashboard = await attachDashboard(executor, { port: 0 });
-const browser = await launchChromium({ colorScheme, width: 1440, height: 1000 });
+const browser = await launchChromium({ colorScheme, width: 1280, height: 900 });
 try {
   const page = await browser.context.newPage();
   await page.goto(dashboard.url);

@@ -1,4 +1,7 @@
+import { missingPackage } from "../core/optional-peer.js";
 import { CliInputError } from "./cli-input-error.js";
+
+export { missingPackage };
 
 /**
  * Loads what a command needs from an optional peer dependency (piscina for `--isolation worker`,
@@ -16,23 +19,4 @@ export async function importPeer<T>(load: () => Promise<T>, needer: string): Pro
       cause: error,
     });
   }
-}
-
-/** The package a failed import could not find, if that is why it failed. */
-export function missingPackage(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") continue;
-    // "Cannot find package 'x' imported from …" (import) or "Cannot find module 'x'" (require).
-    const name = /Cannot find (?:package|module) '([^']+)'/.exec(e.message)?.[1];
-    // A relative or absolute path is a file of ours or the user's, not a package to install.
-    if (name !== undefined && !/^[./]/.test(name)) return packageOf(name);
-  }
-  return undefined;
-}
-
-/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
-function packageOf(specifier: string): string {
-  const parts = specifier.split("/");
-  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }

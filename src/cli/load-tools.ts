@@ -1,27 +1,32 @@
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { isLangChainTool, type AnyTool } from "../core/index.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  defineTool,
+  isLangChainTool,
+  isVolleyTool,
+  type AnyTool,
+  type Tool,
+  type ToolContext,
+} from "../core/index.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import { CliInputError } from "./cli-input-error.js";
 import { formatDuration } from "./format.js";
-import { importPeer, missingPackage } from "./import-peer.js";
+import { missingPackage } from "./import-peer.js";
+
+/** Where `volley run --isolation` puts the module's tools, whatever their own `isolation`. */
+export type CliIsolation = "inline" | "worker";
 
 /** Options of {@link loadTools}. */
 export interface LoadToolsOptions {
   /** Resolves a relative path. @default process.cwd() */
   readonly cwd?: string;
   /**
-   * `"worker"`: run the module's `defineTool()` tools in worker threads (`volley/threads`);
-   * `@langchain/core` tools stay inline.
-   * @default "inline"
+   * Where the module's `defineTool()` tools run: `"inline"` puts them all in this thread, worker
+   * tools included; `"worker"` puts them all in worker threads (`volley/threads`).
+   * `@langchain/core` tools always stay inline.
+   * @default each tool's own `isolation` ("worker" tools in threads, the rest inline)
    */
-  readonly isolation?: "inline" | "worker";
-  /**
-   * With `isolation: "worker"`, the threads of the pool: no worker tool runs more calls at once
-   * (its own `concurrency` may be lower).
-   * @default os.availableParallelism()
-   */
-  readonly threads?: number;
+  readonly isolation?: CliIsolation;
   /**
    * How long the module may take to load (ms), top-level `await` included; `Infinity` waits
    * for ever. Past it, a `CliInputError` that names the module (exit 2): a top-level `await`
@@ -61,30 +66,61 @@ export function toolsModulePath(module: string, cwd = process.cwd()): string {
 
 /**
  * Loads the tools of `volley run --tools <module>`: a tools module's exports that are tools (by
- * name, or a default array), `.js`, `.mjs` or `.ts`.
+ * name, or a default array), `.js`, `.mjs` or `.ts`. Each `defineTool()` tool keeps its own
+ * `isolation`, unless `options.isolation` says otherwise: `"worker"` tools run in worker threads
+ * (loaded there from their `module`, or from this module when they name none), the rest inline.
  * @throws CliInputError when the file is missing, fails to load, does not finish loading in
- *   `options.timeoutMs`, or exports no tools.
+ *   `options.timeoutMs`, exports no tools, or has a tool whose isolation the CLI cannot provide.
  * @example const tools = await loadTools("examples/tools.ts");
  */
 export async function loadTools(path: string, options: LoadToolsOptions = {}): Promise<AnyTool[]> {
   const file = toolsModulePath(path, options.cwd);
+  let tools: AnyTool[];
   try {
-    const tools = await settlesInTime(loadToolsModule(file), file, options);
-    if (tools.some((tool) => isLangChainTool(tool))) await recogniseLangChainErrors();
-    if (options.isolation !== "worker") return tools;
-    const { threadTools } = await importPeer(
-      () => import("../threads/thread-tools.js"),
-      "--isolation worker",
-    );
-    // The thread backend declares its threads as its capacity: calls beyond them wait in
-    // Volley's queue, where no timeout runs yet.
-    const isolated = await threadTools(file);
-    const names = new Set(isolated.map((t) => t.name));
-    return [...isolated, ...tools.filter((t) => !names.has(t.name))];
+    tools = await settlesInTime(loadToolsModule(file), file, options);
   } catch (error) {
     if (isToolsModuleError(error)) throw new CliInputError(error.message, { cause: error });
     throw error;
   }
+  if (tools.some((tool) => isLangChainTool(tool))) await recogniseLangChainErrors();
+  const url = pathToFileURL(file).href;
+  return tools.map((tool) => place(tool, url, options.isolation));
+}
+
+/** True for a tool that runs in a worker thread: one `loadTools()` placed there. */
+export function runsInThread(tool: AnyTool): boolean {
+  return isVolleyTool(tool) && tool.isolation === "worker";
+}
+
+/**
+ * `tool`, with the isolation it runs with under the CLI: `isolation` if given, else its own. A
+ * worker tool with no module of its own is found in its thread in `url`, which exports it.
+ */
+function place(tool: AnyTool, url: string, isolation: CliIsolation | undefined): AnyTool {
+  if (!isVolleyTool(tool)) return tool;
+  const wanted = isolation ?? tool.isolation ?? "inline";
+  if (wanted === "inline") {
+    return tool.isolation === undefined || tool.isolation === "inline"
+      ? tool
+      : redefine(tool, { isolation: "inline" });
+  }
+  if (wanted !== "worker") {
+    throw new CliInputError(
+      `Tool "${tool.name}" has isolation "${wanted}", which volley run cannot provide: it runs tools inline or in worker threads ("worker"). Run it with --isolation inline or --isolation worker, or through an executor given a backend for "${wanted}"`,
+    );
+  }
+  const module = tool.module ?? url;
+  return tool.isolation === "worker" && tool.module === module
+    ? tool
+    : redefine(tool, { isolation: "worker", module });
+}
+
+function redefine(
+  tool: Tool<string, never>,
+  change: { isolation: string; module?: string },
+): AnyTool {
+  const run = tool.run as (args: unknown, ctx: ToolContext) => unknown;
+  return defineTool({ ...tool, run, ...change }) as unknown as AnyTool;
 }
 
 /**

@@ -13,6 +13,15 @@ export function parseCount(value: string): number {
   return n;
 }
 
+/** Parses a thread count: a whole number ≥ 1 (a pool cannot hold infinitely many threads). */
+export function parseThreads(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`Expected a whole number of threads ≥ 1, got "${value}".`);
+  }
+  return n;
+}
+
 /** Parses a duration in milliseconds: a finite number > 0, or `Infinity`. */
 export function parseMs(value: string): number {
   if (/^inf(inity)?$/i.test(value)) return Number.POSITIVE_INFINITY;
@@ -106,7 +115,11 @@ Examples:
     )
     .option("--json", "print the report as JSON instead of tables")
     .option("--concurrency <n>", "most calls running at once (default 64)", parseCount)
-    .option("--timeout <ms>", "per-attempt timeout of every call that sets none", parseMs)
+    .option(
+      "--timeout <ms>",
+      "per-attempt timeout of every tool that sets none (default 120000); a tool's own wins",
+      parseMs,
+    )
     .option("--deadline <ms>", "time budget of the whole batch", parseMs)
     .option(
       "--load-timeout <ms>",
@@ -117,10 +130,13 @@ Examples:
     .addOption(
       new Option(
         "--isolation <mode>",
-        "where defineTool() tools run: inline, or worker (a pool of worker threads)",
-      )
-        .choices(["inline", "worker"])
-        .default("inline"),
+        "run every defineTool() tool inline, or in worker threads (default: each tool's own isolation)",
+      ).choices(["inline", "worker"]),
+    )
+    .option(
+      "--threads <n>",
+      "worker threads for the tools that run in threads (default: one per core)",
+      parseThreads,
     )
     .option(
       "--journal <file.db>",
@@ -142,7 +158,8 @@ Examples:
   $ volley run --tools examples/tools.ts --calls examples/calls.json
   $ volley run --tools ./tools.mjs --calls - --json --timeout 2000 < calls.json
   $ volley run --tools examples/tools.ts --calls examples/calls.json --journal runs.db --batch-id nightly-1
-  $ volley run --tools examples/tools.ts --calls examples/calls.json --dashboard`,
+  $ volley run --tools examples/tools.ts --calls examples/calls.json --dashboard
+  $ volley run --tools ./cpu-tools.ts --calls calls.json --isolation worker --threads 4`,
     )
     .action(async (options: RunCommandOptions) => {
       result.code = await runCommand(options, io);

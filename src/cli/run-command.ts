@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   createExecutor,
+  EXECUTOR_DEFAULTS,
   type AnyTool,
   type Backend,
   type Executor,
@@ -15,10 +16,11 @@ import { CliInputError } from "./cli-input-error.js";
 import { formatDuration } from "./format.js";
 import { toJson } from "./to-json.js";
 import { loadCalls } from "./load-calls.js";
-import { loadTools, toolsModulePath } from "./load-tools.js";
+import { loadTools, runsInThread, type CliIsolation } from "./load-tools.js";
 import { attachProgress, type ProgressStream } from "./progress.js";
 import { callsTable, toolSummaryTable } from "./table.js";
 import { importPeer } from "./import-peer.js";
+import type { ThreadBackend } from "../threads/thread-backend.js";
 
 /** Exit codes of `volley run`. */
 export const EXIT = Object.freeze({
@@ -50,18 +52,29 @@ export interface RunCommandOptions {
   readonly json?: boolean;
   /** Most calls running at once. @default 64 */
   readonly concurrency?: number;
-  /** Per-attempt timeout of every call that sets none itself (ms); overrides the tools' own. */
+  /**
+   * Per-attempt timeout of every tool that sets none (ms): the executor's `timeoutMs`. A tool's
+   * own `timeoutMs` wins, and a call's own may shorten its tool's.
+   * @default 120_000
+   */
   readonly timeout?: number;
   /** The batch's time budget (ms). @default Infinity */
   readonly deadline?: number;
   /** Show progress on standard error. @default true */
   readonly progress?: boolean;
   /**
-   * Where the module's `defineTool()` tools run: this thread, or a pool of worker threads
-   * (`volley/threads`), killed for real on timeout and cancel.
-   * @default "inline"
+   * Where the module's `defineTool()` tools run, whatever their own `isolation`: all in this
+   * thread, or all in a pool of worker threads (`volley/threads`), killed for real on timeout
+   * and cancel. `@langchain/core` tools always run inline.
+   * @default each tool's own: tools with `isolation: "worker"` in threads, the rest inline
    */
-  readonly isolation?: "inline" | "worker";
+  readonly isolation?: CliIsolation;
+  /**
+   * Threads in the pool that runs the worker tools: no more of their calls run at once.
+   * Bad input when no tool runs in a thread.
+   * @default os.availableParallelism()
+   */
+  readonly threads?: number;
   /**
    * A SQLite file that journals each finished outcome (`volley/journal`), so that running the
    * same batch again with `batchId` replays them and runs only the rest.
@@ -97,14 +110,11 @@ export interface CliIo {
  * @throws CliInputError on bad input (exit code 2).
  */
 export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<number> {
-  // Worker tools run in a pool of this many threads; the pool declares them as its capacity.
-  const threads = options.isolation === "worker" ? availableParallelism() : undefined;
   let tools: AnyTool[];
   try {
     tools = await loadTools(options.tools, {
       cwd: io.cwd,
       isolation: options.isolation,
-      threads,
       timeoutMs: options.loadTimeout,
       signal: io.signal,
     });
@@ -113,9 +123,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     io.stderr.write("Interrupted while loading the tools module: no call ran\n");
     return EXIT.interrupted;
   }
-  let loaded: unknown[];
+  let calls: unknown[];
   try {
-    loaded = await loadCalls(options.calls, {
+    calls = await loadCalls(options.calls, {
       cwd: io.cwd ?? process.cwd(),
       stdin: io.stdin,
       signal: io.signal,
@@ -125,19 +135,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     io.stderr.write("Interrupted while reading the calls from standard input: no call ran\n");
     return EXIT.interrupted;
   }
-  const calls = withTimeout(loaded, options.timeout);
-  const backends =
-    options.isolation === "worker"
-      ? {
-          // Threads load the module as they start, not at their first call.
-          worker: (
-            await importPeer(() => import("../threads/thread-backend.js"), "--isolation worker")
-          ).threadBackend({
-            threads,
-            preload: [toolsModulePath(options.tools, io.cwd)],
-          }),
-        }
-      : undefined;
+  const backends = await threadBackendFor(tools, options);
   const journal = options.journal === undefined ? undefined : await openJournal(options, io);
   const batchId = options.batchId ?? (journal === undefined ? undefined : crypto.randomUUID());
   let executor: Executor;
@@ -155,9 +153,13 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
       `Journal ${options.journal}: batch id ${batchId}; to resume it, run again with --batch-id ${batchId}\n`,
     );
   }
-  // The threads start and load the tools module before the batch, not inside its first calls'
-  // timeouts (which would kill a thread half-loaded, and its replacement would start cold again).
+  // The threads start and load the worker tools' modules (the executor told the backend of them)
+  // before the batch, not inside its first calls' timeouts, which would kill a thread half-loaded
+  // (and its replacement would start cold again).
   await backends?.worker.warm({ signal: io.signal });
+  if (backends !== undefined && options.progress !== false) {
+    noteThreadLimit(calls, tools, options, io.stderr);
+  }
   const progress =
     options.progress === false ? undefined : attachProgress(executor, { stream: io.stderr });
   const onInterrupt = (): void => {
@@ -267,6 +269,60 @@ async function openJournal(options: RunCommandOptions, io: CliIo): Promise<CliJo
   }
 }
 
+/**
+ * The thread backend of the tools that run in worker threads, if any: the executor puts only
+ * those on it, so the others stay inline.
+ * @throws CliInputError for `--threads` when no tool runs in a thread, or when piscina is missing.
+ */
+async function threadBackendFor(
+  tools: readonly AnyTool[],
+  options: RunCommandOptions,
+): Promise<{ worker: ThreadBackend } | undefined> {
+  const first = tools.find(runsInThread);
+  if (first === undefined) {
+    if (options.threads === undefined) return undefined;
+    throw new CliInputError(
+      `--threads ${options.threads}: no tool of ${options.tools} runs in a worker thread (give tools isolation: "worker", or pass --isolation worker)`,
+    );
+  }
+  const needer =
+    options.isolation === "worker"
+      ? "--isolation worker"
+      : `Tool "${first.name}" (isolation: "worker")`;
+  const { threadBackend } = await importPeer(() => import("../threads/thread-backend.js"), needer);
+  return {
+    worker: threadBackend(options.threads === undefined ? {} : { threads: options.threads }),
+  };
+}
+
+/**
+ * Says so on standard error when the worker tools' calls outnumber the threads (and the threads,
+ * not `--concurrency`, hold them back): the calls beyond them wait their turn.
+ */
+function noteThreadLimit(
+  calls: readonly unknown[],
+  tools: readonly AnyTool[],
+  options: RunCommandOptions,
+  stderr: ProgressStream,
+): void {
+  const threads = options.threads ?? availableParallelism();
+  const inThreads = new Set(tools.filter(runsInThread).map((t) => t.name));
+  const count = calls.filter((call) => inThreads.has(nameOf(call))).length;
+  if (count <= threads || threads >= (options.concurrency ?? EXECUTOR_DEFAULTS.concurrency)) {
+    return;
+  }
+  stderr.write(
+    `${count} calls of worker tools share ${threads} thread${threads === 1 ? "" : "s"}: at most ${threads} run${threads === 1 ? "s" : ""} at once, the rest wait their turn (--threads <n> to change)\n`,
+  );
+}
+
+/** The tool a call names (`name`, or the tutorial's `tool_name`), or `""`. */
+function nameOf(call: unknown): string {
+  if (typeof call !== "object" || call === null) return "";
+  const { name, tool_name } = call as { name?: unknown; tool_name?: unknown };
+  return typeof name === "string" ? name : typeof tool_name === "string" ? tool_name : "";
+}
+
 function makeExecutor(
   tools: AnyTool[],
   options: RunCommandOptions,
@@ -280,6 +336,7 @@ function makeExecutor(
       ...(journal === undefined ? {} : { journal }),
       ...(backends === undefined ? {} : { backends }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
     });
   } catch (error) {
     // Two tools with one name, a bad policy on a tool: the module is at fault, not the user.
@@ -291,16 +348,4 @@ function makeExecutor(
     );
   }
   return executor;
-}
-
-/** Gives every call without its own `timeoutMs` the command line's. */
-function withTimeout(calls: unknown[], timeoutMs: number | undefined): unknown[] {
-  if (timeoutMs === undefined) return calls;
-  return calls.map((call) =>
-    typeof call === "object" &&
-    call !== null &&
-    (call as { timeoutMs?: unknown }).timeoutMs === undefined
-      ? { ...call, timeoutMs }
-      : call,
-  );
 }

@@ -34,6 +34,14 @@ export interface BackendCapacity {
   readonly slots: number;
 }
 
+/** A tool whose attempts run on a backend, as the executor describes it to the backend. */
+export interface BackendTool {
+  /** The tool's name. */
+  readonly name: string;
+  /** The URL of the tools module that exports the tool, when known. */
+  readonly module: string | undefined;
+}
+
 /** Runs attempts somewhere other than this event loop. */
 export interface Backend {
   /** A short name for messages and stats (`"threads"`, `"bullmq"`). */
@@ -53,6 +61,14 @@ export interface Backend {
    * @example capacity: () => ({ pool: "shared", slots: 4 })
    */
   capacity?(tool: string): BackendCapacity | undefined;
+  /**
+   * Told of each tool whose attempts run on this backend, once, when an executor is made with
+   * it: the backend can get ready for the tool before its first attempt (the thread backend's
+   * `warm()` loads the tools' modules in every thread).
+   * @default nothing is told
+   * @example register: (tool) => modules.add(tool.module)
+   */
+  register?(tool: BackendTool): void;
   /**
    * Runs one attempt. Resolves with the tool's result; rejects with the tool's error, or with a
    * `WorkerCrashedError` when the worker died. When `signal` aborts, the backend stops the attempt

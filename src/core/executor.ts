@@ -71,9 +71,13 @@ export interface Executor<
   readonly tools: T;
   /**
    * Runs a batch. Never throws for bad calls: each call ends in exactly one outcome.
+   * `undefined` or `null` is an empty batch, so `execute(aiMessage.tool_calls)` needs no check.
    * @throws TypeError for a bad option (a programmer error).
    */
-  execute(calls: Iterable<ToolCall | unknown>, options?: ExecuteOptions): Batch<ExecutorOutcome<T>>;
+  execute(
+    calls: Iterable<ToolCall | unknown> | null | undefined,
+    options?: ExecuteOptions,
+  ): Batch<ExecutorOutcome<T>>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void;
   /** Live counters, overall and per tool. */
@@ -184,7 +188,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
   }
 
   execute(
-    calls: Iterable<ToolCall | unknown>,
+    calls: Iterable<ToolCall | unknown> | null | undefined,
     options: ExecuteOptions = NO_EXECUTE_OPTIONS,
   ): Batch<ExecutorOutcome<T>> {
     const list = toCallList(calls);

@@ -51,7 +51,7 @@ export type {
 } from "./features/circuit-breaker/options.js";
 export { MemoryJournal } from "./journal.js";
 export type { Journal } from "./journal.js";
-export type { Backend, BackendCapacity, AttemptRequest } from "./backend.js";
+export type { Backend, BackendCapacity, BackendTool, AttemptRequest } from "./backend.js";
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export type {

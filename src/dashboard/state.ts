@@ -29,7 +29,8 @@ export interface DashboardStateOptions {
 
 /** Recent finished calls per tool that the percentiles are computed over. */
 const LATENCY_WINDOW = 1_000;
-const MAX_INCIDENTS = 50;
+/** Incidents kept for the feed: a page that connects late still sees the last 50. */
+export const MAX_INCIDENTS = 50;
 const MAX_IN_FLIGHT_SHOWN = 50;
 const MAX_RETRIED_SHOWN = 10;
 /** Long messages and ids are cut: the page shows a line, and memory stays bounded. */

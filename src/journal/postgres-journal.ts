@@ -11,7 +11,7 @@ import {
   mapRows,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
-import { requirePeer } from "./optional-require.js";
+import { requirePeer } from "../core/optional-peer.js";
 
 /** What the journal needs of a `pg` connection: a `pg.Pool` or a connected `pg.Client`. */
 export interface PostgresQueryable {
@@ -111,7 +111,7 @@ export class PostgresJournal implements Journal {
       this.#pool = opts.pool;
       this.#ownedPool = undefined;
     } else if (typeof opts.connectionString === "string" && opts.connectionString.length > 0) {
-      const { Pool } = requirePeer<typeof pg>("pg", "PostgresJournal", "pg");
+      const { Pool } = requirePeer<typeof pg>("pg", "PostgresJournal");
       this.#ownedPool = new Pool({ connectionString: opts.connectionString, max: 4 });
       // An idle connection the server drops (a restart, a failover) must not crash the process:
       // the next query reconnects, and a failed write surfaces through record().

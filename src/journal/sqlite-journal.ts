@@ -11,7 +11,7 @@ import {
   mapRows,
 } from "./codec.js";
 import { GroupCommitter, type JournalWriteStats, type PendingRow } from "./group-commit.js";
-import { requirePeer } from "./optional-require.js";
+import { requirePeer } from "../core/optional-peer.js";
 
 /** Options of {@link SqliteJournal}. */
 export interface SqliteJournalOptions {

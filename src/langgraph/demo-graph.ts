@@ -1,6 +1,7 @@
-import { START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Executor, Outcome, ToolCall } from "../core/index.js";
 import { parallelToolNode, type ToolOutcomeChunk } from "./parallel-tool-node.js";
+import { langgraph } from "./peers.js";
 import { ParallelToolState, type ParallelToolStateValue } from "./state.js";
 
 /** Options of {@link runTutorialGraph}. */
@@ -38,6 +39,7 @@ export async function runTutorialGraph(
   calls: readonly ToolCall[],
   options: TutorialGraphOptions = {},
 ): Promise<TutorialGraphRun> {
+  const { START, StateGraph } = langgraph;
   const graph = new StateGraph(ParallelToolState)
     .addNode("parallel_executor", parallelToolNode(executor))
     .addEdge(START, "parallel_executor")

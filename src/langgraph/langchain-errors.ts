@@ -1,6 +1,6 @@
-import { ToolInputParsingException } from "@langchain/core/tools";
 import { addErrorClassifier } from "../core/error-classifiers.js";
 import type { ErrorKind } from "../core/index.js";
+import { coreTools } from "./peers.js";
 
 /**
  * True for LangChain's `ToolInputParsingException`: arguments that only LangChain could check (a
@@ -10,7 +10,7 @@ import type { ErrorKind } from "../core/index.js";
  */
 export function isLangChainInputError(error: unknown): error is Error {
   return (
-    error instanceof ToolInputParsingException ||
+    error instanceof coreTools.ToolInputParsingException ||
     (error instanceof Error && error.constructor?.name === "ToolInputParsingException")
   );
 }

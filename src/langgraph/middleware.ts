@@ -1,6 +1,6 @@
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import type { ToolMessage } from "@langchain/core/messages";
-import { isGraphBubbleUp, type Command } from "@langchain/langgraph";
+import type { Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import type { Executor } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
@@ -14,6 +14,7 @@ import {
   handleToolErrorsOf,
 } from "./node-options.js";
 import { abortReason } from "./run-config.js";
+import { langgraph } from "./peers.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { answerFailure, answerOf, journalable, type ToolErrorHandler } from "./tool-messages.js";
 
@@ -86,7 +87,7 @@ export function volleyMiddleware(
             }),
           );
         } catch (error) {
-          if (isGraphBubbleUp(error)) {
+          if (langgraph.isGraphBubbleUp(error)) {
             // An interrupt is not a failure: it ends the call "cancelled" (never retried, never
             // journaled, so a resume runs it again), and LangGraph gets it below.
             bubbled = error;

@@ -1,6 +1,9 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import { Annotation, messagesStateReducer, type Messages } from "@langchain/langgraph";
+import type { Messages } from "@langchain/langgraph";
 import type { ErrorKind, ToolCall } from "../core/index.js";
+import { langgraph } from "./peers.js";
+
+const { Annotation, messagesStateReducer } = langgraph;
 
 /** A failed call as the state keeps it: the kind survives, so a later node can branch on it. */
 export interface ToolErrorEntry {

@@ -1,17 +1,19 @@
-import {
+import type { BaseMessage, ToolMessage } from "@langchain/core/messages";
+import type { Command } from "@langchain/langgraph";
+import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { formatOutcomeError, type ErrorOutcome, type OutcomeError } from "../core/index.js";
+import { coreMessages, langgraph } from "./peers.js";
+
+const {
   AIMessage,
-  BaseMessage as BaseMessageClass,
+  BaseMessage: BaseMessageClass,
   ChatMessage,
   FunctionMessage,
   HumanMessage,
   RemoveMessage,
   SystemMessage,
-  ToolMessage,
-  type BaseMessage,
-} from "@langchain/core/messages";
-import { Command, Send, isCommand } from "@langchain/langgraph";
-import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
-import { formatOutcomeError, type ErrorOutcome, type OutcomeError } from "../core/index.js";
+} = coreMessages;
+const { isCommand } = langgraph;
 
 /**
  * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
@@ -58,7 +60,7 @@ export function answerOf(
 ): ToolAnswer {
   if (source.replayed === true) value = reviveJournaled(value);
   if (isCommand(value)) return source.deduped === true ? commandFor(value, callId) : value;
-  if (ToolMessage.isInstance(value)) {
+  if (coreMessages.ToolMessage.isInstance(value)) {
     if (source.deduped === true || (value.tool_call_id && value.tool_call_id !== callId)) {
       return messageFor(value, callId, name);
     }
@@ -66,7 +68,7 @@ export function answerOf(
     if (value.name === undefined) value.name = name;
     return value;
   }
-  return new ToolMessage({
+  return new coreMessages.ToolMessage({
     status: "success",
     name,
     content: contentOf(value),
@@ -98,7 +100,7 @@ function isContentBlock(item: unknown): boolean {
  * messages reducer would otherwise take it for the first answer and replace that one.
  */
 function messageFor(message: ToolMessage, callId: string, name: string): ToolMessage {
-  return new ToolMessage({
+  return new coreMessages.ToolMessage({
     content: message.content,
     artifact: message.artifact,
     status: message.status,
@@ -114,7 +116,9 @@ function messageFor(message: ToolMessage, callId: string, name: string): ToolMes
 function commandFor(command: Command, callId: string): Command {
   const rekey = (messages: unknown): unknown => {
     if (Array.isArray(messages)) return messages.map(rekey);
-    return ToolMessage.isInstance(messages) ? messageFor(messages, callId, "") : messages;
+    return coreMessages.ToolMessage.isInstance(messages)
+      ? messageFor(messages, callId, "")
+      : messages;
   };
   const update: unknown = command.update;
   let copied: unknown = update;
@@ -125,7 +129,7 @@ function commandFor(command: Command, callId: string): Command {
   } else if (typeof update === "object" && update !== null && "messages" in update) {
     copied = { ...update, messages: rekey((update as { messages: unknown }).messages) };
   }
-  return new Command({
+  return new langgraph.Command({
     graph: command.graph,
     update: copied as Record<string, unknown>,
     resume: command.resume,
@@ -135,7 +139,7 @@ function commandFor(command: Command, callId: string): Command {
 
 /** The error answer the model sees, as LangGraph's `ToolNode` words it. */
 export function errorAnswer(error: OutcomeError, callId: string, name: string): ToolMessage {
-  return new ToolMessage({
+  return new coreMessages.ToolMessage({
     status: "error",
     name,
     content: `${formatOutcomeError(error)}\n Please fix your mistakes.`,
@@ -161,7 +165,12 @@ export function answerFailure(
   const answer = handle(error, call, outcome);
   if (answer === undefined) throw error;
   if (typeof answer === "string") {
-    return new ToolMessage({ status: "error", name: call.name, content: answer, tool_call_id: id });
+    return new coreMessages.ToolMessage({
+      status: "error",
+      name: call.name,
+      content: answer,
+      tool_call_id: id,
+    });
   }
   answer.status ??= "error";
   return answer;
@@ -182,7 +191,7 @@ const MESSAGE_CLASSES: Readonly<Record<string, new (fields: never) => BaseMessag
   HumanMessage,
   RemoveMessage,
   SystemMessage,
-  ToolMessage,
+  ToolMessage: coreMessages.ToolMessage,
 };
 
 /**
@@ -194,7 +203,7 @@ export function journalable<T>(value: T): T {
   if (isCommand(value) && value.graph !== undefined && !Object.hasOwn(value, "toJSON")) {
     const command: Command = value;
     Object.defineProperty(command, "toJSON", {
-      value: () => ({ ...Command.prototype.toJSON.call(command), graph: command.graph }),
+      value: () => ({ ...langgraph.Command.prototype.toJSON.call(command), graph: command.graph }),
       configurable: true,
     });
   }
@@ -208,7 +217,8 @@ export function journalable<T>(value: T): T {
  */
 export function reviveJournaled(value: unknown, depth = 0): unknown {
   if (typeof value !== "object" || value === null || depth > 32) return value;
-  if (isCommand(value) || BaseMessageClass.isInstance(value) || value instanceof Send) return value;
+  if (isCommand(value) || BaseMessageClass.isInstance(value) || value instanceof langgraph.Send)
+    return value;
   if (Array.isArray(value)) return value.map((item) => reviveJournaled(item, depth + 1));
   const record = value as Record<string, unknown>;
   if (
@@ -225,7 +235,7 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
     const args = reviveJournaled(record["args"], depth + 1);
     const timeout = record["timeout"];
     // The timeout as Send.toJSON() wrote it: the policy the constructor had made of it.
-    return new Send(
+    return new langgraph.Send(
       record["node"],
       args,
       timeout == null ? undefined : { timeout: timeout as never },
@@ -233,7 +243,7 @@ export function reviveJournaled(value: unknown, depth = 0): unknown {
   }
   if (record["lg_name"] === "Command") {
     const { lg_name: _name, ...params } = record;
-    return new Command(
+    return new langgraph.Command(
       reviveJournaled(params, depth + 1) as ConstructorParameters<typeof Command>[0],
     );
   }

@@ -1,14 +1,6 @@
-import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { AIMessage, BaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { InvalidToolCall, ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
-import {
-  Command,
-  isCommand,
-  isGraphBubbleUp,
-  Send,
-  type LangGraphRunnableConfig,
-} from "@langchain/langgraph";
-import { ToolNode } from "@langchain/langgraph/prebuilt";
+import type { Command, LangGraphRunnableConfig, Send } from "@langchain/langgraph";
 import {
   isLangChainTool,
   isVolleyTool,
@@ -33,6 +25,7 @@ import {
   type NodeExecutorOptions,
 } from "./node-options.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
+import { coreMessages, coreSingletons, langgraph, langgraphPrebuilt } from "./peers.js";
 import { runCalls } from "./run-calls.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { abortReason, runLimits } from "./run-config.js";
@@ -43,6 +36,10 @@ import {
   type ToolAnswer,
   type ToolErrorHandler,
 } from "./tool-messages.js";
+
+const { isCommand, isGraphBubbleUp } = langgraph;
+const { ToolNode } = langgraphPrebuilt;
+type ToolNode = InstanceType<typeof ToolNode>;
 
 /** Options of {@link VolleyToolNode}. */
 export interface VolleyToolNodeOptions {
@@ -252,7 +249,7 @@ export class VolleyToolNode extends ToolNode {
     }
     // A Volley tool runs as the executor would run it (inline or on its backend), inside the
     // graph's config, so that interrupt() and getConfig() work in it.
-    return AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
+    return coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
   }
 
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
@@ -318,10 +315,10 @@ function readInput(input: unknown): NodeInput {
   const answered = new Set<string>();
   let ai: AIMessage | undefined;
   for (const message of messages as BaseMessage[]) {
-    if (ToolMessage.isInstance(message)) answered.add(message.tool_call_id);
+    if (coreMessages.ToolMessage.isInstance(message)) answered.add(message.tool_call_id);
   }
   for (let i = messages.length - 1; i >= 0; i--) {
-    if (AIMessage.isInstance(messages[i])) {
+    if (coreMessages.AIMessage.isInstance(messages[i])) {
       ai = messages[i] as AIMessage;
       break;
     }
@@ -349,13 +346,16 @@ function combine(answers: ToolAnswer[], asList: boolean): unknown {
     }
     const goto = answer.goto as unknown;
     if (
-      answer.graph === Command.PARENT &&
+      answer.graph === langgraph.Command.PARENT &&
       Array.isArray(goto) &&
-      goto.every((g) => g instanceof Send)
+      goto.every((g) => g instanceof langgraph.Send)
     ) {
       // Sends to the parent graph from several tools travel as one command.
       if (parent === undefined) {
-        parent = new Command({ graph: Command.PARENT, goto: [...(goto as Send[])] });
+        parent = new langgraph.Command({
+          graph: langgraph.Command.PARENT,
+          goto: [...(goto as Send[])],
+        });
       } else (parent.goto as Send[]).push(...(goto as Send[]));
       continue;
     }

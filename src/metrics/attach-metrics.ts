@@ -1,10 +1,10 @@
-import { register as globalRegistry } from "prom-client";
 import type { Executor } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { DEFAULT_DURATION_BUCKETS, UNKNOWN_TOOL } from "./metric-names.js";
 import type { MetricsHandle, MetricsOptions } from "./metrics-options.js";
 import { metricSetOf, type GaugeSource } from "./metric-set.js";
+import { promClient } from "./prom-client.js";
 import { PendingCounter } from "./pending-counter.js";
 
 /** What {@link attachMetrics} needs of an executor. */
@@ -47,7 +47,7 @@ export function attachMetrics(
   }
   assertKnownKeys("attachMetrics", options, METRICS_OPTION_KEYS);
   const { executorName, buckets = DEFAULT_DURATION_BUCKETS } = options;
-  const registry = options.registry ?? globalRegistry;
+  const registry = options.registry ?? promClient.register;
   if (
     typeof registry !== "object" ||
     registry === null ||

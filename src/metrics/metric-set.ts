@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Counter, Histogram, Registry } from "prom-client";
 import type { Executor } from "../core/index.js";
 import { METRIC_NAMES } from "./metric-names.js";
+import { promClient } from "./prom-client.js";
 
 /** An executor whose live gauges are read at scrape time. */
 export interface GaugeSource {
@@ -71,35 +72,35 @@ export function metricSetOf(
   };
   const set: MetricSet = {
     labelled,
-    calls: new Counter({
+    calls: new promClient.Counter({
       name: METRIC_NAMES.calls,
       help: "Tool calls that ended, by tool, status (ok or error) and error kind (none when ok).",
       labelNames: ["tool", "status", "kind", ...extra],
       registers,
       collect: flush,
     }),
-    callDuration: new Histogram({
+    callDuration: new promClient.Histogram({
       name: METRIC_NAMES.callDuration,
       help: "Time from a call's first attempt to its outcome, retries included, in seconds.",
       labelNames: ["tool", "status", ...extra],
       buckets: [...buckets],
       registers,
     }),
-    retries: new Counter({
+    retries: new promClient.Counter({
       name: METRIC_NAMES.retries,
       help: "Failed attempts that will be retried, by tool.",
       labelNames: ["tool", ...extra],
       registers,
       collect: flush,
     }),
-    abandoned: new Counter({
+    abandoned: new promClient.Counter({
       name: METRIC_NAMES.abandoned,
       help: "Attempts that settled after a timeout, deadline or cancel without honouring their abort signal, by tool.",
       labelNames: ["tool", ...extra],
       registers,
       collect: flush,
     }),
-    batchDuration: new Histogram({
+    batchDuration: new promClient.Histogram({
       name: METRIC_NAMES.batchDuration,
       help: "Time from execute() to a batch's last outcome, in seconds.",
       labelNames: extra,
@@ -110,7 +111,7 @@ export function metricSetOf(
     flushers,
   };
   // Live gauges read the executors' own counters at scrape time: exact, and free between scrapes.
-  new Gauge({
+  new promClient.Gauge({
     name: METRIC_NAMES.inFlight,
     help: "Attempts running now, by tool.",
     labelNames: ["tool", ...extra],
@@ -127,7 +128,7 @@ export function metricSetOf(
       }
     },
   });
-  new Gauge({
+  new promClient.Gauge({
     name: METRIC_NAMES.queueDepth,
     help: "Calls waiting for a slot now.",
     labelNames: extra,

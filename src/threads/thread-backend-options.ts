@@ -44,12 +44,13 @@ export interface ThreadBackendOptions {
    */
   readonly maxTotalThreads?: number;
   /**
-   * Tools modules (paths or `file:` URLs) that every thread loads as it starts, so that the first
-   * attempt in each thread does not wait for its module to load. (Threads started later, such as
-   * those that replace a killed thread, also load every module their pool has used so far; a
-   * tool's own pool under `resourceLimits` never loads other tools' modules.) Once a thread dies
-   * while idle, killed by something a module left running, threads stop preloading: each then
-   * loads a module at its first attempt that needs it.
+   * More tools modules (paths or `file:` URLs) that every thread loads as it
+   * starts and on `warm()`. The modules of the worker tools an executor is given need no entry
+   * here: the executor tells the backend of them, and their pool's threads load them. (Threads
+   * started later, such as those that replace a killed thread, also load every module their pool
+   * has used so far; a tool's own pool under `resourceLimits` never loads other tools' modules.)
+   * Once a thread dies while idle, killed by something a module left running, threads stop
+   * preloading: each then loads a module at its first attempt that needs it.
    * @default []
    * @example preload: [new URL("./cpu-tools.js", import.meta.url)]
    */

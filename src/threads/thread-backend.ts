@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
-import type { AttemptRequest, Backend, BackendCapacity } from "../core/backend.js";
+import type { Piscina } from "piscina";
+import { requirePeer } from "../core/optional-peer.js";
+import type { AttemptRequest, Backend, BackendCapacity, BackendTool } from "../core/backend.js";
 import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
@@ -12,9 +13,15 @@ import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.
 import { reviveError } from "./revive-error.js";
 import type { ThreadBackendOptions, ToolResourceLimits } from "./thread-backend-options.js";
 
+// Required, not imported, so that a missing piscina says what to install (see optional-peer.ts).
+const piscinaModule = requirePeer<{ Piscina: typeof Piscina }>("piscina", "volley/threads");
+
 /** Running from source (`.ts` under tsx or vitest): the worker entry is TypeScript too. */
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const WORKER_URL = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
+
+/** The shared pool's key in #pools: one no tool name can take. */
+const SHARED_KEY = "\0shared";
 
 const LIMIT_FIELDS = [
   "maxOldGenerationSizeMb",
@@ -74,8 +81,9 @@ interface Pool {
   readonly size: number;
   running: number;
   /**
-   * What its threads load as they start: the `preload` option, then every tools module one of
-   * its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
+   * What its threads load as they start and on `warm()`: the `preload` option, the modules of
+   * the tools executors run in this pool ({@link ThreadBackend.register}), then every tools
+   * module one of its threads has answered from. Piscina hands the same `workerData` to each new thread, so one
    * that replaces a killed thread loads the modules used before it, rather than making its first
    * attempt wait. Only this pool's tools' modules: a pool with `resourceLimits` holds just its
    * tool's. (Only modules that loaded without killing a thread: a module whose top level kills
@@ -112,6 +120,13 @@ export class ThreadBackend implements Backend {
    */
   #preloading = true;
   readonly #pools = new Map<string, Pool>();
+  /**
+   * The tools modules of the tools executors run here ({@link ThreadBackend.register}), by pool
+   * key: a pool's threads load them as they start, and on `warm()`.
+   */
+  readonly #registered = new Map<string, string[]>();
+  /** Module URLs as attempts name them, normalised (`toolsModuleUrl`), so each loads once. */
+  readonly #urls = new Map<string, string>();
   /** Pools given up by #checkThreads, still finishing their running attempts. */
   readonly #givenUp = new Set<Pool>();
   #shared: Pool | undefined;
@@ -180,6 +195,27 @@ export class ThreadBackend implements Backend {
   }
 
   /**
+   * Notes the tools module of a tool an executor runs here, so that the threads of its pool load
+   * it as they start and on {@link ThreadBackend.warm}, rather than inside its first attempt.
+   * The executor calls it for each worker tool when it is made. A tool without a module, or with
+   * one that is not a `file:` URL, is left to its attempts, which say what is wrong.
+   */
+  register(tool: BackendTool): void {
+    if (this.#closed || tool.module === undefined) return;
+    const url = this.#urlOf(tool.module);
+    if (url === undefined) return;
+    const key = this.#limits.has(tool.name) ? tool.name : SHARED_KEY;
+    let modules = this.#registered.get(key);
+    if (modules === undefined) this.#registered.set(key, (modules = []));
+    if (!modules.includes(url)) modules.push(url);
+    // A pool already running takes it too: its later threads, and its next warm-up.
+    const pool = this.#pools.get(key);
+    if (pool !== undefined && this.#preloading && !pool.modules.includes(url)) {
+      pool.modules.push(url);
+    }
+  }
+
+  /**
    * Runs one attempt in a thread. Rejects with the tool's error, with a `WorkerCrashedError` when
    * the thread died, and with `signal.reason` as soon as `signal` aborts (the thread is then
    * terminated, and the pool starts a fresh one).
@@ -201,7 +237,7 @@ export class ThreadBackend implements Backend {
     }
     const pool = this.#poolFor(tool);
     const task: WorkerTask = {
-      module,
+      module: this.#urlOf(module) ?? module,
       tool,
       args: request.args,
       callId: request.callId,
@@ -216,7 +252,9 @@ export class ThreadBackend implements Backend {
         pool.running--;
         this.#completed++;
         // A thread loaded the module and lived: later threads of this pool may preload it.
-        if (this.#preloading && !pool.modules.includes(module)) pool.modules.push(module);
+        if (this.#preloading && !pool.modules.includes(task.module)) {
+          pool.modules.push(task.module);
+        }
         if (reply.ok) return reply.value;
         throw reviveError(reply.error);
       },
@@ -248,16 +286,17 @@ export class ThreadBackend implements Backend {
   }
 
   /**
-   * Starts the threads of every pool and resolves once each has loaded its tools modules (the
-   * `preload` option, and those its pool has answered from), so that the first attempts' timeouts
-   * do not run while a thread starts. Never rejects: a thread that dies while starting or loading
+   * Starts the threads of every pool and resolves once each thread has loaded its pool's tools
+   * modules (those of the tools executors run here, the `preload` option, and those its pool has
+   * answered from), so that the first attempts are not charged for starting a thread or loading
+   * a module, and their timeouts do not run meanwhile. Never rejects: a thread that dies while starting or loading
    * is left to the attempts, which end `crashed` (or run on a new thread); aborting `signal`
    * stops waiting (threads still loading are terminated). Calls at once share one warm-up. Best
    * called before attempts run: a warmed thread waits at most 10 s for threads busy with them.
    * @example
-   * const worker = threadBackend({ preload: [new URL("./cpu-tools.js", import.meta.url)] });
-   * await worker.warm();
-   * const executor = createExecutor({ tools, backends: { worker } });
+   * const worker = threadBackend();
+   * const executor = createExecutor({ tools: [parseCsv, search], backends: { worker } });
+   * await worker.warm(); // every thread has loaded parseCsv's module
    */
   async warm(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     if (typeof options !== "object" || options === null) {
@@ -348,6 +387,20 @@ export class ThreadBackend implements Backend {
     return this.close();
   }
 
+  /** `module` as a normalised `file:` URL, or `undefined` when it is not one. */
+  #urlOf(module: string): string | undefined {
+    let url = this.#urls.get(module);
+    if (url === undefined) {
+      try {
+        url = toolsModuleUrl(module);
+      } catch {
+        return undefined;
+      }
+      this.#urls.set(module, url);
+    }
+    return url;
+  }
+
   /** See #preloading. */
   #stopPreloading(also?: Pool): void {
     this.#preloading = false;
@@ -374,8 +427,9 @@ export class ThreadBackend implements Backend {
         : Object.fromEntries(
             LIMIT_FIELDS.filter((f) => limits[f] !== undefined).map((f) => [f, limits[f]]),
           );
-    const modules = this.#preloading ? [...this.#preload] : [];
-    const piscina = new Piscina<WorkerTask | WarmTask, WorkerReply>({
+    const registered = this.#registered.get(limits === undefined ? SHARED_KEY : name) ?? [];
+    const modules = this.#preloading ? [...new Set([...this.#preload, ...registered])] : [];
+    const piscina = new piscinaModule.Piscina<WorkerTask | WarmTask, WorkerReply>({
       filename: WORKER_URL,
       minThreads: threads,
       maxThreads: threads,
@@ -464,9 +518,9 @@ export function threadBackend(options?: ThreadBackendOptions): ThreadBackend {
   return new ThreadBackend(options);
 }
 
-/** A pool's key in #pools: its tool's name, or for the shared pool a key no tool name can take. */
+/** A pool's key in #pools: its tool's name, or {@link SHARED_KEY}. */
 function keyOf(pool: Pool): string {
-  return pool.limits === undefined ? "\0shared" : pool.name;
+  return pool.limits === undefined ? SHARED_KEY : pool.name;
 }
 
 function checkLimits(tool: string, limit: unknown): asserts limit is ToolResourceLimits {

@@ -1,15 +1,15 @@
-import {
-  context,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type Span,
-  type Tracer,
-} from "@opentelemetry/api";
+import type * as OpenTelemetry from "@opentelemetry/api";
+import type { Context, Span, Tracer } from "@opentelemetry/api";
 import type { Executor, Outcome } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
+import { requirePeer } from "../core/optional-peer.js";
 import { ATTR, BATCH_SPAN_NAME, EXECUTE_TOOL } from "./attributes.js";
+
+// Required, not imported, so that a missing package says what to install (see optional-peer.ts).
+const { context, SpanKind, SpanStatusCode, trace } = requirePeer<typeof OpenTelemetry>(
+  "@opentelemetry/api",
+  "volley/tracing",
+);
 
 /** What {@link attachTracing} needs of an executor. */
 export type TracingTarget = Pick<Executor, "on">;

@@ -104,9 +104,9 @@ describe("volley demo (the reference demo)", () => {
   });
 });
 
-describe("examples/tutorial-demo.ts", () => {
+describe("examples/tutorial-graph.ts (the tutorial as a StateGraph)", () => {
   it("prints the tutorial's expected output", async () => {
-    const run = await runCli([], { script: "examples/tutorial-demo.ts" });
+    const run = await runCli([], { script: "examples/tutorial-graph.ts" });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
@@ -123,6 +123,8 @@ describe("examples/tutorial-demo.ts", () => {
           "",
           "Errors:",
           "error_1: Error: Simulated failure",
+          "",
+          "Final state: 3 results, 1 error, pending_tools \\[\\]",
         ].join("\\n"),
       ),
     );

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -64,15 +65,33 @@ describe("volley run --journal file.db --batch-id X", () => {
     expect(run.stderr).toMatch(/Cannot open the journal .*missing-dir/);
   });
 
-  it("leaves no new journal behind when the tools module is unusable", async () => {
+  it("leaves no new journal behind when the command fails before any call ran", async () => {
     const db = join(dir, "j.db");
-    // The tool needs a worker backend, which only --isolation worker gives: exit 2, nothing ran.
-    const run = await runCli(
-      ["run", "--tools", "tests/cli/fixtures/worker-tool.ts", "--calls", "-", "--journal", db],
-      { stdin: JSON.stringify([{ id: "a", name: "isolated", args: {} }]) },
-    );
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/unusable/);
-    expect(await readdir(dir)).toEqual([]);
+    // The dashboard's port is taken: exit 2 once the journal is open, and nothing ran.
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const run = await runCli(
+        [
+          "run",
+          "--tools",
+          TOOLS,
+          "--calls",
+          "-",
+          "--journal",
+          db,
+          "--dashboard",
+          "--dashboard-port",
+          String(port),
+        ],
+        { stdin: JSON.stringify([{ id: "a", name: "wait", args: { ms: 1 } }]) },
+      );
+      expect(run.stderr).toMatch(/Cannot serve the dashboard on 127\.0\.0\.1:\d+/);
+      expect(run.code).toBe(2);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
   });
 });

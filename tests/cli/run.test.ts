@@ -121,8 +121,7 @@ describe("volley run (child process)", () => {
       ],
       {
         stdin: calls([
-          // Its own timeout, wide: a thread's first call waits for it to load the module.
-          { id: "a", name: "wait", args: { ms: 10, value: "from a thread" }, timeoutMs: 30_000 },
+          { id: "a", name: "wait", args: { ms: 10, value: "from a thread" } },
           { id: "stuck", name: "hang", args: {} },
         ]),
       },

@@ -1,29 +1,10 @@
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
+import { maxOverlap, type Timed } from "./max-overlap.js";
 import { runCli } from "./run-cli.js";
 
 const TOOLS = "tests/cli/fixtures/tools.ts";
 const MIXED = "tests/cli/fixtures/mixed-tools.ts";
-
-interface Timed {
-  readonly id: string;
-  readonly status: string;
-  readonly startedAt: number;
-  readonly durationMs: number;
-}
-
-/** The most outcomes whose [startedAt, startedAt + durationMs] overlap at one moment. */
-function maxOverlap(outcomes: readonly Timed[]): number {
-  const edges = outcomes.flatMap((o) => [
-    [o.startedAt, 1],
-    [o.startedAt + o.durationMs, -1],
-  ]) as [number, number][];
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let most = 0;
-  for (const [, step] of edges) most = Math.max(most, (now += step));
-  return most;
-}
 
 describe("volley run --isolation worker with more calls than threads", () => {
   it("starts no more calls than there are threads, so a call's timeout runs only while it runs", async () => {

@@ -172,6 +172,33 @@ describe("the Backend seam", () => {
     );
   });
 
+  it("tells a backend of each tool placed on it, once the executor is made, and of no other", () => {
+    const told: unknown[] = [];
+    const backend: Backend = {
+      name: "test",
+      register: (tool) => void told.push(tool),
+      run: async () => undefined,
+    };
+    const local = defineTool({
+      name: "local",
+      description: "",
+      schema: z.object({}),
+      run: () => 1,
+    });
+    createExecutor({ tools: [remote, local], backends: { elsewhere: backend } });
+    expect(told).toEqual([{ name: "remote", module: "file:///tools.js" }]);
+    // An executor that is never made tells its backends nothing.
+    told.length = 0;
+    expect(() =>
+      createExecutor({
+        tools: [remote],
+        backends: { elsewhere: backend },
+        policies: { missing: {} },
+      }),
+    ).toThrow(TypeError);
+    expect(told).toEqual([]);
+  });
+
   it("closes its backends on close()", async () => {
     let closed = 0;
     const backend: Backend = { name: "t", run: async () => 1, close: async () => void closed++ };

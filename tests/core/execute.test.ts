@@ -167,6 +167,18 @@ describe("execute: bad input becomes error outcomes, the rest run", () => {
     expect(fromSet.results["s"]).toEqual({ text: "x" });
   });
 
+  it("takes undefined or null as an empty batch (a message that asks for no tools)", async () => {
+    const executor = createExecutor({ tools: [echo] });
+    const noCalls: { tool_calls?: { id: string; name: string; args: object }[] } = {};
+    for (const calls of [undefined, null, noCalls.tool_calls]) {
+      const batch = executor.execute(calls);
+      expect(batch.size).toBe(0);
+      const report = await batch;
+      expect(report.outcomes).toEqual([]);
+      expect(report.counts.total).toBe(0);
+    }
+  });
+
   it("throws a TypeError for bad options, naming them", () => {
     const executor = createExecutor({ tools: [echo] });
     expect(() => executor.execute("nope" as never)).toThrow(/Expected calls to be an array/);

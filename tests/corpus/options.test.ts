@@ -74,7 +74,8 @@ describe("corpus: bad execute() options throw a TypeError naming the option, and
 
   it("calls that are not iterable", () => {
     expect(() => executor.execute(42 as never)).toThrow(/calls to be an array/);
-    expect(() => executor.execute(undefined as never)).toThrow(/calls to be an array/);
+    expect(() => executor.execute("ab" as never)).toThrow(/calls to be an array/);
+    expect(() => executor.execute({ length: 1 } as never)).toThrow(/calls to be an array/);
   });
 });
 

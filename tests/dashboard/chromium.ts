@@ -13,6 +13,26 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
 }
 
+const CI = process.env["CI"] === "true";
+
+/**
+ * Whether a browser test file runs: with Chromium, or under `CI=true`, where a missing browser
+ * fails each test (see {@link requireChromium}) so the count of failures says so. Elsewhere,
+ * without Chromium, it is skipped with one line saying how to install it.
+ */
+export function runBrowserTests(what: string): boolean {
+  if (hasChromium() || CI) return true;
+  console.warn(`Skipping ${what}: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  return false;
+}
+
+/** Fails a browser test under `CI=true` when Chromium is missing. */
+export function requireChromium(): void {
+  if (!hasChromium()) {
+    throw new Error(`CI=true and Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
+  }
+}
+
 /** A headless Chromium with a fresh profile; `close()` also deletes the profile. */
 export async function launchChromium(
   options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {},

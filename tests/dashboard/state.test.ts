@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { DashboardState } from "../../src/dashboard/state.js";
+import { DashboardState, MAX_INCIDENTS } from "../../src/dashboard/state.js";
 import { createExecutor, defineTool } from "../../src/index.js";
 import { demoCalls, demoTools, nextStepsCalls } from "./demo.js";
 
@@ -147,6 +147,39 @@ describe("DashboardState", () => {
     expect(snapshot.batches.every((b) => b.hidden === 2 && b.ok === 4)).toBe(true);
     expect(snapshot.calls).toHaveLength(6);
     expect(snapshot.tools[0]).toMatchObject({ tool: "instant", calls: 20, ok: 20 });
+    state.dispose();
+  });
+
+  it("keeps the last 50 incidents, in a snapshot and in an update alike", async () => {
+    const down = defineTool({
+      name: "down",
+      description: "Always fails",
+      schema: z.object({}),
+      retry: { maxAttempts: 2, initialInterval: 1, jitter: false },
+      run: () => {
+        throw new Error("503");
+      },
+    });
+    const executor = createExecutor({ tools: [down] });
+    const state = new DashboardState(executor, { maxBatches: 3, maxCallsPerBatch: 100 });
+    const calls = Array.from({ length: 60 }, (_, i) => ({
+      id: `d${i + 1}`,
+      name: "down",
+      args: {},
+    }));
+    const batch = executor.execute(calls);
+    await vi.advanceTimersByTimeAsync(10);
+    await batch;
+
+    expect(MAX_INCIDENTS).toBe(50);
+    const latest = calls.slice(10).map((c) => c.id);
+    const update = state.takeUpdate()!;
+    expect(update.limits.incidents).toBe(50);
+    expect(update.incidents.map((i) => i.callId)).toEqual(latest);
+    const snapshot = state.snapshot();
+    expect(snapshot.incidents.map((i) => i.callId)).toEqual(latest);
+    expect(snapshot.incidents.map((i) => i.seq)).toEqual(latest.map((_, i) => i + 11));
+    expect(snapshot.totals.retries).toBe(60);
     state.dispose();
   });
 

@@ -43,7 +43,7 @@ const gc = (() => {
  * Makes `AbortSignal.timeout()` give signals a garbage collection cannot take away, until
  * disposed. LangChain folds a run config's `timeout` into the graph's signal as
  * `AbortSignal.timeout(ms)` inside `AbortSignal.any`, and on Node 20 `any` holds its sources
- * weakly: a collection before the timeout means it never fires (the README's "How the run
+ * weakly: a collection before the timeout means it never fires (docs/langgraph.md, "How the run
  * config maps onto the executor" says so), and the graph waits for its tools instead. That is
  * Node's doing, not the executor's; here the timer holds the signal until it aborts it.
  */
@@ -111,7 +111,7 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
   it("timeout: 200 with 3 s tools — the executor's slots are free at the timeout", async () => {
     using _timeouts = strongTimeoutSignals();
     // (Under ToolNode a tool that ignores its signal holds on until its end; LangGraph's own
-    // timeout is what we compare against in the README (LangGraph.js), not something to test here.)
+    // timeout is what we compare against in docs/langgraph.md, not something to test here.)
     const deaf = (probe: Probe) =>
       tool(
         async ({ query }) => {

@@ -1,6 +1,7 @@
 import { MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import type { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
+import { AIMessage } from "@langchain/core/messages";
 import type { AgentMiddleware } from "langchain";
 import { describe, expectTypeOf, it } from "vitest";
 import { createExecutor, type ErrorKind, type Outcome } from "../../src/core/index.js";
@@ -23,6 +24,14 @@ describe("the public types of volley/langgraph", () => {
     expectTypeOf<State["errors"]>().toEqualTypeOf<Record<string, ToolErrorEntry>>();
     expectTypeOf<ToolErrorEntry["kind"]>().toEqualTypeOf<ErrorKind>();
     expectTypeOf<ToolOutcomeChunk["outcome"]>().toEqualTypeOf<Outcome>();
+  });
+
+  it("executes a real AIMessage's tool_calls as they are typed (optional, so maybe undefined)", async () => {
+    const executor = createExecutor({ tools: [] });
+    const message = new AIMessage({ content: "no tools needed" });
+    expectTypeOf(message.tool_calls).toEqualTypeOf<AIMessage["tool_calls"]>();
+    const report = await executor.execute(message.tool_calls);
+    expectTypeOf(report.counts.total).toEqualTypeOf<number>();
   });
 
   it("fits where LangGraph expects a node, a ToolNode and a middleware", () => {

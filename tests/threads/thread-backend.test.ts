@@ -132,7 +132,9 @@ describe("threadBackend: killing on timeout, deadline and cancel", () => {
       expect(report.outcomes[i + 1]!.status).toBe("ok");
       // A 50 ms timer (55–80 ms on a quiet machine), done before the runaway tool's outcome.
       expect(arrivals.get(`inline${i}`)! - late).toBeLessThan(250);
-      expect(arrivals.get(`inline${i}`)).toBeLessThan(loop);
+      // Unless the whole process stalled past the loop's timeout: both timers then fire in one
+      // turn of the event loop, in either order.
+      if (late < 100) expect(arrivals.get(`inline${i}`)).toBeLessThan(loop);
     }
     expect(backend.stats().killed).toBe(killedBefore + 1);
     // The backend rejected with the abort reason itself: nothing was left running.

@@ -105,6 +105,7 @@ export function registerTools<C extends FeatureCall>(
   }
   const slots = new BackendSlotTable();
   const entries = new Map<string, ToolEntry<C>>();
+  const placed: [Backend, AnyTool][] = [];
   tools.forEach((tool, i) => {
     if (!isVolleyTool(tool) && !isLangChainTool(tool)) {
       throw new TypeError(
@@ -117,6 +118,7 @@ export function registerTools<C extends FeatureCall>(
       );
     }
     const backend = backendOf(tool as AnyTool, settings);
+    if (backend !== undefined) placed.push([backend, tool as AnyTool]);
     const placement = {
       backend,
       slots: backend === undefined ? null : slots.slotsFor(backend, tool.name),
@@ -129,6 +131,10 @@ export function registerTools<C extends FeatureCall>(
   for (const name of Object.keys(settings.defaults.policies ?? {})) {
     if (!entries.has(name))
       throw new TypeError(`policies names "${name}", which is not a tool of the executor`);
+  }
+  // Once every check has passed: a backend hears only of the tools of an executor that exists.
+  for (const [backend, tool] of placed) {
+    backend.register?.({ name: tool.name, module: isVolleyTool(tool) ? tool.module : undefined });
   }
   return entries;
 }
@@ -250,9 +256,16 @@ export function checkCallOverrides(
   return retry;
 }
 
-/** `execute()`'s calls as an array: the caller's own array when it is one (never copied). */
+const NO_CALLS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * `execute()`'s calls as an array: the caller's own array when it is one (never copied).
+ * `undefined` and `null` are an empty batch, because a model's message carries no `tool_calls`
+ * when it asks for none (`AIMessage.tool_calls` is optional).
+ */
 export function toCallList(calls: unknown): readonly unknown[] {
   if (Array.isArray(calls)) return calls;
+  if (calls === undefined || calls === null) return NO_CALLS;
   if (
     calls !== null &&
     typeof calls === "object" &&
@@ -260,7 +273,9 @@ export function toCallList(calls: unknown): readonly unknown[] {
   ) {
     return [...(calls as Iterable<unknown>)];
   }
-  throw new TypeError(`Expected calls to be an array of tool calls, got ${describeValue(calls)}`);
+  throw new TypeError(
+    `Expected calls to be an array of tool calls (or undefined), got ${describeValue(calls)}`,
+  );
 }
 
 function assertBackend(where: string, backend: unknown): void {

@@ -36,6 +36,24 @@ function lookOf({ status, kind }) {
   }
 }
 
+/** What a call that never started shows in its row, by error kind. */
+const NEVER_STARTED = {
+  unknown_tool: "Unknown tool",
+  invalid_args: "Invalid arguments",
+  invalid_call: "Invalid call",
+  rejected: "Rejected",
+  cancelled: "Cancelled before it started",
+  deadline: "Deadline passed before it started",
+};
+
+/**
+ * Where the stream is: no snapshot yet, live, or dropped and coming back. Until a snapshot
+ * arrives the page cannot tell an idle executor from one it has not heard of, so empty panels
+ * say "Connecting…" rather than "No tools registered".
+ */
+let phase = "connecting";
+const PENDING = { connecting: "Connecting…", reconnecting: "Reconnecting…" };
+
 const state = {
   /** Newest last. `drawn` caches a finished batch's element. */
   batches: new Map(),
@@ -106,6 +124,12 @@ function h(tag, props = {}, ...children) {
 
 const $ = (id) => document.getElementById(id);
 
+/** A panel's empty-state text, or the connection's state while there is no live data. */
+function empty(tag, text) {
+  const pending = PENDING[phase];
+  return h(tag, { class: pending ? "empty pending" : "empty" }, pending ?? text);
+}
+
 /** Makes `nodes` the children of `parent`, leaving those already in place untouched. */
 function setChildren(parent, nodes) {
   const keep = new Set(nodes);
@@ -165,9 +189,10 @@ function render() {
   renderInFlight(now);
   renderTools();
   renderIncidents();
-  // While something runs, keep the bars and the elapsed times moving.
+  // While something runs, keep the bars and the elapsed times moving (not while the stream is
+  // down: the page cannot know whether those calls still run).
   const live = [...state.batches.values()].some((b) => b.record.endedAt === null);
-  if ((live || state.inFlight.count > 0) && tick === null) {
+  if (phase === "live" && (live || state.inFlight.count > 0) && tick === null) {
     tick = setTimeout(() => {
       tick = null;
       scheduleRender();
@@ -180,14 +205,20 @@ function card(label, value, sub, look) {
     "div",
     { class: `card ${look ?? ""}` },
     h("div", { class: "label" }, label),
-    h("div", { class: "value" }, count.format(value)),
+    h("div", { class: "value" }, value == null ? "–" : count.format(value)),
     h("div", { class: "sub" }, sub),
   );
 }
 
 function renderCards() {
   const t = state.totals;
-  if (!t) return;
+  if (!t) {
+    // The same six cards, so the layout does not jump when the snapshot arrives.
+    const labels = ["Running", "Queued", "Succeeded", "Failed", "Retries", "Timeouts"];
+    const looks = ["running", "waiting", "ok", "error", "retry", "timeout"];
+    $("cards").replaceChildren(...labels.map((l, i) => card(l, null, "\u00a0", looks[i])));
+    return;
+  }
   document.title = t.running ? `(${t.running} running) Volley dashboard` : "Volley dashboard";
   $("cards").replaceChildren(
     card(
@@ -230,7 +261,7 @@ function renderTimeline(now) {
   if (batches.length === 0) {
     sub.textContent = "";
     $("timeline").replaceChildren(
-      h("p", { class: "empty" }, "No batches yet. They appear here as soon as one starts."),
+      empty("p", "No batches yet. They appear here as soon as one starts."),
     );
     return;
   }
@@ -263,14 +294,14 @@ function renderTimeline(now) {
     // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
     const key = `${batch.version}/${span}/${step}`;
     if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
-    const node = batchBlock(batch, now, x, grid);
+    const node = batchBlock(batch, now, x, grid, span);
     batch.drawn = { key, node };
     return node;
   });
   setChildren($("timeline"), [axis, ...blocks]);
 }
 
-function batchBlock({ record: b, calls }, now, x, grid) {
+function batchBlock({ record: b, calls }, now, x, grid, span) {
   const running = b.endedAt === null;
   const head = h(
     "div",
@@ -290,14 +321,14 @@ function batchBlock({ record: b, calls }, now, x, grid) {
   );
   const rows = [...calls.values()]
     .sort((a, b) => a.index - b.index)
-    .map((call) => callRow(call, b.startedAt, now, x, grid));
+    .map((call) => callRow(call, b.startedAt, now, x, grid, span));
   const more = b.hidden
     ? h("p", { class: "more" }, `+ ${count.format(b.hidden)} more calls, counted but not drawn`)
     : null;
   return h("div", { class: "batch" }, head, rows, more);
 }
 
-function callRow(call, origin, now, x, grid) {
+function callRow(call, origin, now, x, grid, scale) {
   const look = lookOf(call);
   const end = call.endedAt ?? now;
   const first = call.startedAt;
@@ -333,7 +364,20 @@ function callRow(call, origin, now, x, grid) {
   if (since != null) parts.push(wait(since, last ?? end));
   if (last != null) parts.push(h("div", { class: `bar ${look}`, style: span(last, end), title }));
   else if (call.endedAt != null) {
-    parts.push(h("div", { class: `bar unstarted ${look}`, style: span(end, end), title }));
+    // It never ran, so it has no bar to speak of: say why in words, where it ended, on the side
+    // of that point that has room.
+    const at = (end - origin) / scale;
+    parts.push(
+      h(
+        "span",
+        {
+          class: `badge ${look}`,
+          style: at <= 0.5 ? { left: x(end - origin) } : { right: `${100 * (1 - at)}%` },
+          title,
+        },
+        NEVER_STARTED[call.kind] ?? call.kind ?? "Never started",
+      ),
+    );
   }
 
   return h(
@@ -369,7 +413,7 @@ function renderInFlight(now) {
         .join(" · ")
     : "";
   if (n === 0) {
-    $("inflight").replaceChildren(h("p", { class: "empty" }, "Nothing running right now."));
+    $("inflight").replaceChildren(empty("p", "Nothing running right now."));
     return;
   }
   const rows = calls.map((c) =>
@@ -388,13 +432,22 @@ function renderInFlight(now) {
   $("inflight").replaceChildren(...rows, more ?? "");
 }
 
+/** The row that counts calls to names no tool has (the server's and volley/metrics' label). */
+const UNKNOWN_TOOL = "(unknown)";
+
 function renderTools() {
   const head = ["Tool", "Calls", "Running", "p50", "p95", "Max", "Errors", "Retries", "Timeouts"];
   const rows = state.tools.map((t) =>
     h(
       "tr",
       {},
-      h("th", { scope: "row" }, t.tool),
+      h(
+        "th",
+        t.tool === UNKNOWN_TOOL
+          ? { scope: "row", class: "unknown", title: "Calls naming a tool the executor lacks" }
+          : { scope: "row" },
+        t.tool,
+      ),
       h("td", {}, count.format(t.calls)),
       h("td", { class: t.running ? "live" : "" }, count.format(t.running)),
       h("td", {}, ms(t.p50)),
@@ -416,7 +469,7 @@ function renderTools() {
   );
   $("tools").replaceChildren(
     rows.length === 0
-      ? h("p", { class: "empty" }, "No tools registered.")
+      ? empty("p", "No tools registered.")
       : h(
           "table",
           {},
@@ -440,7 +493,7 @@ function renderIncidents() {
   const list = [...state.incidents].reverse();
   $("incidents-sub").textContent = list.length ? `last ${list.length}` : "";
   if (list.length === 0) {
-    $("incidents").replaceChildren(h("li", { class: "empty" }, "No retries or timeouts so far."));
+    $("incidents").replaceChildren(empty("li", "No retries or timeouts so far."));
     return;
   }
   $("incidents").replaceChildren(
@@ -451,11 +504,13 @@ function renderIncidents() {
         h("span", { class: `chip ${i.type}` }, INCIDENT_LABELS[i.type]),
         h(
           "div",
-          { class: "what" },
-          h("div", {}, h("span", { class: "id" }, i.callId), ` ${i.tool} · attempt ${i.attempt}`),
-          h("div", { class: "message", title: i.message }, i.message),
+          { class: "head", title: `${i.callId} · ${i.tool}` },
+          h("span", { class: "id" }, i.callId),
+          ` ${i.tool}`,
         ),
         h("time", { class: "muted" }, clock(i.at)),
+        h("div", { class: "message", title: i.message }, i.message),
+        h("span", { class: "attempt muted" }, `attempt ${i.attempt}`),
       ),
     ),
   );
@@ -463,28 +518,34 @@ function renderIncidents() {
 
 // ---------------------------------------------------------------- the stream
 
+function setPhase(next, connection, text) {
+  phase = next;
+  $("main").dataset.phase = next;
+  $("conn").dataset.state = connection;
+  $("conn-text").textContent = text;
+  scheduleRender();
+}
+
 function connect() {
-  const conn = $("conn");
-  const label = $("conn-text");
   const events = new EventSource("events");
-  events.addEventListener("open", () => {
-    conn.dataset.state = "live";
-    label.textContent = "Live";
-  });
   events.addEventListener("error", () => {
-    conn.dataset.state = "down";
+    const next = phase === "connecting" ? "connecting" : "reconnecting";
     // EventSource retries by itself after a network error, but gives up on an HTTP error (a
     // restarted server with a new token, say): then start over, less eagerly.
     if (events.readyState === EventSource.CLOSED) {
-      label.textContent = "Disconnected · retrying";
+      setPhase(next, "down", "Disconnected · retrying");
       setTimeout(connect, 5_000);
-    } else label.textContent = "Reconnecting…";
+    } else setPhase(next, "down", "Reconnecting…");
   });
-  for (const name of ["snapshot", "update"]) {
-    events.addEventListener(name, (e) => apply(JSON.parse(e.data)));
-  }
+  // Live once the snapshot is in, not when the socket opens: until then there is nothing to show.
+  events.addEventListener("snapshot", (e) => {
+    apply(JSON.parse(e.data));
+    setPhase("live", "live", "Live");
+  });
+  events.addEventListener("update", (e) => apply(JSON.parse(e.data)));
 }
 
 renderLegend();
+render();
 connect();
 window.addEventListener("resize", scheduleRender);

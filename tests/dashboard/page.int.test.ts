@@ -1,0 +1,254 @@
+/**
+ * The page's layout and states in Chromium: what it says before the first snapshot and while
+ * the stream is down, how a call that never ran reads, how long the incident feed is, and what
+ * fits on the first screen.
+ */
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { attachDashboard } from "../../src/dashboard/index.js";
+import { createExecutor, defineTool } from "../../src/index.js";
+import { launchChromium, requireChromium, runBrowserTests } from "./chromium.js";
+import { demoCalls, demoTools, nextStepsCalls } from "./demo.js";
+
+/** WCAG 2's minimum contrast for body text (level AA). */
+const READABLE = 4.5;
+
+/** Texts a panel shows when it knows it is empty: wrong before the page has heard anything. */
+const EMPTY_TEXTS = [
+  "No tools registered",
+  "No batches yet",
+  "Nothing running right now",
+  "No retries or timeouts so far",
+];
+
+/** Fails every attempt: with two attempts, each call makes one retry incident. */
+const alwaysDown = defineTool({
+  name: "always_down",
+  description: "An API that is down",
+  schema: z.object({}),
+  retry: { maxAttempts: 2, initialInterval: 1, jitter: false },
+  run: () => {
+    throw new Error("503 Service Unavailable");
+  },
+});
+
+/** What a reader sees of an element, read at once (the page redraws panels whole). */
+interface Legibility {
+  readonly text: string;
+  readonly width: number;
+  readonly height: number;
+  readonly title: string | null;
+  /** WCAG 2 contrast ratio of its text against what is behind it. */
+  readonly contrast: number;
+}
+
+/**
+ * An element's text, size and the contrast ratio (WCAG 2) of its text against what is behind
+ * it: its own and its ancestors' backgrounds, composited. Colours are read through a canvas, so
+ * every CSS colour syntax the page uses (`color-mix()` included) comes back as sRGB bytes.
+ */
+function legibility(page: Page, selector: string): Promise<Legibility> {
+  // Runs in the page. The tests compile without the DOM's types: globals come from the element.
+  // The element is looked up inside the one evaluation, so a redraw cannot come in between.
+  return page.locator("body").evaluate((body, selector) => {
+    const el = body.querySelector(selector);
+    if (el === null) throw new Error(`No element matches ${selector}`);
+    const win = el.ownerDocument.defaultView!;
+    const canvas = el.ownerDocument.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const g = canvas.getContext("2d", { willReadFrequently: true })!;
+    const rgba = (css: string): number[] => {
+      g.clearRect(0, 0, 1, 1);
+      g.fillStyle = css;
+      g.fillRect(0, 0, 1, 1);
+      const [r = 0, gr = 0, b = 0, a = 0] = g.getImageData(0, 0, 1, 1).data;
+      return [r, gr, b, a / 255];
+    };
+    const over = (top: number[], below: number[]): number[] => {
+      const a = top[3]!;
+      return [0, 1, 2].map((i) => a * top[i]! + (1 - a) * below[i]!);
+    };
+    const layers: (typeof el)[] = [];
+    for (let e: typeof el | null = el; e; e = e.parentElement) layers.unshift(e);
+    let behind = [255, 255, 255];
+    for (const layer of layers) {
+      behind = over(rgba(win.getComputedStyle(layer).backgroundColor), behind);
+    }
+    const text = over(rgba(win.getComputedStyle(el).color), behind);
+    const luminance = (rgb: number[]) => {
+      const [r, gr, b] = rgb.map((v) => {
+        const c = v / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * gr! + 0.0722 * b!;
+    };
+    const [light, dark] = [luminance(text), luminance(behind)].sort((a, b) => b - a);
+    const { width, height } = el.getBoundingClientRect();
+    return {
+      text: (el as { innerText?: string }).innerText ?? "",
+      width,
+      height,
+      title: el.getAttribute("title"),
+      contrast: (light! + 0.05) / (dark! + 0.05),
+    };
+  }, selector);
+}
+
+describe.runIf(runBrowserTests("the dashboard page test"))("the dashboard page in Chromium", () => {
+  it("says it is connecting until the first snapshot, and reconnecting while the stream is down", async () => {
+    requireChromium();
+    const executor = createExecutor({ tools: demoTools });
+    let dashboard = await attachDashboard(executor, { port: 0 });
+    const { port } = dashboard;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      // Hold the event stream back: the page is loaded and has heard nothing yet.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route("**/events", async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(dashboard.url);
+      await page.locator("#cards .card").nth(5).waitFor({ timeout: 5_000 });
+      expect(await page.locator("#conn").getAttribute("data-state")).toBe("connecting");
+      for (const panel of ["#tools", "#timeline", "#inflight", "#incidents"]) {
+        expect(await page.locator(panel).innerText()).toBe("Connecting…");
+      }
+      const before = await page.locator("main").innerText();
+      for (const text of EMPTY_TEXTS) expect(before).not.toContain(text);
+      expect(await page.locator("#cards .value").allInnerTexts()).toEqual(Array(6).fill("–"));
+
+      release();
+      await page.locator("#conn[data-state=live]").waitFor({ timeout: 10_000 });
+      await expect.poll(() => page.locator("#tools").innerText()).toMatch(/fast_tool/);
+      await expect.poll(() => page.locator("#timeline").innerText()).toMatch(/No batches yet/);
+      await executor.execute(demoCalls.slice(0, 1));
+      await page
+        .locator('#timeline .row.call[data-call-id="fast_1"][data-status=ok]')
+        .waitFor({ timeout: 5_000 });
+      await page.locator("#inflight .empty").waitFor({ timeout: 5_000 });
+
+      // The server goes away: what the page knows stays, faded; what it does not know says so.
+      await dashboard.close();
+      await page.locator("#conn[data-state=down]").waitFor({ timeout: 10_000 });
+      await page.locator("main[data-phase=reconnecting]").waitFor({ timeout: 5_000 });
+      await expect.poll(() => page.locator("#inflight").innerText()).toBe("Reconnecting…");
+      expect(await page.locator("#incidents").innerText()).toBe("Reconnecting…");
+      expect(await page.locator("#tools").innerText()).toMatch(/fast_tool/);
+      expect(await page.locator("#timeline .row.call").count()).toBe(1);
+      const faded = await page
+        .locator("#timeline")
+        .evaluate((el) => Number(el.ownerDocument.defaultView!.getComputedStyle(el).opacity));
+      expect(faded).toBeLessThan(1);
+
+      // It comes back on the same port: live again, from the new server's snapshot.
+      dashboard = await attachDashboard(executor, { port });
+      await page.locator("main[data-phase=live]").waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.locator("#inflight").innerText()).toMatch(/Nothing running/);
+    } finally {
+      await browser.close();
+      await dashboard.close();
+      await executor.close();
+    }
+  }, 60_000);
+
+  for (const colorScheme of ["dark", "light"] as const) {
+    it(`labels a call to an unknown tool readably, with the tools table on the first screen at 1280×900 (${colorScheme})`, async () => {
+      requireChromium();
+      const executor = createExecutor({ tools: demoTools });
+      const dashboard = await attachDashboard(executor, { port: 0 });
+      const browser = await launchChromium({ colorScheme, width: 1280, height: 900 });
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(dashboard.url);
+        await page.locator("#conn[data-state=live]").waitFor({ timeout: 10_000 });
+        await executor.execute(demoCalls);
+        await executor.execute(nextStepsCalls);
+
+        // Wait for the last update, after which the finished batches are not redrawn.
+        await expect.poll(() => page.locator("#cards").innerText()).toMatch(/FAILED\s+3\b/i);
+        await page.locator("#inflight .empty").waitFor({ timeout: 5_000 });
+        const badge = '#timeline .row.call[data-call-id="ghost_1"] .badge';
+        await page.locator(badge).waitFor({ timeout: 5_000 });
+        const call = await legibility(page, badge);
+        expect(call).toMatchObject({ text: "Unknown tool" });
+        expect(call.width).toBeGreaterThan(50);
+        expect(call.height).toBeGreaterThanOrEqual(14);
+        expect(call.contrast).toBeGreaterThanOrEqual(READABLE);
+        expect(call.title).toMatch(/unknown_tool: Unknown tool "summarize"/);
+        // Its row in the tools table reads as well.
+        const row = await legibility(page, "#tools tbody th.unknown");
+        expect(row.text).toBe("(unknown)");
+        expect(row.contrast).toBeGreaterThanOrEqual(READABLE);
+
+        // Five rows (four tools and the unknown one), all of it above the fold.
+        await expect.poll(() => page.locator("#tools tbody tr").count()).toBe(5);
+        const fold = await page.locator("body").evaluate((body) => ({
+          bottom: body.querySelector("#tools table")!.getBoundingClientRect().bottom,
+          scrollY: body.ownerDocument.defaultView!.scrollY,
+        }));
+        expect(fold.scrollY).toBe(0);
+        expect(fold.bottom).toBeLessThanOrEqual(900);
+      } finally {
+        await browser.close();
+        await dashboard.close();
+        await executor.close();
+      }
+    }, 60_000);
+  }
+
+  it("shows the last 50 of 60 retries in the page's flow, not in a scroll box", async () => {
+    requireChromium();
+    const executor = createExecutor({ tools: [alwaysDown] });
+    const dashboard = await attachDashboard(executor, { port: 0 });
+    const browser = await launchChromium({ width: 1280, height: 900 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(dashboard.url);
+      await page.locator("#conn[data-state=live]").waitFor({ timeout: 10_000 });
+      const calls = Array.from({ length: 60 }, (_, i) => ({
+        id: `down_${i + 1}`,
+        name: "always_down",
+        args: {},
+      }));
+      const report = await executor.execute(calls);
+      expect(report.outcomes.every((o) => o.attempts === 2)).toBe(true);
+
+      await expect.poll(() => page.locator("#incidents .incident").count()).toBe(50);
+      expect(await page.locator("#incidents-sub").innerText()).toBe("last 50");
+      const feed = await page.locator("#incidents").evaluate((list) => {
+        const boxes: { tag: string; overflowY: string; clipped: boolean }[] = [];
+        const doc = list.ownerDocument;
+        for (let e: typeof list | null = list; e && e !== doc.body; e = e.parentElement) {
+          const style = doc.defaultView!.getComputedStyle(e);
+          boxes.push({
+            tag: `${e.tagName.toLowerCase()}#${e.id}.${e.className}`,
+            overflowY: style.overflowY,
+            clipped: e.scrollHeight > e.clientHeight + 1,
+          });
+        }
+        const entries = [...list.querySelectorAll(".incident")].map((item) => {
+          const r = item.getBoundingClientRect();
+          return r.height;
+        });
+        return { boxes, entries };
+      });
+      // Neither the list nor anything around it scrolls or clips: the page itself grows.
+      for (const box of feed.boxes) {
+        expect(box, box.tag).toMatchObject({ overflowY: "visible", clipped: false });
+      }
+      expect(feed.entries.every((height) => height > 20)).toBe(true);
+      // The latest 50, newest first: the first ten calls' retries made room for the rest.
+      const ids = await page.locator("#incidents .incident .id").allInnerTexts();
+      expect(ids[0]).toBe("down_60");
+      expect(new Set(ids)).toEqual(new Set(calls.slice(10).map((c) => c.id)));
+    } finally {
+      await browser.close();
+      await dashboard.close();
+      await executor.close();
+    }
+  }, 60_000);
+});
