@@ -106,10 +106,16 @@ interface SendInput {
  * with a `ToolMessage` (artifacts and `Command`s pass through, `interrupt()` too), answers every
  * `invalid_tool_calls` entry with an error `ToolMessage`, and maps the run config's
  * `maxConcurrency`, `timeout` and `signal` onto the executor, which `ToolNode` ignores.
+ * For `createAgent` from `langchain`, use {@link volleyMiddleware} instead.
  * @example
  * const tools = new VolleyToolNode(createExecutor({ tools: [search, fetchPage], concurrency: 4 }));
- * const agent = createReactAgent({ llm, tools });
- * // or: new StateGraph(MessagesAnnotation).addNode("tools", tools) … .addConditionalEdges("agent", toolsCondition)
+ * const graph = new StateGraph(MessagesAnnotation)
+ *   .addNode("agent", callModel)
+ *   .addNode("tools", tools)
+ *   .addEdge(START, "agent")
+ *   .addConditionalEdges("agent", toolsCondition)
+ *   .addEdge("tools", "agent")
+ *   .compile();
  */
 export class VolleyToolNode extends ToolNode {
   /** The executor the calls run on. */

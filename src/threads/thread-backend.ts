@@ -33,6 +33,9 @@ const LIMIT_FIELDS = [
 /** The keys of {@link ToolResourceLimits}: V8's limits, and the pool's threads. */
 const RESOURCE_LIMIT_KEYS = optionKeys<ToolResourceLimits>()([...LIMIT_FIELDS, "threads"]);
 
+/** The keys of `warm()`'s options. */
+const WARM_KEYS = optionKeys<NonNullable<Parameters<ThreadBackend["warm"]>[0]>>()(["signal"]);
+
 /** The keys of {@link ThreadBackendOptions}. */
 const THREAD_BACKEND_KEYS = optionKeys<ThreadBackendOptions>()([
   "threads",
@@ -296,6 +299,10 @@ export class ThreadBackend implements Backend {
    * await worker.warm(); // every thread has loaded parseCsv's module
    */
   async warm(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Expected warm() options to be an object, got ${describeValue(options)}`);
+    }
+    assertKnownKeys("warm", options, WARM_KEYS);
     if (this.#closed) return;
     const pools = [
       this.#poolFor(undefined),

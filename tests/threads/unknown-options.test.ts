@@ -18,6 +18,18 @@ describe("volley/threads refuses unknown option keys", () => {
     );
   });
 
+  it("warm(), before it starts a thread", async () => {
+    const backend = threadBackend({ threads: 1 });
+    try {
+      await expect(backend.warm({ signl: new AbortController().signal } as never)).rejects.toThrow(
+        'Unknown option "signl" for warm; did you mean "signal"? Known options: signal.',
+      );
+      expect(backend.stats().pools).toEqual([]);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it("threadTools, before it loads the module", async () => {
     await expect(threadTools("./does-not-exist.ts", { ony: ["a"] } as never)).rejects.toThrow(
       'Unknown option "ony" for threadTools; did you mean "only"? Known options: only.',
