@@ -8,6 +8,7 @@
 import { attachDashboard, type Dashboard } from "../../src/dashboard/index.js";
 import { createExecutor, defineTool, type Executor } from "../../src/index.js";
 import { SseClient } from "./http.js";
+import { measureRounds, type Sample } from "../helpers/overhead-rounds.js";
 
 const CALLS = 10_000;
 const RUNS = Number(process.argv[2] ?? 15);
@@ -37,11 +38,6 @@ for (const name of ["none", "dashboard, no page", "dashboard, one page"]) {
   }
 }
 
-interface Sample {
-  readonly wallMs: number;
-  readonly cpuMs: number;
-}
-
 async function once(executor: Executor): Promise<Sample> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -54,33 +50,7 @@ async function once(executor: Executor): Promise<Sample> {
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-const names = [...executors.keys()];
-const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
-for (let warm = 0; warm < 3; warm++) for (const e of executors.values()) await once(e);
-for (let run = 0; run < RUNS; run++) {
-  for (let k = 0; k < names.length; k++) {
-    const name = names[(run + k) % names.length]!;
-    samples.get(name)!.push(await once(executors.get(name)!));
-  }
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const us = (ms: number): string => ((ms * 1000) / CALLS).toFixed(2);
-const none = samples.get("none")!;
-const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
-console.log(
-  `${CALLS} no-op calls per batch, ${RUNS} interleaved rounds (node ${process.version}, load ${load})`,
-);
-console.log("| configuration | CPU µs per call | wall µs per call | CPU ratio to none |");
-console.log("| --- | ---: | ---: | ---: |");
-for (const [name, xs] of samples) {
-  const ratio = median(xs.map((x, i) => x.cpuMs / none[i]!.cpuMs));
-  console.log(
-    `| ${name} | ${us(median(xs.map((x) => x.cpuMs)))} | ${us(median(xs.map((x) => x.wallMs)))} | ×${ratio.toFixed(2)} |`,
-  );
-}
+await measureRounds({ configs: executors, once, runs: RUNS, calls: CALLS, label: "configuration" });
 for (const client of clients) client.close();
 await Promise.all(dashboards.map((d) => d.close()));
 await Promise.all([...executors.values()].map((e) => e.close()));

@@ -19,6 +19,7 @@ import { createExecutor, defineTool, type Executor } from "../../src/index.js";
 import { attachLogger } from "../../src/logging/index.js";
 import { attachMetrics } from "../../src/metrics/index.js";
 import { attachTracing } from "../../src/tracing/index.js";
+import { measureRounds, type Sample } from "../helpers/overhead-rounds.js";
 
 const CALLS = 10_000;
 const RUNS = Number(process.argv[2] ?? 15);
@@ -81,11 +82,6 @@ const configs: Record<string, Setup> = {
   },
 };
 
-interface Sample {
-  readonly wallMs: number;
-  readonly cpuMs: number;
-}
-
 /** One executor per configuration, attached once and reused, as an application would. */
 const executors = new Map<string, Executor>(
   Object.entries(configs).map(([name, setup]) => {
@@ -105,32 +101,4 @@ async function once(executor: Executor): Promise<Sample> {
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-const names = [...executors.keys()];
-const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
-for (let warm = 0; warm < 3; warm++) for (const e of executors.values()) await once(e);
-for (let run = 0; run < RUNS; run++) {
-  // Interleaved and rotated, so that the machine's noise spreads over every configuration alike.
-  for (let k = 0; k < names.length; k++) {
-    const name = names[(run + k) % names.length]!;
-    samples.get(name)!.push(await once(executors.get(name)!));
-  }
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const us = (ms: number): string => ((ms * 1000) / CALLS).toFixed(2);
-const none = samples.get("none")!;
-const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
-console.log(
-  `${CALLS} no-op calls per batch, ${RUNS} interleaved rounds (node ${process.version}, load ${load})`,
-);
-console.log("| observers | CPU µs per call | wall µs per call | CPU ratio to none |");
-console.log("| --- | ---: | ---: | ---: |");
-for (const [name, xs] of samples) {
-  // The median of per-round ratios: each round's pair saw the same machine.
-  const ratio = median(xs.map((x, i) => x.cpuMs / none[i]!.cpuMs));
-  console.log(
-    `| ${name} | ${us(median(xs.map((x) => x.cpuMs)))} | ${us(median(xs.map((x) => x.wallMs)))} | ×${ratio.toFixed(2)} |`,
-  );
-}
+await measureRounds({ configs: executors, once, runs: RUNS, calls: CALLS, label: "observers" });

@@ -267,7 +267,6 @@ export function toCallList(calls: unknown): readonly unknown[] {
   if (Array.isArray(calls)) return calls;
   if (calls === undefined || calls === null) return NO_CALLS;
   if (
-    calls !== null &&
     typeof calls === "object" &&
     typeof (calls as Iterable<unknown>)[Symbol.iterator] === "function"
   ) {
