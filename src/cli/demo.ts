@@ -138,7 +138,9 @@ export async function runDemo(out: DemoOutput, options: DemoOptions = {}): Promi
   const loaded = await langgraph;
   if (loaded.module === undefined) {
     const why = loaded.error instanceof Error ? loaded.error.message : String(loaded.error);
-    print(`Skipped: volley/langgraph did not load (${why}). Install @langchain/langgraph.`);
+    // The loader's own message already says what to install when a peer is missing.
+    const hint = /npm install/.test(why) ? "" : " Install @langchain/langgraph.";
+    print(`Skipped: volley/langgraph did not load (${why}).${hint}`);
     return;
   }
   const executor = createExecutor({ tools });

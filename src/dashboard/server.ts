@@ -2,7 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { describeValue } from "../core/describe-value.js";
+import { describeValue, errorText } from "../core/describe-value.js";
+import { missingPackage } from "../core/optional-peer.js";
 import { authorize } from "./auth.js";
 import {
   resolveDashboardOptions,
@@ -84,12 +85,9 @@ async function metricsFor(
     const handle = attachMetrics(executor, { registry: new Registry() });
     return { registry: handle.registry, detach: () => handle.detach() };
   } catch (error) {
-    return {
-      problem: [
-        501,
-        `Metrics need prom-client: npm install prom-client (${(error as Error).message})`,
-      ],
-    };
+    // A missing prom-client needs only the install hint; anything else, the error's own words.
+    const detail = missingPackage(error) === "prom-client" ? "" : ` (${errorText(error)})`;
+    return { problem: [501, `Metrics need prom-client: npm install prom-client${detail}`] };
   }
 }
 
