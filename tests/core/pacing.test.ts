@@ -39,18 +39,19 @@ describe("the engine yields to the event loop under a flood of cheap calls", () 
       }
     });
     // A plain timer must get its turn too.
-    let timerLateMs = -1;
-    const timerSet = performance.now();
-    setTimeout(() => (timerLateMs = performance.now() - timerSet - 50), 50);
+    let okAtTimer = -1;
+    setTimeout(() => (okAtTimer = ok), 50);
     const report = await executor.execute(calls, { collect: false });
     expect(report.counts.ok).toBe(300_000);
     expect(report.counts.byKind.timeout).toBe(1);
-    // Before the engine yielded, the timeout fired only once the flood was done (951 ms): now
-    // it fires in the middle of it, whatever the machine's load, and close to its time.
+    // Before the engine yielded, the timeout and the timer fired only once the flood was done
+    // (951 ms): now both fire in the middle of it. How far into it depends on the machine's load,
+    // so the bound on time is loose; the counts say "in the middle" whatever the load.
     expect(okBefore).toBeLessThan(300_000);
+    expect(okAtTimer).toBeGreaterThanOrEqual(0);
+    expect(okAtTimer).toBeLessThan(300_000);
     expect(timedOutAt).toBeGreaterThanOrEqual(99);
-    expect(timedOutAt).toBeLessThan(400);
-    expect(timerLateMs).toBeLessThan(300);
+    expect(timedOutAt).toBeLessThan(2_000);
   });
 
   it("a cancel from a timer ends a flood in its middle, and nothing starts after it", async () => {
