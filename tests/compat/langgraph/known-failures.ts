@@ -20,20 +20,7 @@ interface KnownFailure {
 }
 
 /** Every known failure, by file. */
-export const KNOWN_FAILURES: readonly KnownFailure[] = [
-  ...["createReactAgent (version v1)", "createReactAgent (version v2)"].map((agent) => ({
-    file: "prebuilt",
-    test: `${agent} > should handle tool errors`,
-    variants: ["volley"] as const,
-    reason: "an unknown tool answers with Volley's text, not ToolNode's",
-  })),
-  {
-    file: "prebuilt",
-    test: "ToolNode > Should support graceful error handling",
-    variants: ["volley"],
-    reason: "an unknown tool answers with Volley's text, not ToolNode's",
-  },
-];
+export const KNOWN_FAILURES: readonly KnownFailure[] = [];
 
 /**
  * Marks the known failures of `file` under `variant` as expected to fail, for the tests the
