@@ -24,9 +24,12 @@ const { isCommand } = langgraph;
 
 /**
  * Decides what the model sees when a call fails: a `ToolMessage`, or a string for its content.
- * Return `undefined` to throw the error instead.
- * @param error What the tool threw; for limits (timeout, deadline, cancel) and bad calls, a
- *   {@link ToolCallFailure} whose `name` is the error's class and whose `kind` is the outcome's.
+ * Return `undefined` to throw the error instead. Either answer carries the outcome's error in
+ * `response_metadata` (see {@link toolMessageError}).
+ * @param error What the tool threw (in `VolleyToolNode`, for arguments the executor refused
+ *   before a LangChain tool ran, what that tool would have thrown); for limits (timeout,
+ *   deadline, cancel) and bad calls, a {@link ToolCallFailure} whose `name` is the error's class
+ *   and whose `kind` is the outcome's.
  * @param call The call as the model made it.
  * @param outcome The call's error outcome.
  */
