@@ -12,7 +12,8 @@ const coreTypes = await importPeer(() => import("@langchain/core/utils/types"), 
  * the tool ran (`invalid_args` from the tool's zod schema): the `ToolInputParsingException` that
  * `StructuredTool.call` of `@langchain/core` builds, with its wording. A node that answers, or
  * rethrows, with it says what `ToolNode` says for the same call. `undefined` for a tool that is
- * not LangChain's, a schema that is not zod, or arguments LangChain's own parse accepts.
+ * not LangChain's, a schema that is not zod, or arguments LangChain's own parse accepts (and if
+ * anything here throws: the answer then keeps Volley's own account).
  */
 export async function langChainInputError(
   tool: AnyTool | undefined,
@@ -23,14 +24,24 @@ export async function langChainInputError(
     readonly schema?: unknown;
     readonly verboseParsingErrors?: unknown;
   };
-  if (!coreTypes.isInteropZodSchema(schema)) return undefined;
   try {
+    if (!coreTypes.isInteropZodSchema(schema)) return undefined;
     await coreTypes.interopParseAsync(schema, call.args);
     return undefined;
   } catch (error) {
+    return parseFailure(error, verboseParsingErrors, call);
+  }
+}
+
+function parseFailure(
+  error: unknown,
+  verbose: unknown,
+  call: LangChainToolCall,
+): Error | undefined {
+  try {
     // As @langchain/core words it (tools/index.ts, StructuredTool.call).
     let message = "Received tool input did not match expected schema";
-    if (verboseParsingErrors) message = `${message}\nDetails: ${errorText(error)}`;
+    if (verbose) message = `${message}\nDetails: ${errorText(error)}`;
     if (coreTypes.isInteropZodError(error)) {
       message = `${message}\n\n${prettifyError(error as Parameters<typeof prettifyError>[0])}`;
     }
@@ -38,5 +49,7 @@ export async function langChainInputError(
       message,
       JSON.stringify({ ...call, type: "tool_call" }),
     );
+  } catch {
+    return undefined;
   }
 }

@@ -229,9 +229,16 @@ export class VolleyToolNode extends ToolNode {
       if (bubble !== undefined && outcome.status === "error") throw bubble;
     }
     if (limits.signal?.aborted) throw abortReason(limits.signal);
-    const failures = await Promise.all(
-      outcomes.map((outcome) => this.#failureOf(outcome, calls[outcome.index], thrown)),
-    );
+    const failures = outcomes.map((outcome) => thrown.of(outcome));
+    for (const [i, outcome] of outcomes.entries()) {
+      // Arguments the executor refused before a LangChain tool ran (rare): what the tool would
+      // have thrown for them, so that the answer and a rethrow are ToolNode's.
+      const call = calls[outcome.index];
+      if (failures[i] === undefined && outcome.status === "error" && call !== undefined) {
+        if (outcome.error.kind === "invalid_args")
+          failures[i] = await langChainInputError(this.#byName.get(outcome.name), call);
+      }
+    }
     const answers: ToolAnswer[] = outcomes.map((outcome, i) =>
       this.#answer(outcome, calls[outcome.index], failures[i]),
     );
@@ -271,21 +278,6 @@ export class VolleyToolNode extends ToolNode {
     // A Volley tool runs as the executor would run it (inline or on its backend), inside the
     // graph's config, so that interrupt() and getConfig() work in it.
     return coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
-  }
-
-  /**
-   * What a failed call's tool threw, for its answer: as noted; or, for arguments the executor
-   * refused before a LangChain tool ran, what the tool itself would have thrown for them.
-   */
-  async #failureOf(
-    outcome: Outcome,
-    call: LangChainToolCall | undefined,
-    thrown: AttemptErrors,
-  ): Promise<unknown> {
-    const noted = thrown.of(outcome);
-    if (noted !== undefined || outcome.status !== "error" || call === undefined) return noted;
-    if (outcome.error.kind !== "invalid_args") return undefined;
-    return langChainInputError(this.#byName.get(outcome.name), call);
   }
 
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
