@@ -2,7 +2,15 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "docs/api/**", "tests/compat/*/upstream/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "docs/api/**",
+      "tests/compat/*/upstream/**",
+    ],
+  },
   js.configs.recommended,
   {
     files: ["**/*.cjs"],

@@ -23,7 +23,14 @@ export type {
 } from "./parallel-tool-node.js";
 export { VolleyToolNode } from "./tool-node.js";
 export type { VolleyToolNodeOptions } from "./tool-node.js";
-export type { ToolErrorHandler, ToolCallFailure, ToolAnswer } from "./tool-messages.js";
+export { toolMessageError } from "./tool-messages.js";
+export type {
+  ToolErrorHandler,
+  ToolErrorMessages,
+  ToolErrorText,
+  ToolCallFailure,
+  ToolAnswer,
+} from "./tool-messages.js";
 export { volleyMiddleware } from "./middleware.js";
 export type { VolleyMiddlewareOptions } from "./middleware.js";
 export { graphBatchId } from "./batch-id.js";

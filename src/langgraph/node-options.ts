@@ -4,6 +4,7 @@
  * value shown by the shared `describeValue`). Each throws a `TypeError`.
  */
 import {
+  ERROR_KINDS,
   createExecutor,
   isLangChainTool,
   isVolleyTool,
@@ -14,7 +15,7 @@ import {
 import { describeValue } from "../core/describe-value.js";
 import { EXECUTOR_OPTION_KEYS } from "../core/engine/check-options.js";
 import { assertDuration, assertKnownKeys } from "../core/validate-options.js";
-import type { ToolErrorHandler } from "./tool-messages.js";
+import type { ToolErrorHandler, ToolErrorMessages } from "./tool-messages.js";
 
 /** Options of the executor a node makes when it is given tools rather than an executor. */
 export type NodeExecutorOptions = Omit<ExecutorOptions, "tools">;
@@ -137,4 +138,26 @@ export function checkBatchId(
       `Expected ${where} option batchId to be false or a function, got ${describeValue(value)}`,
     );
   }
+}
+
+/**
+ * `messages`: the texts of error answers by error kind, each a string or a function; `{}` when
+ * unset.
+ */
+export function toolErrorMessagesOf(where: NodeName, value: unknown): ToolErrorMessages {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `Expected ${where} option messages to be an object of texts by error kind, got ${describeValue(value)}`,
+    );
+  }
+  assertKnownKeys(`${where} option messages`, value, ERROR_KINDS);
+  for (const [kind, text] of Object.entries(value)) {
+    if (typeof text !== "string" && typeof text !== "function" && text !== undefined) {
+      throw new TypeError(
+        `Expected ${where} option messages.${kind} to be a string or a function (outcome, call, error) => string, got ${describeValue(text)}`,
+      );
+    }
+  }
+  return value as ToolErrorMessages;
 }

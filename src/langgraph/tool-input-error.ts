@@ -30,8 +30,16 @@ export function isToolInputError(error: unknown): error is ToolInputError {
  * message carries a stack trace the model should not see).
  */
 export function withInputErrors(error: unknown): unknown {
-  const inner = isToolInvocationError(error) ? error.toolError : error;
+  const inner = invokedError(error);
   return isLangChainInputError(inner) ? new ToolInputError(inner) : error;
+}
+
+/**
+ * What a tool threw, out of the `ToolInvocationError` that `createAgent`'s tool node puts around
+ * an input-parsing failure; anything else as it is.
+ */
+export function invokedError(error: unknown): unknown {
+  return isToolInvocationError(error) ? error.toolError : error;
 }
 
 function isToolInvocationError(error: unknown): error is Error & { toolError: unknown } {

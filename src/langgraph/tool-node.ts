@@ -21,6 +21,7 @@ import {
   checkOptionsObject,
   executorOf,
   handleToolErrorsOf,
+  toolErrorMessagesOf,
   type ExecutorOrTools,
   type NodeExecutorOptions,
 } from "./node-options.js";
@@ -35,7 +36,9 @@ import {
   journalable,
   type ToolAnswer,
   type ToolErrorHandler,
+  type ToolErrorMessages,
 } from "./tool-messages.js";
+import { langChainInputError } from "./langchain-input-check.js";
 
 const { isCommand, isGraphBubbleUp } = langgraph;
 const { ToolNode } = langgraphPrebuilt;
@@ -54,6 +57,17 @@ export interface VolleyToolNodeOptions {
    * @default true
    */
   readonly handleToolErrors?: boolean | ToolErrorHandler;
+  /**
+   * The texts of the error answers that `handleToolErrors: true` gives, by error kind: a string,
+   * or `(outcome, call, error) => string`. A kind left out keeps its default: `ToolNode`'s own
+   * wording for an unknown tool, bad arguments and a tool that threw (`Error: …\n Please fix
+   * your mistakes.`), and a sentence that says what happened for Volley's own kinds ("The tool
+   * "search" timed out after 2 s; the call did not finish."). Each error answer also carries
+   * the outcome's error, whatever its text: read it with `toolMessageError(message)`.
+   * @default {}
+   * @example { timeout: (outcome, call) => `${call.name} is slow today; answer without it.` }
+   */
+  readonly messages?: ToolErrorMessages;
   /** Options of the executor the node makes, when it is given tools rather than an executor. */
   readonly executor?: NodeExecutorOptions;
   /**
@@ -88,6 +102,7 @@ const TOOL_NODE_KEYS = optionKeys<VolleyToolNodeOptions>()([
   "name",
   "tags",
   "handleToolErrors",
+  "messages",
   "executor",
   "deadlineMs",
   "priority",
@@ -122,6 +137,7 @@ export class VolleyToolNode extends ToolNode {
   readonly executor: Executor;
   readonly #byName: ReadonlyMap<string, AnyTool>;
   readonly #handle: boolean | ToolErrorHandler;
+  readonly #messages: ToolErrorMessages;
   readonly #deadlineMs: number | undefined;
   readonly #priority: number | undefined;
   readonly #batchId: NonNullable<VolleyToolNodeOptions["batchId"]>;
@@ -136,6 +152,7 @@ export class VolleyToolNode extends ToolNode {
     checkOptionsObject("VolleyToolNode", options, TOOL_NODE_KEYS);
     const executor = executorOf("VolleyToolNode", toolsOrExecutor, options.executor);
     const handle = handleToolErrorsOf("VolleyToolNode", options.handleToolErrors);
+    const messages = toolErrorMessagesOf("VolleyToolNode", options.messages);
     const { deadlineMs, batchId = defaultBatchId } = options;
     checkDeadlineMs("VolleyToolNode", deadlineMs);
     checkBatchId("VolleyToolNode", batchId);
@@ -147,6 +164,7 @@ export class VolleyToolNode extends ToolNode {
     this.executor = executor;
     this.#byName = new Map(executor.tools.map((tool) => [tool.name, tool]));
     this.#handle = handle;
+    this.#messages = messages;
     this.#deadlineMs = deadlineMs;
     this.#priority = options.priority;
     this.#batchId = batchId;
@@ -211,8 +229,18 @@ export class VolleyToolNode extends ToolNode {
       if (bubble !== undefined && outcome.status === "error") throw bubble;
     }
     if (limits.signal?.aborted) throw abortReason(limits.signal);
-    const answers: ToolAnswer[] = outcomes.map((outcome) =>
-      this.#answer(outcome, calls[outcome.index], thrown.of(outcome)),
+    const failures = outcomes.map((outcome) => thrown.of(outcome));
+    for (const [i, outcome] of outcomes.entries()) {
+      // Arguments the executor refused before a LangChain tool ran (rare): what the tool would
+      // have thrown for them, so that the answer and a rethrow are ToolNode's.
+      const call = calls[outcome.index];
+      if (failures[i] === undefined && outcome.status === "error" && call !== undefined) {
+        if (outcome.error.kind === "invalid_args")
+          failures[i] = await langChainInputError(this.#byName.get(outcome.name), call);
+      }
+    }
+    const answers: ToolAnswer[] = outcomes.map((outcome, i) =>
+      this.#answer(outcome, calls[outcome.index], failures[i]),
     );
     for (const call of invalid) answers.push(this.#answerInvalid(call));
     return combine(answers, Array.isArray(input));
@@ -256,13 +284,14 @@ export class VolleyToolNode extends ToolNode {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
     if (outcome.status === "ok") return answerOf(outcome.value, id, name, outcome);
-    return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
+    const failed = call ?? { id, name, args: {} };
+    return answerFailure(this.#handle, outcome, failed, thrown, this.#messages);
   }
 
   #answerInvalid(call: InvalidToolCall): ToolMessage {
     const id = call.id ?? "";
     const name = call.name ?? "";
-    const message = `The model's call${name ? ` to "${name}"` : ""} could not be read: ${call.error ?? "its arguments are not valid JSON"}${call.args ? ` (args: ${call.args})` : ""}`;
+    const message = `The arguments of the call${name ? ` to "${name}"` : ""} could not be read: ${call.error ?? "they are not valid JSON"}${call.args ? ` (got: ${call.args})` : ""}`;
     const outcome: ErrorOutcome = {
       id,
       index: -1,
@@ -273,7 +302,7 @@ export class VolleyToolNode extends ToolNode {
       durationMs: 0,
       attempts: 0,
     };
-    return answerFailure(this.#handle, outcome, { id, name, args: {} }, undefined);
+    return answerFailure(this.#handle, outcome, { id, name, args: {} }, undefined, this.#messages);
   }
 }
 

@@ -59,7 +59,7 @@ describe("per-attempt timeouts", () => {
     );
     expect(report.errors["w"]).toMatchObject({
       kind: "timeout",
-      data: { name: "ToolTimeoutError" },
+      data: { name: "ToolTimeoutError", timeoutMs: 500 },
     });
     expect(report.outcomes[0]!.durationMs).toBeGreaterThanOrEqual(500);
     expect(report.outcomes[0]!.durationMs).toBeLessThan(510);

@@ -4,7 +4,7 @@ import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createExecutor, defineTool } from "../../src/core/index.js";
-import { VolleyToolNode, volleyMiddleware } from "../../src/langgraph/index.js";
+import { VolleyToolNode, toolMessageError, volleyMiddleware } from "../../src/langgraph/index.js";
 import { ScriptedChatModel } from "./scripted-model.js";
 // What makes a plain executor classify LangChain's input-parsing errors (the index above loads it
 // too; imported here explicitly for the "core:" case below).
@@ -162,7 +162,10 @@ describe("the error a failure handler gets is the one that ended the call", () =
       const answer = out.messages.find((m) => ToolMessage.isInstance(m));
       expect(retried).toBe(0);
       expect(answer?.status).toBe("error");
-      expect(String(answer?.content)).toMatch(/^ToolInputError: .*did not match expected schema/);
+      expect(String(answer?.content)).toMatch(
+        /^Error: Received tool input did not match expected schema/,
+      );
+      expect(toolMessageError(answer)?.kind).toBe("invalid_args");
       expect(String(answer?.content)).not.toMatch(/\n\s+at /);
     });
 

@@ -5,7 +5,7 @@ import { MIDDLEWARE_BRAND, createAgent, createMiddleware } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryJournal, createExecutor } from "../../src/core/index.js";
-import { volleyMiddleware } from "../../src/langgraph/index.js";
+import { toolMessageError, volleyMiddleware } from "../../src/langgraph/index.js";
 import { Probe, lookupTool } from "./probe.js";
 import { ScriptedChatModel, threeTurns } from "./scripted-model.js";
 
@@ -96,7 +96,13 @@ describe("volleyMiddleware in createAgent", () => {
     const byId = new Map(toolMessages(out.messages).map((m) => [m.tool_call_id, m]));
     expect(byId.get("flaky")!.content).toBe("steady x");
     expect(byId.get("slow")!.status).toBe("error");
-    expect(byId.get("slow")!.content).toMatch(/timed out after 100ms/);
+    expect(byId.get("slow")!.content).toBe(
+      'The tool "lookup" timed out after 100 ms; the call did not finish (it was tried 2 times).',
+    );
+    expect(toolMessageError(byId.get("slow"))).toMatchObject({
+      kind: "timeout",
+      data: { timeoutMs: 100 },
+    });
     expect(probe.aborted).toBe(2);
     expect(retries.sort()).toEqual(["flaky:tool_error", "slow:timeout"]);
   });
@@ -113,7 +119,8 @@ describe("volleyMiddleware in createAgent", () => {
     const out = await agent.invoke({ messages: [new HumanMessage("go")] });
     const [answer] = toolMessages(out.messages);
     expect(answer!.status).toBe("error");
-    expect(answer!.content).toContain('Unknown tool "lookup"');
+    expect(answer!.content).toBe('Error: Tool "lookup" not found.\n Please fix your mistakes.');
+    expect(toolMessageError(answer)?.message).toContain('Unknown tool "lookup"');
     expect(probe.totalRuns).toBe(0);
     expect(() => volleyMiddleware([lookup] as never)).toThrow(TypeError);
   });

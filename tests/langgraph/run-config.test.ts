@@ -7,7 +7,7 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { MemoryJournal, createExecutor, type Executor } from "../../src/core/index.js";
-import { VolleyToolNode } from "../../src/langgraph/index.js";
+import { VolleyToolNode, toolMessageError } from "../../src/langgraph/index.js";
 import { Probe } from "./probe.js";
 
 /** A LangChain tool that works `ms`, honouring the signal it is given (unless told not to). */
@@ -167,7 +167,10 @@ describe("the run config, ToolNode against VolleyToolNode", () => {
     expect(out.messages).toHaveLength(6);
     for (const message of out.messages) {
       expect(message.status).toBe("error");
-      expect(message.content).toMatch(/deadline/i);
+      expect(message.content).toBe(
+        'The tool "work" was stopped: the time budget for this step ran out before the call finished.',
+      );
+      expect(toolMessageError(message)?.kind).toBe("deadline");
     }
     expect(probe.aborted).toBe(6);
   });

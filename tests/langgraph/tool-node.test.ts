@@ -14,7 +14,7 @@ import { createReactAgent, toolsCondition } from "@langchain/langgraph/prebuilt"
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryJournal, createExecutor, defineTool } from "../../src/core/index.js";
-import { VolleyToolNode } from "../../src/langgraph/index.js";
+import { VolleyToolNode, toolMessageError } from "../../src/langgraph/index.js";
 import { Probe, lookupTool } from "./probe.js";
 import { ScriptedChatModel, threeTurns } from "./scripted-model.js";
 
@@ -148,10 +148,24 @@ describe("VolleyToolNode answers", () => {
     expect(byId.get("ok")!.status).toBe("success");
     expect(byId.get("boom")!.status).toBe("error");
     expect(byId.get("boom")!.content).toContain("lookup failed for fail");
-    expect(byId.get("nope")!.content).toContain('Unknown tool "missing_tool"');
-    expect(byId.get("bad")!.content).toMatch(/Invalid arguments for tool "lookup"/);
+    // ToolNode's own words for what ToolNode has; Volley's account beside them, for the caller.
+    expect(byId.get("nope")!.content).toBe(
+      'Error: Tool "missing_tool" not found.\n Please fix your mistakes.',
+    );
+    expect(toolMessageError(byId.get("nope"))).toMatchObject({
+      kind: "unknown_tool",
+      message: expect.stringContaining('Unknown tool "missing_tool"'),
+    });
+    expect(byId.get("bad")!.content).toMatch(
+      /^Error: Received tool input did not match expected schema\n\n✖ .*\n {2}→ at query\n Please fix your mistakes\.$/,
+    );
+    expect(toolMessageError(byId.get("bad"))).toMatchObject({
+      kind: "invalid_args",
+      message: expect.stringMatching(/Invalid arguments for tool "lookup"/),
+    });
     expect(byId.get("garbled")!.status).toBe("error");
     expect(byId.get("garbled")!.content).toContain("bad JSON");
+    expect(toolMessageError(byId.get("garbled"))?.kind).toBe("invalid_call");
     expect(byId.get("garbled")!.name).toBe("lookup");
   });
 

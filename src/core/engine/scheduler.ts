@@ -462,7 +462,12 @@ export class Scheduler {
       call.attempt,
       `executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
     );
-    const error = classifyError(reason, call.tool.name);
+    const classified = classifyError(reason, call.tool.name);
+    // The limit that fired, as data: a message for a model can name it without parsing this one.
+    const error: OutcomeError = {
+      ...classified,
+      data: { ...classified.data, timeoutMs: call.timeoutMs },
+    };
     this.#detach(call, reason);
     const hooks = call.hooks.attempted;
     if (hooks !== null) this.#attempted(hooks, call, error, now);
