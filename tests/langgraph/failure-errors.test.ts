@@ -145,25 +145,37 @@ describe("the error a failure handler gets is the one that ended the call", () =
       expect(out.messages[0]!.content).toMatch(/did not match expected schema/);
     });
 
-    it("volleyMiddleware: the same, and no stack trace in the answer", async () => {
+    it("volleyMiddleware: the same; by default the model reads createAgent's own answer", async () => {
       const js = jsonSchemaTool();
-      const executor = createExecutor({ tools: [js], ...retries });
+      const agentWith = (options?: { handleToolErrors: true }) => {
+        const executor = createExecutor({ tools: [js], ...retries });
+        executor.on("call:retry", () => void retried++);
+        return createAgent({
+          model: new ScriptedChatModel([
+            { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
+            { text: "ok" },
+          ]),
+          tools: [js],
+          middleware: [volleyMiddleware(executor, options)],
+        });
+      };
       let retried = 0;
-      executor.on("call:retry", () => void retried++);
-      const agent = createAgent({
-        model: new ScriptedChatModel([
-          { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
-          { text: "ok" },
-        ]),
-        tools: [js],
-        middleware: [volleyMiddleware(executor)],
-      });
-      const out = await agent.invoke({ messages: [new HumanMessage("go")] });
-      const answer = out.messages.find((m) => ToolMessage.isInstance(m));
+      const answerOf = async (agent: ReturnType<typeof agentWith>) => {
+        const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+        return out.messages.find((m) => ToolMessage.isInstance(m));
+      };
+      // The default: langchain's ToolInvocationError, as createAgent words it.
+      const theirs = await answerOf(agentWith());
+      expect(theirs?.status).toBe("error");
+      expect(String(theirs?.content)).toMatch(
+        /^Error invoking tool 'js' with kwargs \{"q":1\} with error: .*did not match expected schema/,
+      );
+      // handleToolErrors: true: Volley's own answer, with no stack trace.
+      const ours = await answerOf(agentWith({ handleToolErrors: true }));
+      expect(ours?.status).toBe("error");
+      expect(String(ours?.content)).toMatch(/^ToolInputError: .*did not match expected schema/);
+      expect(String(ours?.content)).not.toMatch(/\n\s+at /);
       expect(retried).toBe(0);
-      expect(answer?.status).toBe("error");
-      expect(String(answer?.content)).toMatch(/^ToolInputError: .*did not match expected schema/);
-      expect(String(answer?.content)).not.toMatch(/\n\s+at /);
     });
 
     it("handleToolErrors: false rethrows what LangChain threw, so its own recovery applies", async () => {
