@@ -2,7 +2,7 @@ import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/too
 import type { ToolMessage } from "@langchain/core/messages";
 import type { Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
-import type { ErrorOutcome, Executor } from "../core/index.js";
+import { CancelledError, type ErrorOutcome, type Executor } from "../core/index.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -13,7 +13,7 @@ import {
   checkOptionsObject,
   handleToolErrorsOf,
 } from "./node-options.js";
-import { InvokeSignals, abortErrorOf } from "./invoke-signals.js";
+import { ToolSignals, abortErrorOf } from "./tool-signals.js";
 import { langgraph } from "./peers.js";
 import { withInputErrors } from "./tool-input-error.js";
 import {
@@ -21,7 +21,6 @@ import {
   answerOf,
   errorAnswer,
   journalable,
-  type ToolCallFailure,
   type ToolErrorHandler,
 } from "./tool-messages.js";
 
@@ -43,7 +42,7 @@ export interface VolleyMiddlewareOptions {
    *
    * `true`: every failure answers with Volley's error `ToolMessage` (`status: "error"`).
    * `false`: every failure is thrown: what the tool threw, langchain's `ToolInvocationError` for
-   * bad arguments, a {@link ToolCallFailure} for the rest. A function decides per failure, given
+   * bad arguments, a `ToolCallFailure` for the rest. A function decides per failure, given
    * the same errors (return `undefined` to throw it).
    * An aborted run (the agent's signal, the invoke config's, the run's) always rejects.
    * @default createAgent's rules (see above)
@@ -101,7 +100,7 @@ export function volleyMiddleware(
     let bubbled: unknown;
     const thrown = new AttemptErrors();
     const runSignal = request.runtime.signal;
-    const invokeSignals = new InvokeSignals();
+    const signals = new ToolSignals(runSignal);
     try {
       const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
         ...(runSignal ? { signal: runSignal } : {}),
@@ -114,7 +113,7 @@ export function volleyMiddleware(
                 tool:
                   request.tool === undefined
                     ? undefined
-                    : withSignal(request.tool, ctx.signal, invokeSignals),
+                    : withSignal(request.tool, ctx.signal, signals),
                 runtime: { ...request.runtime, signal: ctx.signal },
               }),
             );
@@ -126,18 +125,22 @@ export function volleyMiddleware(
               throw new InterruptedCallError(id);
             }
             // The error handlers and a rethrow get what the tool threw; the executor gets it
-            // classified.
+            // classified (after an abort of the agent's signal, cancelled: never retried).
             thrown.note(id, ctx.attempt, error);
-            throw withInputErrors(error);
+            const aborted = signals.aborted();
+            throw aborted === undefined
+              ? withInputErrors(error)
+              : new CancelledError(aborted.reason);
           }
         },
       });
-      invokeSignals.bind((reason) => batch.cancel(reason));
       const outcome = (await batch).outcomes[0]!;
       if (bubbled !== undefined && outcome.status === "error") throw bubbled;
       if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
-      const aborted = invokeSignals.aborted() ?? (runSignal?.aborted ? runSignal : undefined);
-      if (aborted !== undefined) throw abortErrorOf(aborted);
+      // An aborted run rejects, with what the tool rejected with when it did (as it would
+      // without Volley: the same error, which langchain passes through untouched).
+      const aborted = signals.aborted();
+      if (aborted !== undefined) throw thrown.last(outcome) ?? abortErrorOf(aborted);
       if (mode !== true && leftToAgent(outcome, request, thrown)) {
         // Volley refused the call before LangChain saw it: LangChain's own handler answers it
         // as createAgent would (the tool's schema check, its unknown-tool answer).
@@ -150,7 +153,7 @@ export function volleyMiddleware(
       }
       return answer(mode, outcome, call, thrown.of(outcome));
     } finally {
-      invokeSignals.release();
+      signals.release();
     }
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
@@ -194,20 +197,21 @@ function defaultBatchId(request: ToolCallRequest, call: LangChainToolCall): stri
 }
 
 /**
- * The tool as the handler should invoke it: with the attempt's signal, which aborts on Volley's
- * timeout, deadline and cancel, and on the signal LangChain's handler passes (the agent's merged
- * with the run's), which `signals` watches.
+ * The tool as the handler should invoke it: with a signal that aborts on Volley's timeout,
+ * deadline and cancel (the attempt's), and on the signal LangChain's handler passes (the agent's
+ * merged with the run's), which the handler would otherwise be alone to pass.
  */
-function withSignal<T extends object>(tool: T, signal: AbortSignal, signals: InvokeSignals): T {
+function withSignal<T extends object>(tool: T, attempt: AbortSignal, signals: ToolSignals): T {
   const invoke = (tool as { invoke?: unknown }).invoke;
   if (typeof invoke !== "function") return tool;
   return new Proxy(tool, {
     get(target, key) {
       if (key === "invoke") {
-        return (input: unknown, config?: Record<string, unknown>) => {
-          signals.watch(config?.["signal"]);
-          return invoke.call(target, input, { ...config, signal });
-        };
+        return (input: unknown, config?: Record<string, unknown>) =>
+          invoke.call(target, input, {
+            ...config,
+            signal: signals.forAttempt(attempt, config?.["signal"]),
+          });
       }
       // The tool's own methods run on the tool itself (class tools may hold private fields).
       const value: unknown = Reflect.get(target, key);
