@@ -179,7 +179,7 @@ function leftToAgent(outcome: ErrorOutcome, request: ToolCallRequest, thrown: At
 /**
  * A failed call's answer. createAgent's rules (`mode` unset): what was thrown is thrown again,
  * the same error, so langchain knows it for one from inside (it wraps any other error of a
- * middleware in a `MiddlewareError`); a failure with nothing thrown answers with a message.
+ * middleware in a `MiddlewareError`); Volley's own failures answer with a message.
  */
 function answer(
   mode: ErrorMode,
@@ -189,6 +189,9 @@ function answer(
 ): ToolMessage {
   if (mode !== undefined) return answerFailure(mode, outcome, call, thrown);
   if (thrown !== undefined) throw thrown;
+  // A tool's error replayed from a journal fails the run again, as it did when the call ran
+  // (thrown as recorded: a `ToolCallFailure` with the error's name and message).
+  if (outcome.error.kind === "tool_error") return answerFailure(false, outcome, call, undefined);
   return errorAnswer(outcome.error, call.id ?? "", call.name);
 }
 

@@ -1,5 +1,6 @@
 import { HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+import { MemorySaver } from "@langchain/langgraph";
 import {
   ToolInvocationError,
   createAgent,
@@ -8,7 +9,7 @@ import {
 } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createExecutor, type AnyTool } from "../../src/core/index.js";
+import { MemoryJournal, createExecutor, type AnyTool } from "../../src/core/index.js";
 import { volleyMiddleware, type VolleyMiddlewareOptions } from "../../src/langgraph/index.js";
 import { ScriptedChatModel, type ScriptedTurn } from "./scripted-model.js";
 
@@ -138,6 +139,34 @@ describe("volleyMiddleware keeps createAgent's error rules", () => {
         expect(ours.seen).toEqual([boom]);
       },
     );
+
+    it("replayed from a journal on resume, it fails the run again without running the tool", async () => {
+      let runs = 0;
+      const once = tool(
+        async () => {
+          runs++;
+          throw new RangeError("boom");
+        },
+        { name: "failing", description: "Always fails", schema: z.object({}) },
+      );
+      const executor = createExecutor({ tools: [once], journal: new MemoryJournal() });
+      const agent = createAgent({
+        model: new ScriptedChatModel([{ calls }, { text: "ok" }]),
+        tools: [once],
+        middleware: [volleyMiddleware(executor)],
+        checkpointer: new MemorySaver(),
+      });
+      const config = { configurable: { thread_id: "replayed-tool-error" } };
+      const first: unknown = await agent
+        .invoke({ messages: [new HumanMessage("go")] }, config)
+        .catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(RangeError);
+      const again = (await agent.invoke(null as never, config).catch((e: unknown) => e)) as Error;
+      expect(again).toBeInstanceOf(Error);
+      expect(again.name).toBe("RangeError");
+      expect(again.message).toBe("boom");
+      expect(runs).toBe(1);
+    });
 
     it("handleToolErrors: true: Volley answers it with an error message instead", async () => {
       const ours = await run([failing], calls, "last", { handleToolErrors: true });
