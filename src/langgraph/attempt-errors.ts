@@ -19,6 +19,11 @@ export class AttemptErrors {
   /** The thrown error behind a failed outcome, or `undefined` when a limit ended the call. */
   of(outcome: Outcome): unknown {
     if (outcome.status !== "error" || !endedByThrow(outcome)) return undefined;
+    return this.last(outcome);
+  }
+
+  /** What the outcome's last attempt threw, if it threw, whatever ended the call. */
+  last(outcome: Outcome): unknown {
     const known = this.#byCall.get(outcome.id);
     return known !== undefined && known.attempt === outcome.attempts ? known.error : undefined;
   }

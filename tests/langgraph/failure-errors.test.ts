@@ -4,7 +4,7 @@ import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createExecutor, defineTool } from "../../src/core/index.js";
-import { VolleyToolNode, toolMessageError, volleyMiddleware } from "../../src/langgraph/index.js";
+import { toolMessageError, VolleyToolNode, volleyMiddleware } from "../../src/langgraph/index.js";
 import { ScriptedChatModel } from "./scripted-model.js";
 // What makes a plain executor classify LangChain's input-parsing errors (the index above loads it
 // too; imported here explicitly for the "core:" case below).
@@ -145,28 +145,40 @@ describe("the error a failure handler gets is the one that ended the call", () =
       expect(out.messages[0]!.content).toMatch(/did not match expected schema/);
     });
 
-    it("volleyMiddleware: the same, and no stack trace in the answer", async () => {
+    it("volleyMiddleware: the same; by default the model reads createAgent's own answer", async () => {
       const js = jsonSchemaTool();
-      const executor = createExecutor({ tools: [js], ...retries });
+      const agentWith = (options?: { handleToolErrors: true }) => {
+        const executor = createExecutor({ tools: [js], ...retries });
+        executor.on("call:retry", () => void retried++);
+        return createAgent({
+          model: new ScriptedChatModel([
+            { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
+            { text: "ok" },
+          ]),
+          tools: [js],
+          middleware: [volleyMiddleware(executor, options)],
+        });
+      };
       let retried = 0;
-      executor.on("call:retry", () => void retried++);
-      const agent = createAgent({
-        model: new ScriptedChatModel([
-          { calls: [{ id: "c1", name: "js", args: { q: 1 } }] },
-          { text: "ok" },
-        ]),
-        tools: [js],
-        middleware: [volleyMiddleware(executor)],
-      });
-      const out = await agent.invoke({ messages: [new HumanMessage("go")] });
-      const answer = out.messages.find((m) => ToolMessage.isInstance(m));
-      expect(retried).toBe(0);
-      expect(answer?.status).toBe("error");
-      expect(String(answer?.content)).toMatch(
+      const answerOf = async (agent: ReturnType<typeof agentWith>) => {
+        const out = await agent.invoke({ messages: [new HumanMessage("go")] });
+        return out.messages.find((m) => ToolMessage.isInstance(m));
+      };
+      // The default: langchain's ToolInvocationError, as createAgent words it.
+      const theirs = await answerOf(agentWith());
+      expect(theirs?.status).toBe("error");
+      expect(String(theirs?.content)).toMatch(
+        /^Error invoking tool 'js' with kwargs \{"q":1\} with error: .*did not match expected schema/,
+      );
+      // handleToolErrors: true: Volley's own answer, with no stack trace.
+      const ours = await answerOf(agentWith({ handleToolErrors: true }));
+      expect(ours?.status).toBe("error");
+      expect(String(ours?.content)).toMatch(
         /^Error: Received tool input did not match expected schema/,
       );
-      expect(toolMessageError(answer)?.kind).toBe("invalid_args");
-      expect(String(answer?.content)).not.toMatch(/\n\s+at /);
+      expect(toolMessageError(ours)?.kind).toBe("invalid_args");
+      expect(String(ours?.content)).not.toMatch(/\n\s+at /);
+      expect(retried).toBe(0);
     });
 
     it("handleToolErrors: false rethrows what LangChain threw, so its own recovery applies", async () => {
