@@ -1,6 +1,7 @@
 import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import {
+  Annotation,
   Command,
   END,
   MessagesAnnotation,
@@ -16,7 +17,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createExecutor, type AnyTool, type Outcome } from "../../src/core/index.js";
+import { createExecutor, defineTool, type AnyTool, type Outcome } from "../../src/core/index.js";
 import { SqliteJournal } from "../../src/journal/index.js";
 import { VolleyToolNode, type VolleyToolNodeOptions } from "../../src/langgraph/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -347,5 +348,59 @@ describe("interrupts from the tools of one VolleyToolNode batch, with a SQLite c
     );
     expect(answers(out.messages)).toEqual({ call_w: "w done", call_f: "f fine" });
     expect(runs).toEqual({ w: 1, f: 2 });
+  });
+
+  it("a defineTool() tool and a tool that runs a subgraph: the subgraph's interrupt keeps its own id", async () => {
+    const runs: Runs = {};
+    const Sub = Annotation.Root({ q: Annotation<string>(), a: Annotation<string>() });
+    const sub = new StateGraph(Sub)
+      .addNode("ask", (state) => {
+        runs["subnode"] = (runs["subnode"] ?? 0) + 1;
+        return { a: String(interrupt({ sub: state.q })) };
+      })
+      .addEdge(START, "ask")
+      .compile();
+    const viaSub = tool(
+      async ({ q }, config) => {
+        runs["viasub"] = (runs["viasub"] ?? 0) + 1;
+        return `sub: ${(await sub.invoke({ q }, config)).a}`;
+      },
+      { name: "viasub", description: "Runs a subgraph", schema: z.object({ q: z.string() }) },
+    );
+    const own = defineTool({
+      name: "own",
+      description: "A Volley tool that asks",
+      schema: z.object({}),
+      run: async () => {
+        runs["own"] = (runs["own"] ?? 0) + 1;
+        return `own: ${String(interrupt({ own: true }))}`;
+      },
+    });
+    const tools = [viaSub, own, working(runs, "w")];
+    const turn = {
+      calls: [{ id: "call_sub", name: "viasub", args: { q: "Q" } }, ...turnOf("own", "w").calls!],
+    };
+    const model = new ScriptedChatModel([turn, { text: "done" }]);
+    const config = { configurable: { thread_id: "nested" } };
+    const first = interruptsOf(
+      await agent(model, tools).invoke({ messages: [new HumanMessage("go")] }, config),
+    );
+    expect(first.map((i) => i.value)).toEqual([{ sub: "Q" }, { own: true }]);
+    // Answer the Volley tool by id: the subgraph still waits, under the same id.
+    const second = interruptsOf(
+      await agent(model, tools).invoke(
+        new Command({ resume: { [first[1]!.id!]: "mine" } }),
+        config,
+      ),
+    );
+    expect(second).toEqual([first[0]]);
+    // The subgraph takes a single value too.
+    const out = await agent(model, tools).invoke(new Command({ resume: "from sub" }), config);
+    expect(answers(out.messages)).toEqual({
+      call_sub: "sub: from sub",
+      call_own: "own: mine",
+      call_w: "w done",
+    });
+    expect(runs).toEqual({ viasub: 3, subnode: 3, own: 2, w: 1 });
   });
 });
