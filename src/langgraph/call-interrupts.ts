@@ -1,8 +1,9 @@
 import type { Interrupt } from "@langchain/langgraph";
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
-import type { ErrorOutcome, Outcome } from "../core/index.js";
+import type { AttemptInvoker, ErrorOutcome, Outcome } from "../core/index.js";
 import { callInterruptId, langgraphInterruptId } from "./interrupt-ids.js";
-import { langgraph } from "./peers.js";
+import { InterruptedCallError } from "./interrupted-call.js";
+import { coreSingletons, langgraph } from "./peers.js";
 import {
   pregelTask,
   RESUME_CHANNEL,
@@ -87,6 +88,34 @@ export class CallInterrupts {
         [SCRATCHPAD_KEY]: this.#scopeOf(task.scratchpad, callId, state),
         [SEND_KEY]: sendFor(task.send, state),
       },
+    };
+  }
+
+  /**
+   * The `invoke` option for a node that runs its tools as the executor does: each attempt runs
+   * in the call's config (so `interrupt()` and `getConfig()` work in the tool, whichever call's
+   * end let it start), and what it throws up to the graph ends the call as interrupted and is
+   * noted in `bubbled`. `undefined` outside a LangGraph task.
+   */
+  invoker(
+    config: { readonly configurable?: Record<string, unknown> },
+    bubbled: Map<string, unknown>,
+  ): AttemptInvoker | undefined {
+    if (this.#task === undefined) return undefined;
+    return (attempt, ctx, run) => {
+      let pending: unknown;
+      try {
+        const callConfig = { ...this.configFor(attempt.id, config), signal: ctx.signal };
+        pending = coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(callConfig, run);
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      return Promise.resolve(pending).catch((error: unknown) => {
+        if (!langgraph.isGraphBubbleUp(error)) throw error;
+        bubbled.set(attempt.id, error);
+        this.adopt(attempt.id, error);
+        throw new InterruptedCallError(attempt.id);
+      });
     };
   }
 

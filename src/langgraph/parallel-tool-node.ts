@@ -3,6 +3,7 @@ import type { Outcome, ToolCall } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { optionKeys } from "../core/validate-options.js";
 import { graphBatchId } from "./batch-id.js";
+import { CallInterrupts } from "./call-interrupts.js";
 import {
   checkBatchId,
   checkDeadlineMs,
@@ -116,27 +117,46 @@ export function parallelToolNode(
     if (pending.length === 0) return { pending_tools: [], results, errors };
     const limits = runLimits(config);
     const writer = stream ? config.writer : undefined;
-    const outcomes = await runCalls(executor, pending, {
-      batchId: batchId === false ? undefined : batchId(config, pending),
-      signal: limits.signal,
-      deadlineMs,
-      priority,
-      maxConcurrency: limits.maxConcurrency,
-      onOutcome:
-        typeof writer === "function"
-          ? (outcome) => writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
-          : undefined,
-    });
-    // A cancelled step must not look finished: the graph run is being aborted, and a resume
-    // should run these calls again (a journal replays the ones that did finish).
-    if (limits.signal?.aborted) throw abortReason(limits.signal);
-    for (const outcome of outcomes) {
-      // The first call to use an id owns its key, as in the executor's report.
-      if (outcome.id in results || outcome.id in errors) continue;
-      if (outcome.status === "ok") results[outcome.id] = outcome.value;
-      else errors[outcome.id] = { kind: outcome.error.kind, message: outcome.error.message };
-    }
-    return { pending_tools: [], results, errors };
+    const tell =
+      typeof writer === "function"
+        ? (outcome: Outcome) =>
+            writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+        : undefined;
+    // Each call interrupts, and is resumed, on its own (see CallInterrupts).
+    const interrupts = CallInterrupts.open(config);
+    const bubbled = new Map<string, unknown>();
+    const outcomes = await interrupts.run(
+      pending,
+      (todo, reindex) =>
+        runCalls(executor, todo, {
+          batchId: batchId === false ? undefined : batchId(config, pending),
+          signal: limits.signal,
+          deadlineMs,
+          priority,
+          maxConcurrency: limits.maxConcurrency,
+          invoke: interrupts.invoker(config, bubbled),
+          onOutcome: tell && ((outcome) => tell(reindex(outcome))),
+        }),
+      tell,
+    );
+    // Every finished call is answered (in results or errors): all are final.
+    return interrupts.settle(
+      outcomes,
+      bubbled,
+      () => true,
+      () => {
+        // A cancelled step must not look finished: the graph run is being aborted, and a resume
+        // should run these calls again (the finished ones are kept, or journaled).
+        if (limits.signal?.aborted) throw abortReason(limits.signal);
+        for (const outcome of outcomes) {
+          // The first call to use an id owns its key, as in the executor's report.
+          if (outcome.id in results || outcome.id in errors) continue;
+          if (outcome.status === "ok") results[outcome.id] = outcome.value;
+          else errors[outcome.id] = { kind: outcome.error.kind, message: outcome.error.message };
+        }
+        return { pending_tools: [], results, errors };
+      },
+    );
   };
 }
 
