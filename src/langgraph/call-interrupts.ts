@@ -3,7 +3,7 @@ import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/too
 import type { AttemptInvoker, ErrorOutcome, Outcome } from "../core/index.js";
 import { callInterruptId, langgraphInterruptId } from "./interrupt-ids.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { coreSingletons, langgraph } from "./peers.js";
+import { langgraph } from "./peers.js";
 import {
   pregelTask,
   RESUME_CHANNEL,
@@ -13,6 +13,7 @@ import {
   type TaskScratchpad,
   type TaskSend,
 } from "./pregel-task.js";
+import { runInConfig } from "./run-in-config.js";
 import { TaskLedger } from "./task-ledger.js";
 import { answerFailure, type ToolErrorHandler } from "./tool-messages.js";
 
@@ -106,7 +107,7 @@ export class CallInterrupts {
       let pending: unknown;
       try {
         const callConfig = { ...this.configFor(attempt.id, config), signal: ctx.signal };
-        pending = coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(callConfig, run);
+        pending = runInConfig(callConfig, run);
       } catch (error) {
         pending = Promise.reject(error);
       }

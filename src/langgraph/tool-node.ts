@@ -26,8 +26,9 @@ import {
   type NodeExecutorOptions,
 } from "./node-options.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
-import { coreMessages, coreSingletons, langgraph, langgraphPrebuilt } from "./peers.js";
+import { coreMessages, langgraph, langgraphPrebuilt } from "./peers.js";
 import { runCalls } from "./run-calls.js";
+import { runInConfig } from "./run-in-config.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
@@ -262,7 +263,7 @@ export class VolleyToolNode extends ToolNode {
     }
     // A Volley tool runs as the executor would run it (inline or on its backend), inside the
     // graph's config, so that interrupt() and getConfig() work in it.
-    return coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
+    return runInConfig(runConfig, run);
   }
 
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
