@@ -194,9 +194,10 @@ export class CallInterrupts {
   /**
    * Ends the node's run: the calls' interrupts go to the graph as one `GraphInterrupt`, in call
    * order (a `Command` a call sent to a parent graph, after them), or else `answer()` builds the
-   * node's output. Whenever the run ends by throwing (an interrupt, a failure that is thrown, an
-   * abort), the finished calls are kept in the task's checkpoint first, so the next run of the
-   * task answers them from there.
+   * node's output. Whenever the run ends by throwing (an interrupt, a failure that is thrown),
+   * the finished calls are kept in the task's checkpoint first, so the next run of the task
+   * answers them from there. (Of a cancelled run, LangGraph saves nothing: there, only a
+   * journal keeps them.)
    * @param bubbled What the calls threw up to the graph, by call id.
    * @param keeps Whether a finished call's outcome is final: an error the node answers with a
    *   message is; one it throws is not (the next run tries the call again).

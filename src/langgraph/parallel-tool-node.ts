@@ -146,7 +146,7 @@ export function parallelToolNode(
       () => true,
       () => {
         // A cancelled step must not look finished: the graph run is being aborted, and a resume
-        // should run these calls again (the finished ones are kept, or journaled).
+        // should run these calls again (a journal replays the ones that did finish).
         if (limits.signal?.aborted) throw abortReason(limits.signal);
         for (const outcome of outcomes) {
           // The first call to use an id owns its key, as in the executor's report.
