@@ -220,7 +220,7 @@ export class CallInterrupts {
   #raise(outcomes: readonly Outcome[], bubbled: ReadonlyMap<string, unknown>): void {
     const interrupts: Interrupt[] = [];
     let other: unknown;
-    for (const outcome of outcomes) {
+    for (const outcome of firstPerId(outcomes)) {
       const bubble = bubbled.get(outcome.id);
       if (bubble === undefined || outcome.status !== "error") continue;
       const raised = this.#interrupted.get(outcome.id);
@@ -241,7 +241,7 @@ export class CallInterrupts {
     if (task === undefined || ledger === undefined) return;
     const pending: string[] = [];
     let changed = ledger.resumed;
-    for (const outcome of outcomes) {
+    for (const outcome of firstPerId(outcomes)) {
       const waiting = bubbled.has(outcome.id) && outcome.status === "error";
       if (waiting && this.#interrupted.has(outcome.id)) pending.push(outcome.id);
       if (!waiting && isFinal(outcome) && keeps(outcome)) {
@@ -328,6 +328,15 @@ function sendFor(send: TaskSend, state: CallState): TaskSend {
     });
     if (rest.length > 0) send(rest);
   };
+}
+
+/**
+ * The outcome of each call id's first call: a later call with the same id is an invalid call,
+ * answered afresh on every run, and the id stands for the first one only.
+ */
+function firstPerId(outcomes: readonly Outcome[]): Outcome[] {
+  const seen = new Set<string>();
+  return outcomes.filter((outcome) => !seen.has(outcome.id) && seen.add(outcome.id));
 }
 
 /** A finished outcome worth keeping: not one that describes the run rather than the call. */

@@ -103,6 +103,9 @@ export function parallelToolNode(
   checkDeadlineMs("parallelToolNode", deadlineMs);
   checkBatchId("parallelToolNode", batchId);
   return async (state, config = {}) => {
+    // Each call interrupts, and is resumed, on its own (see CallInterrupts). Opened first: it
+    // takes its record out of the task's resume values before anything else reads them.
+    const interrupts = CallInterrupts.open(config);
     const pending = state?.pending_tools ?? [];
     // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
     const results: Record<string, unknown> = Object.create(null);
@@ -122,8 +125,6 @@ export function parallelToolNode(
         ? (outcome: Outcome) =>
             writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
         : undefined;
-    // Each call interrupts, and is resumed, on its own (see CallInterrupts).
-    const interrupts = CallInterrupts.open(config);
     const bubbled = new Map<string, unknown>();
     const outcomes = await interrupts.run(
       pending,

@@ -168,7 +168,8 @@ export class VolleyToolNode extends ToolNode {
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
     const thrown = new AttemptErrors();
-    // Each call interrupts, and is resumed, on its own (see CallInterrupts).
+    // Each call interrupts, and is resumed, on its own (see CallInterrupts). Opened before
+    // anything in the node reads the task's resume values: it takes its record out of them.
     const interrupts = CallInterrupts.open(config);
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
       const call = byId.get(attempt.id);

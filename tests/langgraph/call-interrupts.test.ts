@@ -21,6 +21,7 @@ import { createExecutor, defineTool, type AnyTool, type Outcome } from "../../sr
 import { SqliteJournal } from "../../src/journal/index.js";
 import { VolleyToolNode, type VolleyToolNodeOptions } from "../../src/langgraph/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import { captureWarnings } from "../helpers/warnings.js";
 import { ScriptedChatModel, type ScriptedTurn } from "./scripted-model.js";
 
 type Runs = Record<string, number>;
@@ -402,5 +403,57 @@ describe("interrupts from the tools of one VolleyToolNode batch, with a SQLite c
       call_w: "w done",
     });
     expect(runs).toEqual({ viasub: 3, subnode: 3, own: 2, w: 1 });
+  });
+
+  it("a finished call whose value JSON cannot carry is not kept, with a warning, and runs again", async () => {
+    const runs: Runs = {};
+    const big = defineTool({
+      name: "big",
+      description: "Answers with a BigInt",
+      schema: z.object({}),
+      run: async () => {
+        runs["big"] = (runs["big"] ?? 0) + 1;
+        return 10n;
+      },
+    });
+    const tools = [big, asking(runs, "a")];
+    const model = new ScriptedChatModel([turnOf("big", "a"), { text: "done" }]);
+    const config = { configurable: { thread_id: "bigint" } };
+    using captured = captureWarnings();
+    await agent(model, tools).invoke({ messages: [new HumanMessage("go")] }, config);
+    expect(captured.warnings.map((w) => [w.code, w.message])).toEqual([
+      ["VOLLEY_LANGGRAPH", expect.stringMatching(/call "call_big" cannot be kept/)],
+    ]);
+    const out = await agent(model, tools).invoke(new Command({ resume: "ok" }), config);
+    expect(answers(out.messages)).toEqual({ call_big: "10", call_a: "a: ok" });
+    expect(runs).toEqual({ big: 2, a: 2 });
+  });
+
+  it("a repeated call id answers invalid_call on every run, and the first call with that id resumes", async () => {
+    const runs: Runs = {};
+    const tools = [asking(runs, "a"), working(runs, "w")];
+    const turn = {
+      calls: [
+        { id: "dup", name: "a", args: {} },
+        { id: "dup", name: "w", args: {} },
+        { id: "call_w", name: "w", args: {} },
+      ],
+    };
+    const model = new ScriptedChatModel([turn, { text: "done" }]);
+    const config = { configurable: { thread_id: "dup" } };
+    const first = interruptsOf(
+      await agent(model, tools).invoke({ messages: [new HumanMessage("go")] }, config),
+    );
+    expect(first).toHaveLength(1);
+    const out = await agent(model, tools).invoke(new Command({ resume: "fine" }), config);
+    const messages = out.messages.filter((m) => ToolMessage.isInstance(m));
+    expect(messages.map((m) => [m.tool_call_id, m.status, String(m.content).slice(0, 12)])).toEqual(
+      [
+        ["dup", "success", "a: fine"],
+        ["dup", "error", "invalid_call"],
+        ["call_w", "success", "w done"],
+      ],
+    );
+    expect(runs).toEqual({ a: 2, w: 1 });
   });
 });
