@@ -3,6 +3,7 @@ import type { Outcome, ToolCall } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { optionKeys } from "../core/validate-options.js";
 import { graphBatchId } from "./batch-id.js";
+import { CallInterrupts } from "./call-interrupts.js";
 import {
   checkBatchId,
   checkDeadlineMs,
@@ -102,6 +103,9 @@ export function parallelToolNode(
   checkDeadlineMs("parallelToolNode", deadlineMs);
   checkBatchId("parallelToolNode", batchId);
   return async (state, config = {}) => {
+    // Each call interrupts, and is resumed, on its own (see CallInterrupts). Opened first: it
+    // takes its record out of the task's resume values before anything else reads them.
+    const interrupts = CallInterrupts.open(config);
     const pending = state?.pending_tools ?? [];
     // Null-prototype: call ids come from a model, and "__proto__" must stay a plain key.
     const results: Record<string, unknown> = Object.create(null);
@@ -116,27 +120,44 @@ export function parallelToolNode(
     if (pending.length === 0) return { pending_tools: [], results, errors };
     const limits = runLimits(config);
     const writer = stream ? config.writer : undefined;
-    const outcomes = await runCalls(executor, pending, {
-      batchId: batchId === false ? undefined : batchId(config, pending),
-      signal: limits.signal,
-      deadlineMs,
-      priority,
-      maxConcurrency: limits.maxConcurrency,
-      onOutcome:
-        typeof writer === "function"
-          ? (outcome) => writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
-          : undefined,
-    });
-    // A cancelled step must not look finished: the graph run is being aborted, and a resume
-    // should run these calls again (a journal replays the ones that did finish).
-    if (limits.signal?.aborted) throw abortReason(limits.signal);
-    for (const outcome of outcomes) {
-      // The first call to use an id owns its key, as in the executor's report.
-      if (outcome.id in results || outcome.id in errors) continue;
-      if (outcome.status === "ok") results[outcome.id] = outcome.value;
-      else errors[outcome.id] = { kind: outcome.error.kind, message: outcome.error.message };
-    }
-    return { pending_tools: [], results, errors };
+    const tell =
+      typeof writer === "function"
+        ? (outcome: Outcome) =>
+            writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+        : undefined;
+    const bubbled = new Map<string, unknown>();
+    const outcomes = await interrupts.run(
+      pending,
+      (todo, reindex) =>
+        runCalls(executor, todo, {
+          batchId: batchId === false ? undefined : batchId(config, pending),
+          signal: limits.signal,
+          deadlineMs,
+          priority,
+          maxConcurrency: limits.maxConcurrency,
+          invoke: interrupts.invoker(config, bubbled),
+          onOutcome: tell && ((outcome) => tell(reindex(outcome))),
+        }),
+      tell,
+    );
+    // Every finished call is answered (in results or errors): all are final.
+    return interrupts.settle(
+      outcomes,
+      bubbled,
+      () => true,
+      () => {
+        // A cancelled step must not look finished: the graph run is being aborted, and a resume
+        // should run these calls again (a journal replays the ones that did finish).
+        if (limits.signal?.aborted) throw abortReason(limits.signal);
+        for (const outcome of outcomes) {
+          // The first call to use an id owns its key, as in the executor's report.
+          if (outcome.id in results || outcome.id in errors) continue;
+          if (outcome.status === "ok") results[outcome.id] = outcome.value;
+          else errors[outcome.id] = { kind: outcome.error.kind, message: outcome.error.message };
+        }
+        return { pending_tools: [], results, errors };
+      },
+    );
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import { optionKeys } from "../core/validate-options.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
+import { CallInterrupts, answersFailure } from "./call-interrupts.js";
 import { InterruptedCallError } from "./interrupted-call.js";
 import {
   checkBatchId,
@@ -26,8 +27,9 @@ import {
   type NodeExecutorOptions,
 } from "./node-options.js";
 import type { ToolOutcomeChunk } from "./parallel-tool-node.js";
-import { coreMessages, coreSingletons, langgraph, langgraphPrebuilt } from "./peers.js";
+import { coreMessages, langgraph, langgraphPrebuilt } from "./peers.js";
 import { runCalls } from "./run-calls.js";
+import { runInConfig } from "./run-in-config.js";
 import { withInputErrors } from "./tool-input-error.js";
 import { abortReason, runLimits } from "./run-config.js";
 import {
@@ -184,11 +186,15 @@ export class VolleyToolNode extends ToolNode {
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
     const thrown = new AttemptErrors();
+    // Each call interrupts, and is resumed, on its own (see CallInterrupts). Opened before
+    // anything in the node reads the task's resume values: it takes its record out of them.
+    const interrupts = CallInterrupts.open(config);
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
       const call = byId.get(attempt.id);
       let pending: unknown;
       try {
-        pending = this.#invokeTool(attempt.name, call, ctx, run, config, state);
+        const callConfig = interrupts.configFor(attempt.id, config);
+        pending = this.#invokeTool(attempt.name, call, ctx, run, callConfig, state);
       } catch (error) {
         pending = Promise.reject(error);
       }
@@ -198,6 +204,7 @@ export class VolleyToolNode extends ToolNode {
           // (never retried, never journaled, so a resume runs it again with the resume value),
           // and goes to LangGraph once the batch is done.
           bubbled.set(attempt.id, error);
+          interrupts.adopt(attempt.id, error);
           throw new InterruptedCallError(attempt.id);
         }
         // The error handlers and a rethrow get what the tool threw, as under ToolNode; the
@@ -208,27 +215,29 @@ export class VolleyToolNode extends ToolNode {
     };
     const limits = runLimits(config);
     const writer = this.#stream ? config.writer : undefined;
+    const tell =
+      typeof writer === "function"
+        ? (outcome: Outcome) =>
+            writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+        : undefined;
     const outcomes =
       calls.length === 0
         ? []
-        : await runCalls(this.executor, calls, {
-            batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
-            signal: limits.signal,
-            deadlineMs: this.#deadlineMs,
-            priority: this.#priority,
-            maxConcurrency: limits.maxConcurrency,
-            invoke,
-            onOutcome:
-              typeof writer === "function"
-                ? (outcome) =>
-                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
-                : undefined,
-          });
-    for (const outcome of outcomes) {
-      const bubble = bubbled.get(outcome.id);
-      if (bubble !== undefined && outcome.status === "error") throw bubble;
-    }
-    if (limits.signal?.aborted) throw abortReason(limits.signal);
+        : await interrupts.run(
+            calls,
+            (todo, reindex) =>
+              runCalls(this.executor, todo, {
+                batchId:
+                  this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
+                signal: limits.signal,
+                deadlineMs: this.#deadlineMs,
+                priority: this.#priority,
+                maxConcurrency: limits.maxConcurrency,
+                invoke,
+                onOutcome: tell && ((outcome) => tell(reindex(outcome))),
+              }),
+            tell,
+          );
     const failures = outcomes.map((outcome) => thrown.of(outcome));
     for (const [i, outcome] of outcomes.entries()) {
       // Arguments the executor refused before a LangChain tool ran (rare): what the tool would
@@ -239,11 +248,18 @@ export class VolleyToolNode extends ToolNode {
           failures[i] = await langChainInputError(this.#byName.get(outcome.name), call);
       }
     }
-    const answers: ToolAnswer[] = outcomes.map((outcome, i) =>
-      this.#answer(outcome, calls[outcome.index], failures[i]),
-    );
-    for (const call of invalid) answers.push(this.#answerInvalid(call));
-    return combine(answers, Array.isArray(input));
+    const failureOf = new Map(outcomes.map((outcome, i) => [outcome, failures[i]]));
+    const keeps = (outcome: Outcome): boolean =>
+      outcome.status === "ok" ||
+      answersFailure(this.#handle, outcome, calls[outcome.index], failureOf.get(outcome));
+    return interrupts.settle(outcomes, bubbled, keeps, () => {
+      if (limits.signal?.aborted) throw abortReason(limits.signal);
+      const answers: ToolAnswer[] = outcomes.map((outcome, i) =>
+        this.#answer(outcome, calls[outcome.index], failures[i]),
+      );
+      for (const call of invalid) answers.push(this.#answerInvalid(call));
+      return combine(answers, Array.isArray(input));
+    });
   }
 
   #invokeTool(
@@ -277,7 +293,7 @@ export class VolleyToolNode extends ToolNode {
     }
     // A Volley tool runs as the executor would run it (inline or on its backend), inside the
     // graph's config, so that interrupt() and getConfig() work in it.
-    return coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(runConfig, run);
+    return runInConfig(runConfig, run);
   }
 
   #answer(outcome: Outcome, call: LangChainToolCall | undefined, thrown: unknown): ToolAnswer {
