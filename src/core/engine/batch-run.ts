@@ -45,6 +45,8 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   seen: Set<string> | undefined;
   /** Outcomes a journal already holds for this batch, by call id. */
   prior: Map<string, Outcome> | undefined = undefined;
+  /** Told after each delivered outcome while others are pending (see {@link FeatureBatch.watch}). */
+  watch: (() => void) | undefined = undefined;
   /** Priority of the batch's calls that set none (`execute()`'s `priority`). */
   defaultPriority: number | undefined = undefined;
   /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
