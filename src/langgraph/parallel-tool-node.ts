@@ -2,6 +2,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Outcome, ToolCall } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { optionKeys } from "../core/validate-options.js";
+import { StepApprovals } from "./approvals.js";
 import { graphBatchId } from "./batch-id.js";
 import {
   checkBatchId,
@@ -116,12 +117,20 @@ export function parallelToolNode(
     if (pending.length === 0) return { pending_tools: [], results, errors };
     const limits = runLimits(config);
     const writer = stream ? config.writer : undefined;
-    const outcomes = await runCalls(executor, pending, {
+    const approvals = new StepApprovals({
+      where: "parallelToolNode",
+      executor,
+      config,
+      calls: pending,
+      key: graphBatchId(config, pending),
+    });
+    const ran = await runCalls(executor, approvals.toRun, {
       batchId: batchId === false ? undefined : batchId(config, pending),
       signal: limits.signal,
       deadlineMs,
       priority,
       maxConcurrency: limits.maxConcurrency,
+      approve: approvals.approve,
       onOutcome:
         typeof writer === "function"
           ? (outcome) => writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
@@ -129,6 +138,7 @@ export function parallelToolNode(
     });
     // A cancelled step must not look finished: the graph run is being aborted, and a resume
     // should run these calls again (a journal replays the ones that did finish).
+    const outcomes = approvals.settle(ran, limits.signal?.aborted === true);
     if (limits.signal?.aborted) throw abortReason(limits.signal);
     for (const outcome of outcomes) {
       // The first call to use an id owns its key, as in the executor's report.

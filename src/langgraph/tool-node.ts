@@ -12,6 +12,7 @@ import {
   type ToolContext,
 } from "../core/index.js";
 import { optionKeys } from "../core/validate-options.js";
+import { StepApprovals, editedCall, isRejection, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -166,8 +167,16 @@ export class VolleyToolNode extends ToolNode {
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
     const thrown = new AttemptErrors();
+    const approvals = new StepApprovals({
+      where: "VolleyToolNode",
+      executor: this.executor,
+      config,
+      calls,
+      key: graphBatchId(config, calls, { messageId }),
+      toolInterrupted: () => bubbled.size > 0,
+    });
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
-      const call = byId.get(attempt.id);
+      const call = editedCall(byId.get(attempt.id), approvals);
       let pending: unknown;
       try {
         pending = this.#invokeTool(attempt.name, call, ctx, run, config, state);
@@ -190,22 +199,26 @@ export class VolleyToolNode extends ToolNode {
     };
     const limits = runLimits(config);
     const writer = this.#stream ? config.writer : undefined;
-    const outcomes =
+    const ran =
       calls.length === 0
         ? []
-        : await runCalls(this.executor, calls, {
+        : await runCalls(this.executor, approvals.toRun, {
             batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
             signal: limits.signal,
             deadlineMs: this.#deadlineMs,
             priority: this.#priority,
             maxConcurrency: limits.maxConcurrency,
             invoke,
+            approve: approvals.approve,
             onOutcome:
               typeof writer === "function"
                 ? (outcome) =>
                     writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
                 : undefined,
           });
+    const stopping =
+      limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
+    const outcomes = approvals.settle(ran, stopping);
     for (const outcome of outcomes) {
       const bubble = bubbled.get(outcome.id);
       if (bubble !== undefined && outcome.status === "error") throw bubble;
@@ -256,6 +269,7 @@ export class VolleyToolNode extends ToolNode {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
     if (outcome.status === "ok") return answerOf(outcome.value, id, name, outcome);
+    if (isRejection(outcome)) return rejectionAnswer(outcome, id, name);
     return answerFailure(this.#handle, outcome, call ?? { id, name, args: {} }, thrown);
   }
 
