@@ -16,7 +16,14 @@ import type {
   Executor,
   Outcome,
 } from "../core/index.js";
+import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import { approvalMemoryOf } from "./approval-memory.js";
+import {
+  answerFailure,
+  answerOf,
+  type ToolAnswer,
+  type ToolErrorHandler,
+} from "./tool-messages.js";
 import { decisionListOf, decisionsOf, hitlRequestOf } from "./approvals-hitl.js";
 import { InterruptedCallError } from "./interrupted-call.js";
 import { coreMessages, coreSingletons, langgraph } from "./peers.js";
@@ -210,6 +217,21 @@ export function editedCall<T extends { readonly id?: string | undefined; readonl
   if (call?.id === undefined) return call;
   const args = approvals.argsOf(call.id, call.args);
   return args === call.args ? call : { ...call, args };
+}
+
+/**
+ * The answer to a call from its remembered outcome (it finished before the turn's approval
+ * interrupt, in this task): as it answered then.
+ */
+export function answerRemembered(
+  outcome: Outcome,
+  call: LangChainToolCall,
+  handle: boolean | ToolErrorHandler,
+): ToolAnswer {
+  const id = call.id ?? "";
+  if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
+  if (isRejection(outcome)) return rejectionAnswer(outcome, id, call.name);
+  return answerFailure(handle, outcome, call, undefined);
 }
 
 /** True for the outcome of a call the reviewer rejected. */

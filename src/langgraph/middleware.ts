@@ -3,6 +3,8 @@ import type { ToolMessage } from "@langchain/core/messages";
 import type { Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import type { Executor } from "../core/index.js";
+import { ApprovalSeat } from "./approval-turns.js";
+import { answerRemembered, isRejection, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -65,23 +67,28 @@ export function volleyMiddleware(
   const handle = handleToolErrorsOf("volleyMiddleware", options.handleToolErrors);
   const batchIdOf = options.batchId ?? defaultBatchId;
   checkBatchId("volleyMiddleware", batchIdOf);
-  const wrapToolCall = async (
+  const runCall = async (
     request: ToolCallRequest,
     handler: ToolCallHandler,
+    seat: ApprovalSeat,
   ): Promise<ToolMessage | Command> => {
     const call = request.toolCall;
     const id = call.id ?? "";
+    const remembered = seat.remembered;
+    if (remembered !== undefined) return answerRemembered(remembered, call, handle);
     let bubbled: unknown;
     const thrown = new AttemptErrors();
     const signal = request.runtime.signal;
     const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
       ...(signal ? { signal } : {}),
       ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
+      approve: seat.approve,
       invoke: async (_attempt, ctx) => {
         try {
           return journalable(
             await handler({
               ...request,
+              toolCall: seat.toolCall(request.toolCall),
               tool: request.tool === undefined ? undefined : withSignal(request.tool, ctx.signal),
               runtime: { ...request.runtime, signal: ctx.signal },
             }),
@@ -101,10 +108,24 @@ export function volleyMiddleware(
       },
     });
     const outcome = (await batch).outcomes[0]!;
+    seat.settle(outcome);
     if (bubbled !== undefined && outcome.status === "error") throw bubbled;
     if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
+    if (isRejection(outcome)) return rejectionAnswer(outcome, id, call.name);
     if (signal?.aborted) throw abortReason(signal);
     return answerFailure(handle, outcome, call, thrown.of(outcome));
+  };
+  const wrapToolCall = async (
+    request: ToolCallRequest,
+    handler: ToolCallHandler,
+  ): Promise<ToolMessage | Command> => {
+    // The turn's calls meet by its AIMessage, so its approvals raise one interrupt.
+    const seat = ApprovalSeat.join(executor, request);
+    try {
+      return await runCall(request, handler, seat);
+    } finally {
+      seat.leave();
+    }
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global
   // Symbol.for) and the hooks. Built here so that volley/langgraph loads without `langchain`
