@@ -45,7 +45,6 @@ export type { BatchLimitOptions } from "./features/batch-limits.js";
 export type { RateLimit } from "./features/rate-limit.js";
 export type { IdempotentOption } from "./features/dedupe.js";
 export type { Recovery, RecoveredBy } from "./features/recovery.js";
-export { APPROVAL_DECISION_TYPES } from "./features/approvals/options.js";
 export type {
   ApprovalContext,
   ApprovalDecisionType,

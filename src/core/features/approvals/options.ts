@@ -32,6 +32,11 @@ export interface ApprovalContext {
 // is a predicate of the policy's general one: the usual way to type a callback field
 // contravariantly-enough without `any`.
 export type ApprovalPredicate<Args = Readonly<Record<string, unknown>>> = {
+  /**
+   * @param args The call's arguments, as the tool's schema parsed them.
+   * @param ctx The call's id and tool name.
+   * @returns `true` when the call needs approval.
+   */
   check(args: Args, ctx: ApprovalContext): boolean | Promise<boolean>;
 }["check"];
 
@@ -39,6 +44,11 @@ export type ApprovalPredicate<Args = Readonly<Record<string, unknown>>> = {
 export type ApprovalDescription<Args = Readonly<Record<string, unknown>>> =
   | string
   | {
+      /**
+       * @param args The call's arguments, as the tool's schema parsed them.
+       * @param ctx The call's id and tool name.
+       * @returns The text of the call's approval request.
+       */
       describe(args: Args, ctx: ApprovalContext): string | Promise<string>;
     }["describe"];
 
