@@ -44,7 +44,8 @@ import {
   type ExecutorEventName,
   type Listener,
 } from "./events.js";
-import { featureFactories } from "./features/index.js";
+import { markApprovals } from "./features/approvals/index.js";
+import { featureFactories, toolsUseApprovals } from "./features/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Journal } from "./journal.js";
 import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
@@ -176,6 +177,7 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       onRoom: (run) => this.#admission.released(run),
     });
     this.#admission = new Admission(this.#scheduler, this.#settle);
+    markApprovals(this, toolsUseApprovals(options.tools, options.policies));
   }
 
   get toolNames(): readonly string[] {

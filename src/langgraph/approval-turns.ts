@@ -28,6 +28,7 @@ import { approvalMemoryOf } from "./approval-memory.js";
 import { decisionsOf, hitlRequestOf } from "./approvals-hitl.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
+import { usesApprovals } from "../core/features/approvals/index.js";
 import { coreMessages, coreSingletons, langgraph } from "./peers.js";
 
 /** Taken at load, so that a test's fake timers cannot stop a turn from deciding. */
@@ -191,7 +192,30 @@ class Turn {
 const registries = new WeakMap<Executor, Map<string, Turn>>();
 
 /** One call's place in its turn, as the middleware uses it. */
-export class ApprovalSeat {
+export interface CallSeat {
+  /** The call's outcome from the turn's last interrupt, in this process: answer with it, do not run it. */
+  readonly remembered: Outcome | undefined;
+  /** The `approve` option of the call's batch; none when no tool of the executor needs approval. */
+  readonly approve: Approver | undefined;
+  /** The tool call as the handler should run it: with a reviewer's edited arguments, if any. */
+  toolCall<T extends LangChainToolCall>(call: T): T;
+  /** The call finished with `outcome`; throws what ends its task instead of an answer. */
+  settle(outcome: Outcome): void;
+  /** The call left the middleware. */
+  leave(): void;
+}
+
+/** The seat of every call of an executor where no tool needs approval: it keeps nothing. */
+const UNSEATED: CallSeat = Object.freeze({
+  remembered: undefined,
+  approve: undefined,
+  toolCall: <T extends LangChainToolCall>(call: T): T => call,
+  settle: (): void => undefined,
+  leave: (): void => undefined,
+});
+
+/** A call's place in its turn, for an executor where some tool needs approval. */
+export class ApprovalSeat implements CallSeat {
   readonly #turn: Turn;
   readonly #seat: Seat;
   readonly #registry: Map<string, Turn>;
@@ -203,7 +227,9 @@ export class ApprovalSeat {
   }
 
   /** Seats the request's call in its turn (made when its first call comes). */
-  static join(executor: Executor, request: ToolCallRequest): ApprovalSeat {
+  static join(executor: Executor, request: ToolCallRequest): CallSeat {
+    // No tool of the executor needs approval: no turn to keep (the batch gets no approver).
+    if (!usesApprovals(executor)) return UNSEATED;
     const call = request.toolCall;
     const configurable = request.runtime?.configurable;
     const found = turnOf(request);

@@ -17,6 +17,7 @@ import type {
   Outcome,
 } from "../core/index.js";
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
+import { usesApprovals } from "../core/features/approvals/index.js";
 import { approvalMemoryOf } from "./approval-memory.js";
 import {
   answerFailure,
@@ -65,8 +66,10 @@ export class StepApprovals {
   constructor(init: StepApprovalsInit) {
     this.#init = init;
     const { calls, key } = init;
+    const active = usesApprovals(init.executor);
+    if (!active) this.approve = undefined;
     const remembered =
-      key === undefined || hasRepeatedIds(calls)
+      !active || key === undefined || hasRepeatedIds(calls)
         ? undefined
         : approvalMemoryOf(init.executor).take(key);
     this.#remembered = remembered;
@@ -79,8 +82,8 @@ export class StepApprovals {
           });
   }
 
-  /** The `approve` option of the step's batch. */
-  readonly approve: Approver = async (requests) => {
+  /** The `approve` option of the step's batch; none when no tool of the executor needs approval. */
+  readonly approve: Approver | undefined = async (requests) => {
     this.#asked = true;
     const first = requests[0]?.callId ?? "";
     if (this.#init.toolInterrupted?.() === true) throw new InterruptedCallError(first);

@@ -3,7 +3,7 @@ import type { ToolMessage } from "@langchain/core/messages";
 import type { Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import type { Executor } from "../core/index.js";
-import { ApprovalSeat } from "./approval-turns.js";
+import { ApprovalSeat, type CallSeat } from "./approval-turns.js";
 import { answerRemembered, isRejection, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
@@ -70,7 +70,7 @@ export function volleyMiddleware(
   const runCall = async (
     request: ToolCallRequest,
     handler: ToolCallHandler,
-    seat: ApprovalSeat,
+    seat: CallSeat,
   ): Promise<ToolMessage | Command> => {
     const call = request.toolCall;
     const id = call.id ?? "";

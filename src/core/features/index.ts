@@ -36,7 +36,7 @@ export function featureFactories<C extends FeatureCall & QueueEntry & FairEntry>
   return [
     batchLimits<C>(options, concurrency),
     fairness<C>(options.queue),
-    approvals<C>(usesApprovals(tools, options.policies)),
+    approvals<C>(toolsUseApprovals(tools, options.policies)),
     circuitBreakers<C>((tool, snapshot, at) => {
       if (events.has("circuit:state")) events.emit("circuit:state", { tool, ...snapshot, at });
     }),
@@ -49,7 +49,7 @@ export function featureFactories<C extends FeatureCall & QueueEntry & FairEntry>
 }
 
 /** True when some tool, or some `policies` entry, sets `needsApproval` to something but `false`. */
-function usesApprovals(
+export function toolsUseApprovals(
   tools: readonly unknown[],
   policies: Readonly<Record<string, ApprovalPolicy>> | undefined,
 ): boolean {

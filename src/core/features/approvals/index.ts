@@ -25,6 +25,22 @@ import {
 import { resolveApproval, type ApprovalPolicy, type ResolvedApproval } from "./options.js";
 import { needsApproval, predicateFailed, requestOf } from "./requests.js";
 
+/** Whether an executor's tools use approvals, as `createExecutor()` found: across copies of the library. */
+const USES_APPROVALS: unique symbol = Symbol.for("volley.usesApprovals") as never;
+
+/** Records on `executor` whether some tool (or `policies` entry) of it sets `needsApproval`. */
+export function markApprovals(executor: object, used: boolean): void {
+  Object.defineProperty(executor, USES_APPROVALS, { value: used });
+}
+
+/**
+ * False only for an executor made by `createExecutor()` with no tool that needs approval: an
+ * integration may then skip its approval bookkeeping. Any other executor may need it.
+ */
+export function usesApprovals(executor: object): boolean {
+  return (executor as Record<symbol, unknown>)[USES_APPROVALS] !== false;
+}
+
 /** What the feature reads of `execute()`'s options. */
 export interface ApprovalExecuteOptions {
   /**
