@@ -349,6 +349,37 @@ describe("a batch whose calls wait for a reviewer", () => {
     expect(executor.stats().held).toBe(0);
   });
 
+  it("streams a big batch (collect: false) whose calls wait, one window at a time", async () => {
+    const work = defineTool({
+      name: "work",
+      description: "Works",
+      schema: z.object({ n: z.number() }),
+      needsApproval: ({ n }) => n % 10 === 0,
+      run: ({ n }) => n,
+    });
+    const executor = createExecutor({ tools: [work], concurrency: 8 });
+    const many = Array.from({ length: 3_000 }, (_, n) => ({
+      id: `w${n}`,
+      name: "work",
+      args: { n },
+    }));
+    let asked = 0;
+    let ok = 0;
+    const batch = executor.execute(many, {
+      collect: false,
+      approve: (requests) => {
+        asked += requests.length;
+        return requests.map((_, i) => (i % 2 === 0 ? { type: "approve" } : { type: "reject" }));
+      },
+    });
+    for await (const outcome of batch) if (outcome.status === "ok") ok++;
+    const report = await batch;
+    expect(asked).toBe(300);
+    expect(ok).toBe(2_850);
+    expect(report.counts.byKind).toEqual({ rejected: 150 });
+    expect(executor.stats()).toMatchObject({ held: 0, queued: 0, running: 0 });
+  });
+
   it("ends them with the batch's deadline, and aborts the approver's signal", async () => {
     const { read, remove } = tools();
     const executor = createExecutor({ tools: [read, remove] });
@@ -424,6 +455,9 @@ describe("needsApproval's checks", () => {
     );
     expect(() => defineTool({ ...base, needsApproval: { description: 2 as never } })).toThrow(
       /needsApproval.description/,
+    );
+    expect(() => defineTool({ ...base, needsAproval: true } as never)).toThrow(
+      /Unknown option "needsAproval" for tool "t"; did you mean "needsApproval"\?/,
     );
     expect(() => defineTool({ ...base, needsApproval: { wen: true } as never })).toThrow(
       /Unknown option "wen" for tool "t".needsApproval; did you mean "when"\?/,

@@ -176,6 +176,10 @@ export class Scheduler {
       if (verdict === "hold") {
         call.phase = CallPhase.Held;
         this.#held++;
+        const batch = call.batch;
+        batch.held++;
+        // A feature waiting on the rest of the batch hears that one more call is held.
+        batch.watch?.();
       } else if ("fail" in verdict) this.#failFinal(call, verdict.fail);
       else this.#settle.deduped(call, verdict.answer);
       return;
@@ -187,6 +191,7 @@ export class Scheduler {
     // A call of a batch being ended stays held: the executor withdraws it next.
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     call.phase = CallPhase.Checking;
     this.#placeFrom(call, 0);
   }
@@ -195,6 +200,7 @@ export class Scheduler {
     // A call of a batch being ended stays held, as in #resume: it ends with its batch.
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     this.#settle.deduped(call, outcome);
   }
 
@@ -202,6 +208,7 @@ export class Scheduler {
     // A call of a batch being ended stays held, as in #resume: it ends with its batch.
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     call.phase = CallPhase.Checking;
     this.#failFinal(call, error);
   }
@@ -210,6 +217,7 @@ export class Scheduler {
   #revise(call: CallState, args: unknown): void {
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     call.phase = CallPhase.Checking;
     call.revise(args);
     const check = checkArgs(call.tool, args);
@@ -669,6 +677,7 @@ export class Scheduler {
       }
       case CallPhase.Held:
         this.#held--;
+        call.batch.held--;
         break;
       case CallPhase.Admitting:
         // Its schema check is still under way: it was never placed.

@@ -40,9 +40,16 @@ export interface FeatureBatch {
   readonly live: number;
   /** Outcomes not yet delivered (journaled and handed to the caller). */
   readonly pending: number;
+  /** Calls held back by a feature now (this feature's included). */
+  readonly held: number;
+  /** Calls not yet read by admission. */
+  readonly unread: number;
+  /** Admission would read another call now (some are unread, and the window has room). */
+  readonly canAdmit: boolean;
   /**
-   * Told after each of the batch's outcomes is delivered, while it has undelivered ones: for a
-   * feature that waits on the batch's other calls (approvals). One feature sets it.
+   * Told after each of the batch's outcomes is delivered while it has undelivered ones, and each
+   * time one of its calls is held: for a feature that waits on the batch's other calls
+   * (approvals). One feature sets it.
    */
   watch: (() => void) | undefined;
   /** Fair sharing: the batch's tenant, weight and class (unset: the shared defaults). */

@@ -10,7 +10,9 @@
  *
  * A waiting call does not count against its batch's window of live calls (`concurrency`,
  * `collect: false`), so the calls behind it are still admitted; approved calls start as the
- * window has room.
+ * window has room. The reviewer is asked once nothing else of the batch can go on: usually once
+ * every other call has finished, sooner when the others wait on a call that waits here (a
+ * fallback that needs approval, whose sequential group the others are behind).
  */
 import { errorText } from "../../describe-value.js";
 import { isVolleyError } from "../../errors/volley-error.js";
@@ -72,28 +74,40 @@ interface Ready<C> {
 
 /** The approvals of one batch, made when its first call is held. */
 class BatchApprovals<C extends FeatureCall> {
-  /** Calls this feature holds (deciding, waiting or let through), each one a window place. */
+  /** Calls this feature holds: deciding, waiting, or let through and waiting for room. */
   readonly holding = new Set<C>();
+  /**
+   * The held calls that gave up their place in the batch's window (its first tool's calls; a
+   * fallback keeps its place, as it may hold a sequential group's turn that others wait on).
+   */
+  readonly placeless = new Set<C>();
   /** Calls waiting for the reviewer, with their tool's settings. */
   readonly waiting = new Map<C, ResolvedApproval>();
   readonly ready: Ready<C>[] = [];
   round: Round<C> | undefined = undefined;
   /** A tick is queued. */
   scheduled = false;
+  /** Calls whose `needsApproval` is still deciding (a promise). */
+  deciding = 0;
 
   constructor(readonly batch: FeatureBatch) {}
 
-  /** The call takes no place in its batch's window while the feature holds it. */
+  /**
+   * Holds the call; a call on its first tool takes no place in its batch's window meanwhile, so
+   * the calls behind it are admitted.
+   */
   hold(call: C): void {
     if (this.holding.has(call)) return;
     this.holding.add(call);
+    if (call.recoveredFrom !== undefined) return;
+    this.placeless.add(call);
     this.batch.window += 1;
   }
 
   /** The call leaves the feature: it takes its window place again. */
   release(call: C): void {
     if (!this.holding.delete(call)) return;
-    this.batch.window -= 1;
+    if (this.placeless.delete(call)) this.batch.window -= 1;
   }
 
   get idle(): boolean {
@@ -131,9 +145,11 @@ export function approvals<C extends FeatureCall>(
     };
 
     const forget = (state: BatchApprovals<C>): void => {
-      if (!state.idle) return;
+      // A later state of the same batch (a fallback asked about after this one let go) is not
+      // this one's to forget.
+      if (!state.idle || batches.get(state.batch) !== state) return;
       batches.delete(state.batch);
-      if (state.batch.watch !== undefined) state.batch.watch = undefined;
+      state.batch.watch = undefined;
     };
 
     /**
@@ -148,13 +164,24 @@ export function approvals<C extends FeatureCall>(
         state.scheduled = false;
         host.admitMore(state.batch);
         startReady(state);
-        const { batch, waiting } = state;
-        if (state.round === undefined && waiting.size > 0 && batch.pending === waiting.size) {
+        if (state.round === undefined && state.waiting.size > 0 && stuck(state)) {
           startRound(state);
         }
         forget(state);
         host.drain();
       });
+    };
+
+    /**
+     * Nothing else of the batch can go on without the reviewer: every call is delivered, waiting
+     * here, or held by a feature (a sequential group or a duplicate that may wait on a call
+     * waiting here), no `needsApproval` is still deciding, and admission reads no more. Usually
+     * that is "every other call has finished"; the held ones keep a fallback that needs approval,
+     * and still holds its group's turn, from waiting for itself.
+     */
+    const stuck = (state: BatchApprovals<C>): boolean => {
+      const { batch } = state;
+      return state.deciding === 0 && !batch.canAdmit && batch.pending === batch.held + batch.unread;
     };
 
     /** Holds a call that needs approval until the round that asks about it. */
@@ -275,13 +302,21 @@ export function approvals<C extends FeatureCall>(
       });
     };
 
-    /** Starts let-through calls while the batch's window, as it was before them, has room. */
+    /**
+     * Starts the let-through calls, in call order: a fallback at once (it kept its place), a
+     * call that gave up its place when the batch's window has room for it again, so that no
+     * more of the batch's calls are live than its window (`concurrency`) allows.
+     */
     const startReady = (state: BatchApprovals<C>): void => {
-      const { batch, ready, holding } = state;
-      while (ready.length > 0) {
-        const window = batch.window - holding.size;
-        if (batch.live - holding.size >= window) return;
-        const next = ready.shift()!;
+      const { batch, ready, placeless } = state;
+      for (let i = 0; i < ready.length;) {
+        const next = ready[i]!;
+        // The window counts the placeless calls on both sides: room for one is live < window.
+        if (placeless.has(next.call) && batch.live >= batch.window) {
+          i++;
+          continue;
+        }
+        ready.splice(i, 1);
         state.release(next.call);
         if (next.edited) host.revise(next.call, next.args);
         else host.resume(next.call);
@@ -306,9 +341,11 @@ export function approvals<C extends FeatureCall>(
         // Decided later: held meanwhile, without a window place, so the batch goes on.
         const state = stateOf(call.batch);
         state.hold(call);
+        state.deciding++;
         verdict.then(
           (needed) => {
-            if (!state.holding.has(call)) return; // ended meanwhile
+            state.deciding--;
+            if (!state.holding.has(call)) return schedule(state); // ended meanwhile
             if (needed) return wait(call, settings);
             pass(call);
             state.release(call);
@@ -316,7 +353,8 @@ export function approvals<C extends FeatureCall>(
             schedule(state);
           },
           (error: unknown) => {
-            if (!state.holding.has(call)) return;
+            state.deciding--;
+            if (!state.holding.has(call)) return schedule(state);
             state.release(call);
             host.fail(call, predicateFailed(target, error));
             schedule(state);
