@@ -1,6 +1,7 @@
 /**
- * Approvals under `volleyMiddleware`. `createAgent` runs each tool call of a turn through
- * `wrapToolCall` on its own (a task per call, or all of them in one task with `version: "v1"`),
+ * Approvals under `volleyMiddleware`, and in `VolleyToolNode` when each call comes in a `Send`
+ * of its own. `createAgent` runs each tool call of a turn through `wrapToolCall` on its own (a
+ * task per call, or all of them in one task with `version: "v1"`),
  * so the calls of one turn meet here, by the turn's AIMessage: the calls that need no approval
  * run at once; the first call of the turn that needs approval leads: it waits until the turn's
  * other calls that reached the middleware have finished, then raises ONE `interrupt()` that
@@ -16,7 +17,6 @@
 import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { ToolCallRequest } from "langchain";
 import type {
   ApprovalDecision,
   ApprovalRequest,
@@ -191,6 +191,17 @@ class Turn {
 
 const registries = new WeakMap<Executor, Map<string, Turn>>();
 
+/** Where a call runs: what it takes to find its turn. */
+export interface TurnCall {
+  readonly toolCall: LangChainToolCall;
+  /** The graph state the call runs in: its `messages` hold the turn's AIMessage. */
+  readonly state: unknown;
+  /** The task's `configurable` (thread, checkpoint namespace). */
+  readonly configurable: Readonly<Record<string, unknown>> | undefined;
+  /** The task's run config, for an `interrupt()`; default: the one in effect. */
+  readonly config?: LangGraphRunnableConfig | undefined;
+}
+
 /** One call's place in its turn, as the middleware uses it. */
 export interface CallSeat {
   /** The call's outcome from the turn's last interrupt, in this process: answer with it, do not run it. */
@@ -227,12 +238,12 @@ export class ApprovalSeat implements CallSeat {
   }
 
   /** Seats the request's call in its turn (made when its first call comes). */
-  static join(executor: Executor, request: ToolCallRequest): CallSeat {
+  static join(executor: Executor, where: TurnCall): CallSeat {
     // No tool of the executor needs approval: no turn to keep (the batch gets no approver).
     if (!usesApprovals(executor)) return UNSEATED;
-    const call = request.toolCall;
-    const configurable = request.runtime?.configurable;
-    const found = turnOf(request);
+    const call = where.toolCall;
+    const configurable = where.configurable;
+    const found = turnOf(call, where.state);
     const callKey = graphBatchId({ configurable }, [call]);
     const key =
       (found === undefined
@@ -247,8 +258,10 @@ export class ApprovalSeat implements CallSeat {
       turn = new Turn(key, found?.calls ?? [call], executor);
       registry.set(key, turn);
     }
-    const config = coreSingletons.AsyncLocalStorageProviderSingleton.getRunnableConfig() as
-      LangGraphRunnableConfig | undefined;
+    const config =
+      where.config ??
+      (coreSingletons.AsyncLocalStorageProviderSingleton.getRunnableConfig() as
+        LangGraphRunnableConfig | undefined);
     const seat = new Seat(
       call.id ?? "",
       String(configurable?.["checkpoint_ns"] ?? ""),
@@ -352,10 +365,11 @@ function decisionFor(verdict: Verdict, seat: Seat): ApprovalDecision[] {
 
 /** The turn's AIMessage: the last one with this call, and its calls not yet answered. */
 function turnOf(
-  request: ToolCallRequest,
+  call: LangChainToolCall,
+  state: unknown,
 ): { readonly calls: LangChainToolCall[]; readonly messageId: string | undefined } | undefined {
-  const messages = (request.state as { messages?: unknown } | undefined)?.messages;
-  const id = request.toolCall.id;
+  const messages = (state as { messages?: unknown } | undefined)?.messages;
+  const id = call.id;
   if (!Array.isArray(messages) || id === undefined) return undefined;
   const list = messages as BaseMessage[];
   for (let i = list.length - 1; i >= 0; i--) {

@@ -19,6 +19,7 @@ import type {
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import { usesApprovals } from "../core/features/approvals/index.js";
 import { approvalMemoryOf } from "./approval-memory.js";
+import { ApprovalSeat, type CallSeat, type TurnCall } from "./approval-turns.js";
 import {
   answerFailure,
   answerOf,
@@ -50,8 +51,68 @@ export interface StepApprovalsInit {
   readonly toolInterrupted?: () => boolean;
 }
 
+/** A node's approvals for one step: the calls still to run, the approver, what to throw after. */
+export interface NodeApprovals {
+  /** The calls to run: those that did not finish before the step's last approval interrupt. */
+  readonly toRun: readonly unknown[];
+  /** The `approve` option of the step's batch; none when no tool of the executor needs approval. */
+  readonly approve: Approver | undefined;
+  /** The arguments a call runs with: a reviewer's edit, else `args`. */
+  argsOf(callId: string, args: unknown): unknown;
+  /**
+   * The step's outcomes in call order; throws what ends the step instead (an approval
+   * interrupt, an `ApprovalDecisionError`).
+   * @param ran The outcomes of {@link toRun}, in its order.
+   * @param stopping True when the node will throw anyway (a tool's interrupt, an abort).
+   */
+  settle(ran: readonly Outcome[], stopping: boolean): Outcome[];
+  /** The step ended before its batch did (it threw): let go of what it holds. */
+  abandon(): void;
+}
+
+/**
+ * The approvals of a node's step: of all its calls at once, or, for one call that came in a
+ * `Send` of its own (a task per call, as `createReactAgent({ version: "v2" })` sends them), of
+ * that call within its turn, so that the turn still raises one interrupt.
+ */
+export function nodeApprovals(init: StepApprovalsInit, sent?: TurnCall): NodeApprovals {
+  return sent === undefined ? new StepApprovals(init) : new SentCallApprovals(init, sent);
+}
+
+/** One call of a turn that came in its own `Send`: its turn decides. */
+class SentCallApprovals implements NodeApprovals {
+  readonly toRun: readonly unknown[];
+  readonly approve: Approver | undefined;
+  readonly #seat: CallSeat;
+
+  constructor(init: StepApprovalsInit, sent: TurnCall) {
+    this.#seat = ApprovalSeat.join(init.executor, sent);
+    this.toRun = this.#seat.remembered === undefined ? init.calls : [];
+    this.approve = this.#seat.approve;
+  }
+
+  argsOf(callId: string, args: unknown): unknown {
+    return this.#seat.toolCall({ id: callId, name: "", args: args as Record<string, unknown> })
+      .args;
+  }
+
+  settle(ran: readonly Outcome[]): Outcome[] {
+    const outcome = this.#seat.remembered ?? ran[0];
+    try {
+      if (outcome !== undefined) this.#seat.settle(outcome);
+    } finally {
+      this.#seat.leave();
+    }
+    return outcome === undefined ? [] : [{ ...outcome, index: 0 }];
+  }
+
+  abandon(): void {
+    this.#seat.leave();
+  }
+}
+
 /** One step's approvals: the calls still to run, the approver, and what to throw after. */
-export class StepApprovals {
+export class StepApprovals implements NodeApprovals {
   /** The calls to run: those that did not finish before the step's last approval interrupt. */
   readonly toRun: readonly unknown[];
   readonly #init: StepApprovalsInit;
@@ -125,6 +186,9 @@ export class StepApprovals {
   argsOf(callId: string, args: unknown): unknown {
     return this.#edited.has(callId) ? this.#edited.get(callId) : args;
   }
+
+  /** Nothing to let go of: the memory is written only as the step settles. */
+  abandon(): void {}
 
   /**
    * The step's outcomes in call order: the remembered ones (marked `replayed`) with the ones that
@@ -215,7 +279,7 @@ export function rejectionAnswer(outcome: ErrorOutcome, callId: string, name: str
 /** A LangChain tool call with the arguments a reviewer's edit gave it, if any. */
 export function editedCall<T extends { readonly id?: string | undefined; readonly args: unknown }>(
   call: T | undefined,
-  approvals: StepApprovals,
+  approvals: NodeApprovals,
 ): T | undefined {
   if (call?.id === undefined) return call;
   const args = approvals.argsOf(call.id, call.args);

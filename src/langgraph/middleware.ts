@@ -120,7 +120,11 @@ export function volleyMiddleware(
     handler: ToolCallHandler,
   ): Promise<ToolMessage | Command> => {
     // The turn's calls meet by its AIMessage, so its approvals raise one interrupt.
-    const seat = ApprovalSeat.join(executor, request);
+    const seat = ApprovalSeat.join(executor, {
+      toolCall: request.toolCall,
+      state: request.state,
+      configurable: request.runtime?.configurable,
+    });
     try {
       return await runCall(request, handler, seat);
     } finally {

@@ -12,7 +12,7 @@ import {
   type ToolContext,
 } from "../core/index.js";
 import { optionKeys } from "../core/validate-options.js";
-import { StepApprovals, editedCall, isRejection, rejectionAnswer } from "./approvals.js";
+import { editedCall, isRejection, nodeApprovals, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -167,14 +167,20 @@ export class VolleyToolNode extends ToolNode {
     for (const call of calls) if (call.id != null && !byId.has(call.id)) byId.set(call.id, call);
     const bubbled = new Map<string, unknown>();
     const thrown = new AttemptErrors();
-    const approvals = new StepApprovals({
-      where: "VolleyToolNode",
-      executor: this.executor,
-      config,
-      calls,
-      key: graphBatchId(config, calls, { messageId }),
-      toolInterrupted: () => bubbled.size > 0,
-    });
+    const approvals = nodeApprovals(
+      {
+        where: "VolleyToolNode",
+        executor: this.executor,
+        config,
+        calls,
+        key: graphBatchId(config, calls, { messageId }),
+        toolInterrupted: () => bubbled.size > 0,
+      },
+      // A call in a Send of its own meets the rest of its turn, which raises one interrupt.
+      isSendInput(input) && calls[0] !== undefined
+        ? { toolCall: calls[0], state, configurable: config.configurable, config }
+        : undefined,
+    );
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
       const call = editedCall(byId.get(attempt.id), approvals);
       let pending: unknown;
@@ -199,23 +205,30 @@ export class VolleyToolNode extends ToolNode {
     };
     const limits = runLimits(config);
     const writer = this.#stream ? config.writer : undefined;
-    const ran =
-      calls.length === 0
-        ? []
-        : await runCalls(this.executor, approvals.toRun, {
-            batchId: this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
-            signal: limits.signal,
-            deadlineMs: this.#deadlineMs,
-            priority: this.#priority,
-            maxConcurrency: limits.maxConcurrency,
-            invoke,
-            approve: approvals.approve,
-            onOutcome:
-              typeof writer === "function"
-                ? (outcome) =>
-                    writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
-                : undefined,
-          });
+    let ran: Outcome[];
+    try {
+      ran =
+        calls.length === 0
+          ? []
+          : await runCalls(this.executor, approvals.toRun, {
+              batchId:
+                this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
+              signal: limits.signal,
+              deadlineMs: this.#deadlineMs,
+              priority: this.#priority,
+              maxConcurrency: limits.maxConcurrency,
+              invoke,
+              approve: approvals.approve,
+              onOutcome:
+                typeof writer === "function"
+                  ? (outcome) =>
+                      writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
+                  : undefined,
+            });
+    } catch (error) {
+      approvals.abandon();
+      throw error;
+    }
     const stopping =
       limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
     const outcomes = approvals.settle(ran, stopping);

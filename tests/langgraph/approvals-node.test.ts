@@ -3,7 +3,7 @@ import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langcha
 import { tool } from "@langchain/core/tools";
 import { Command, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { toolsCondition } from "@langchain/langgraph/prebuilt";
+import { createReactAgent, toolsCondition } from "@langchain/langgraph/prebuilt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -281,6 +281,47 @@ describe("VolleyToolNode with calls that need approval, on a SQLite checkpointer
     const [content, status] = answers(out.messages)["p1"]!;
     expect(status).toBe("error");
     expect(String(content)).toMatch(/as the reviewer edited them/);
+  });
+});
+
+describe('VolleyToolNode under createReactAgent({ version: "v2" }), a Send per call', () => {
+  it("still raises one interrupt for the turn, and runs nothing twice", async () => {
+    const { tools, policies, runs } = toolbox();
+    const dir = makeTempDir("approvals-v2");
+    const checkpointer = SqliteSaver.fromConnString(join(dir.path, "c.db"));
+    try {
+      const agent = createReactAgent({
+        llm: new ScriptedChatModel([turn, { text: "done" }]),
+        tools: new VolleyToolNode(createExecutor({ tools, policies })),
+        checkpointer,
+        version: "v2",
+      });
+      const config = { configurable: { thread_id: "v2" } };
+      const first = await agent.invoke({ messages: [new HumanMessage("tidy up")] }, config);
+      const interrupts = interruptOf(first);
+      expect(interrupts).toHaveLength(1);
+      expect(interrupts[0]!.value.actionRequests.map((a) => a.name)).toEqual(["remove", "pay"]);
+      expect(runs).toEqual({ read: 1, search: 1, remove: 0, pay: 0 });
+      const out = await agent.invoke(
+        new Command({
+          resume: {
+            decisions: [
+              { type: "approve" },
+              { type: "edit", editedAction: { name: "pay", args: { amount: 30 } } },
+            ],
+          },
+        }),
+        config,
+      );
+      expect(runs).toEqual({ read: 1, search: 1, remove: 1, pay: 1 });
+      expect(answers(out.messages)).toMatchObject({
+        d1: ["removed old.txt", "success"],
+        p1: ["paid 30", "success"],
+      });
+    } finally {
+      checkpointer.db.close();
+      dir.remove();
+    }
   });
 });
 
