@@ -1,8 +1,8 @@
 /**
  * Approvals under `volleyMiddleware`, and in `VolleyToolNode` when each call comes in a `Send`
  * of its own. `createAgent` runs each tool call of a turn through `wrapToolCall` on its own (a
- * task per call, or all of them in one task with `version: "v1"`),
- * so the calls of one turn meet here, by the turn's AIMessage: the calls that need no approval
+ * task per call, or all of them in one task with `version: "v1"`), so the calls of one turn
+ * meet here, by the turn's AIMessage: the calls that need no approval
  * run at once; the first call of the turn that needs approval leads: it waits until the turn's
  * other calls that reached the middleware have finished, then raises ONE `interrupt()` that
  * lists every call of the turn that needs approval (in the model's order), and hands each of
@@ -24,11 +24,11 @@ import type {
   Executor,
   Outcome,
 } from "../core/index.js";
+import { usesApprovals } from "../core/features/approvals/index.js";
 import { approvalMemoryOf } from "./approval-memory.js";
 import { decisionsOf, hitlRequestOf } from "./approvals-hitl.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { usesApprovals } from "../core/features/approvals/index.js";
 import { coreMessages, coreSingletons, langgraph } from "./peers.js";
 
 /** Taken at load, so that a test's fake timers cannot stop a turn from deciding. */
@@ -116,14 +116,19 @@ class Turn {
    */
   async #takeOverIfLeaderless(plan: readonly ApprovalRequest[]): Promise<void> {
     for (;;) {
+      if (this.#leading) return;
+      const leader = this.seats.get(plan[0]!.callId);
+      const busy = [...this.seats.values()].some((s) => s.state === "running");
+      if ((leader !== undefined && leader.state !== "done") || busy) {
+        // The leader is on its way (or may be), or calls still run: wait for the turn to change.
+        await this.#nextChange();
+        continue;
+      }
       const version = this.#version;
       await macrotask();
       await macrotask();
       if (this.#leading) return;
       if (version !== this.#version) continue;
-      const leader = this.seats.get(plan[0]!.callId);
-      if (leader !== undefined && leader.state !== "done") return; // it will lead
-      if ([...this.seats.values()].some((s) => s.state === "running")) continue;
       // Only the calls that came are asked about: the others will not come (in this run, nor
       // on resume, where the same ones come again).
       const present = plan.filter((r) => this.seats.get(r.callId)?.state === "waiting");

@@ -136,9 +136,9 @@ export function parallelToolNode(
           ? (outcome) => writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
           : undefined,
     });
+    const outcomes = approvals.settle(ran, limits.signal?.aborted === true);
     // A cancelled step must not look finished: the graph run is being aborted, and a resume
     // should run these calls again (a journal replays the ones that did finish).
-    const outcomes = approvals.settle(ran, limits.signal?.aborted === true);
     if (limits.signal?.aborted) throw abortReason(limits.signal);
     for (const outcome of outcomes) {
       // The first call to use an id owns its key, as in the executor's report.
