@@ -1,3 +1,4 @@
+import { assertNeedsApproval, type ApprovalPolicy } from "./features/approvals/options.js";
 import { assertCircuitBreakerOptions } from "./features/circuit-breaker/options.js";
 import type { CircuitBreakerPolicy } from "./features/circuit-breaker/options.js";
 import { assertDedupeOption, type DedupePolicy } from "./features/dedupe.js";
@@ -8,12 +9,18 @@ import { describeValue } from "./describe-value.js";
 import { optional } from "./validate-options.js";
 
 /**
- * The per-tool options of the scheduling features: rate limits, dedupe, recovery, exclusivity and
- * circuit breakers, each documented with its feature. Every one is off unless set, and costs
+ * The per-tool options of the scheduling features: rate limits, dedupe, recovery, exclusivity,
+ * circuit breakers and approvals, each documented with its feature. Every one is off unless set, and costs
  * nothing on the hot path when off.
  */
 export interface BatchingPolicy
-  extends RateLimitPolicy, DedupePolicy, RecoveryPolicy, ExclusivePolicy, CircuitBreakerPolicy {}
+  extends
+    RateLimitPolicy,
+    DedupePolicy,
+    RecoveryPolicy,
+    ExclusivePolicy,
+    CircuitBreakerPolicy,
+    ApprovalPolicy {}
 
 /** Checks the batching fields of a tool's policy; throws a `TypeError` naming the bad one. */
 export function assertBatchingPolicy(where: string, policy: BatchingPolicy): void {
@@ -26,4 +33,5 @@ export function assertBatchingPolicy(where: string, policy: BatchingPolicy): voi
       throw new TypeError(`Expected ${where}.exclusive to be a boolean, got ${describeValue(v)}`);
   });
   optional(policy.circuitBreaker, (v) => assertCircuitBreakerOptions(`${where}.circuitBreaker`, v));
+  optional(policy.needsApproval, (v) => assertNeedsApproval(`${where}.needsApproval`, v));
 }

@@ -15,6 +15,8 @@ import type { Backend } from "./backend.js";
 import type { Batch } from "./batch.js";
 import type { ToolCall } from "./call.js";
 import { Admission } from "./engine/admission.js";
+import { planApprovals } from "./engine/approval-plan.js";
+import type { ApprovalRequest } from "./features/approvals/decisions.js";
 import { BatchRun, type BatchCanceller } from "./engine/batch-run.js";
 import { CallPhase, type CallState } from "./engine/call-state.js";
 import {
@@ -42,7 +44,8 @@ import {
   type ExecutorEventName,
   type Listener,
 } from "./events.js";
-import { featureFactories } from "./features/index.js";
+import { markApprovals } from "./features/approvals/index.js";
+import { featureFactories, toolsUseApprovals } from "./features/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Journal } from "./journal.js";
 import type { CloseOptions, ExecuteOptions, ExecutorOptions } from "./options.js";
@@ -78,6 +81,16 @@ export interface Executor<
     calls: Iterable<ToolCall | unknown> | null | undefined,
     options?: ExecuteOptions,
   ): Batch<ExecutorOutcome<T>>;
+  /**
+   * Which of these calls would wait for a reviewer's approval (their tool's `needsApproval`),
+   * asked before any of them runs: a request per such call, in call order, as the batch's
+   * `approve` option would get it. Calls that need none, or would fail before their review
+   * (malformed, an unknown tool, bad arguments), are left out. For integrations that must know a
+   * turn's approvals before its calls run, and for showing a user what will be asked.
+   */
+  approvalRequests(
+    calls: Iterable<ToolCall | unknown> | null | undefined,
+  ): Promise<ApprovalRequest[]>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ExecutorEventName>(event: E, listener: Listener<E>): () => void;
   /** Live counters, overall and per tool. */
@@ -161,8 +174,10 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       features: featureFactories(options, settings.concurrency, events),
       tools: (features) => registerTools(options.tools, settings, features),
       onDeadline: (run) => this.#deadlinePassed(run),
+      onRoom: (run) => this.#admission.released(run),
     });
     this.#admission = new Admission(this.#scheduler, this.#settle);
+    markApprovals(this, toolsUseApprovals(options.tools, options.policies));
   }
 
   get toolNames(): readonly string[] {
@@ -255,6 +270,12 @@ class VolleyExecutor<T extends readonly AnyTool[]> implements Executor<T> {
       void RESOLVED.then(() => this.#admission.admit(run));
     }
     return run as unknown as Batch<ExecutorOutcome<T>>;
+  }
+
+  approvalRequests(
+    calls: Iterable<ToolCall | unknown> | null | undefined,
+  ): Promise<ApprovalRequest[]> {
+    return planApprovals(this.#scheduler.tools, toCallList(calls));
   }
 
   stats(): ExecutorStats {

@@ -19,6 +19,7 @@ export { ERROR_KINDS, isOk, formatOutcomeError } from "./outcome.js";
 export type {
   ErrorKind,
   Outcome,
+  OutcomeApproval,
   OkOutcome,
   ErrorOutcome,
   OutcomeError,
@@ -44,6 +45,25 @@ export type { BatchLimitOptions } from "./features/batch-limits.js";
 export type { RateLimit } from "./features/rate-limit.js";
 export type { IdempotentOption } from "./features/dedupe.js";
 export type { Recovery, RecoveredBy } from "./features/recovery.js";
+export type {
+  ApprovalContext,
+  ApprovalDecisionType,
+  ApprovalDescription,
+  ApprovalOptions,
+  ApprovalPolicy,
+  ApprovalPredicate,
+  NeedsApproval,
+} from "./features/approvals/options.js";
+export type {
+  ApprovalDecision,
+  ApprovalRequest,
+  Approver,
+  ApproverContext,
+  ApproveDecision,
+  EditDecision,
+  RejectDecision,
+} from "./features/approvals/decisions.js";
+export type { ApprovalExecuteOptions } from "./features/approvals/index.js";
 export type {
   CircuitBreakerOptions,
   CircuitState,

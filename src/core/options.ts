@@ -6,6 +6,7 @@ import type { AttemptInvoker } from "./attempt-invoker.js";
 import type { Backend } from "./backend.js";
 import type { Clock } from "./clock.js";
 import type { ExecutorEventName } from "./events.js";
+import type { ApprovalExecuteOptions } from "./features/approvals/index.js";
 import type { BatchLimitOptions } from "./features/batch-limits.js";
 import type { FairnessOptions } from "./features/fairness/fair-queue.js";
 import type { Journal } from "./journal.js";
@@ -78,7 +79,7 @@ export interface ExecutorOptions<
 }
 
 /** Options of `executor.execute()`. */
-export interface ExecuteOptions extends FairnessOptions {
+export interface ExecuteOptions extends FairnessOptions, ApprovalExecuteOptions {
   /** Aborting it ends every unfinished call `cancelled`. */
   readonly signal?: AbortSignal;
   /**

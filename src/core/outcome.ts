@@ -45,6 +45,12 @@ export interface OutcomeError {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A reviewer's decision about a call that needed approval (its tool's `needsApproval`):
+ * `"approved"` and `"edited"` ran (with the edited arguments), `"rejected"` did not.
+ */
+export type OutcomeApproval = "approved" | "edited" | "rejected";
+
 interface OutcomeBase<Name extends string = string> {
   /** The call's id (for a call without one, `#<index>`, such as `#3`). */
   readonly id: string;
@@ -65,6 +71,11 @@ interface OutcomeBase<Name extends string = string> {
    * the outcome is that call's.
    */
   readonly deduped?: boolean;
+  /**
+   * Set on the calls that needed approval and got a decision; journaled with the outcome, so a
+   * resumed batch knows which calls a reviewer already decided.
+   */
+  readonly approval?: OutcomeApproval;
 }
 
 /** A call that succeeded. */

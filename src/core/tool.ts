@@ -1,4 +1,5 @@
 import { assertBatchingPolicy } from "./batching-policy.js";
+import type { NeedsApproval } from "./features/approvals/options.js";
 import type { Policy } from "./policy.js";
 import { resolveRetryPolicy } from "./retry.js";
 import { isArgsSchema, type ArgsSchema, type InferArgs } from "./schema.js";
@@ -29,7 +30,19 @@ export interface ToolContext {
 }
 
 /** The definition given to {@link defineTool}. */
-export interface ToolDefinition<Name extends string, S, Result> extends Policy {
+export interface ToolDefinition<Name extends string, S, Result> extends Omit<
+  Policy,
+  "needsApproval"
+> {
+  /**
+   * Whether a call waits for a reviewer's approval before it runs: `true`, a predicate of the
+   * parsed arguments, or `{ when, allowedDecisions, description }`. The batch's `approve` option
+   * decides (`volley/langgraph` asks a human through one `interrupt()`); a batch without one ends
+   * such calls `rejected` instead of running them.
+   * @default false
+   * @example needsApproval: ({ path }) => path.startsWith("/etc")
+   */
+  readonly needsApproval?: NeedsApproval<InferArgs<S>>;
   /** Unique within an executor; what calls name. */
   readonly name: Name;
   /** What the tool does, for the model. */
@@ -52,11 +65,12 @@ export interface ToolDefinition<Name extends string, S, Result> extends Policy {
 }
 
 /** A tool made by {@link defineTool}. */
-export interface Tool<
-  Name extends string = string,
-  Args = unknown,
-  Result = unknown,
-> extends Policy {
+export interface Tool<Name extends string = string, Args = unknown, Result = unknown> extends Omit<
+  Policy,
+  "needsApproval"
+> {
+  /** Whether a call waits for a reviewer's approval (see {@link ToolDefinition.needsApproval}). */
+  readonly needsApproval?: NeedsApproval<Args>;
   /** Unique within an executor; what calls name. */
   readonly name: Name;
   /** What the tool does, for the model. */
@@ -143,6 +157,7 @@ export const POLICY_KEYS = optionKeys<Policy>()([
   "onError",
   "exclusive",
   "circuitBreaker",
+  "needsApproval",
 ]);
 
 /** The keys of a {@link ToolDefinition}: its own fields and its policy's. */
@@ -220,7 +235,7 @@ export function defineTool<const Name extends string, S extends ArgsSchema, Resu
     if (typeof v !== "string")
       throw new TypeError(`Expected ${where}.module to be a URL string, got ${describeValue(v)}`);
   });
-  assertPolicy(where, definition);
+  assertPolicy(where, definition as Policy);
   return Object.freeze({ ...definition, [TOOL_BRAND]: true as const }) as unknown as Tool<
     Name,
     InferArgs<S>,

@@ -4,6 +4,8 @@
  * - {@link VolleyToolNode}: a drop-in for LangGraph's `ToolNode`.
  * - {@link volleyMiddleware}: for `createAgent` from `langchain`.
  * - {@link graphBatchId}: the deterministic batch id that lets a journal resume a thread.
+ * - {@link HITLRequest}, {@link HITLResponse}: the shapes of an approval `interrupt()` and its
+ *   resume value, as langchain's `humanInTheLoopMiddleware` has them.
  * - {@link InterruptedCallError}, {@link ToolInputError}: how a call that interrupted the graph,
  *   or whose arguments only LangChain could check, ends; each with its `isXError()` guard.
  *
@@ -33,6 +35,7 @@ export type {
 } from "./tool-messages.js";
 export { volleyMiddleware } from "./middleware.js";
 export type { VolleyMiddlewareOptions } from "./middleware.js";
+export type { ActionRequest, HITLRequest, HITLResponse, ReviewConfig } from "./approvals-hitl.js";
 export { graphBatchId } from "./batch-id.js";
 export type { GraphLocation, GraphBatchKey } from "./batch-id.js";
 export { InterruptedCallError, isInterruptedCallError } from "./interrupted-call.js";

@@ -3,6 +3,8 @@ import type { ToolMessage } from "@langchain/core/messages";
 import type { Command } from "@langchain/langgraph";
 import type { AgentMiddleware, ToolCallHandler, ToolCallRequest } from "langchain";
 import { CancelledError, type ErrorOutcome, type Executor } from "../core/index.js";
+import { ApprovalSeat, type CallSeat } from "./approval-turns.js";
+import { isRejection, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { InterruptedCallError } from "./interrupted-call.js";
@@ -85,12 +87,19 @@ export function volleyMiddleware(
       : handleToolErrorsOf("volleyMiddleware", options.handleToolErrors);
   const batchIdOf = options.batchId ?? defaultBatchId;
   checkBatchId("volleyMiddleware", batchIdOf);
-  const wrapToolCall = async (
+  const runCall = async (
     request: ToolCallRequest,
     handler: ToolCallHandler,
+    seat: CallSeat,
   ): Promise<ToolMessage | Command> => {
     const call = request.toolCall;
     const id = call.id ?? "";
+    const remembered = seat.remembered;
+    if (remembered !== undefined) {
+      if (remembered.status === "ok") return answerOf(remembered.value, id, call.name, remembered);
+      if (isRejection(remembered)) return rejectionAnswer(remembered, id, call.name);
+      return answer(mode, remembered, call, undefined);
+    }
     let bubbled: unknown;
     const thrown = new AttemptErrors();
     const runSignal = request.runtime.signal;
@@ -99,11 +108,13 @@ export function volleyMiddleware(
       const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
         ...(runSignal ? { signal: runSignal } : {}),
         ...(batchIdOf === false ? {} : { batchId: batchIdOf(request, call) }),
+        approve: seat.approve,
         invoke: async (_attempt, ctx) => {
           try {
             return journalable(
               await handler({
                 ...request,
+                toolCall: seat.toolCall(request.toolCall),
                 tool:
                   request.tool === undefined
                     ? undefined
@@ -129,8 +140,10 @@ export function volleyMiddleware(
         },
       });
       const outcome = (await batch).outcomes[0]!;
+      seat.settle(outcome);
       if (bubbled !== undefined && outcome.status === "error") throw bubbled;
       if (outcome.status === "ok") return answerOf(outcome.value, id, call.name, outcome);
+      if (isRejection(outcome)) return rejectionAnswer(outcome, id, call.name);
       // An aborted run rejects, with what the tool rejected with when it did (as it would
       // without Volley: the same error, which langchain passes through untouched).
       const aborted = signals.aborted();
@@ -148,6 +161,22 @@ export function volleyMiddleware(
       return answer(mode, outcome, call, thrown.of(outcome));
     } finally {
       signals.release();
+    }
+  };
+  const wrapToolCall = async (
+    request: ToolCallRequest,
+    handler: ToolCallHandler,
+  ): Promise<ToolMessage | Command> => {
+    // The turn's calls meet by its AIMessage, so its approvals raise one interrupt.
+    const seat = ApprovalSeat.join(executor, {
+      toolCall: request.toolCall,
+      state: request.state,
+      configurable: request.runtime?.configurable,
+    });
+    try {
+      return await runCall(request, handler, seat);
+    } finally {
+      seat.leave();
     }
   };
   // What langchain's createMiddleware() builds: its public brand (MIDDLEWARE_BRAND, a global

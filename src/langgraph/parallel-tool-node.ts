@@ -2,6 +2,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Outcome, ToolCall } from "../core/index.js";
 import { describeValue } from "../core/describe-value.js";
 import { optionKeys } from "../core/validate-options.js";
+import { StepApprovals } from "./approvals.js";
 import { graphBatchId } from "./batch-id.js";
 import { CallInterrupts } from "./call-interrupts.js";
 import {
@@ -126,8 +127,15 @@ export function parallelToolNode(
             writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
         : undefined;
     const bubbled = new Map<string, unknown>();
-    const outcomes = await interrupts.run(
-      pending,
+    const approvals = new StepApprovals({
+      where: "parallelToolNode",
+      executor,
+      config,
+      calls: pending,
+      key: graphBatchId(config, pending),
+    });
+    const ran = await interrupts.run(
+      approvals.toRun,
       (todo, reindex) =>
         runCalls(executor, todo, {
           batchId: batchId === false ? undefined : batchId(config, pending),
@@ -136,10 +144,14 @@ export function parallelToolNode(
           priority,
           maxConcurrency: limits.maxConcurrency,
           invoke: interrupts.invoker(config, bubbled),
+          approve: approvals.approve,
           onOutcome: tell && ((outcome) => tell(reindex(outcome))),
         }),
       tell,
     );
+    const stopping =
+      limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
+    const outcomes = approvals.settle(ran, stopping);
     // Every finished call is answered (in results or errors): all are final.
     return interrupts.settle(
       outcomes,

@@ -1,4 +1,5 @@
 import {
+  type Approver,
   type AttemptInvoker,
   type ExecuteOptions,
   type Executor,
@@ -20,6 +21,8 @@ export interface RunCallsOptions {
   /** Most of these calls in flight at once (the run config's `maxConcurrency`). */
   readonly maxConcurrency?: number | undefined;
   readonly invoke?: AttemptInvoker | undefined;
+  /** Decides about the calls that need approval (the step's approvals). */
+  readonly approve?: Approver | undefined;
   /** Told of each outcome as it finishes. */
   readonly onOutcome?: ((outcome: Outcome) => void) | undefined;
 }
@@ -50,6 +53,7 @@ function executeOptions(options: RunCallsOptions): ExecuteOptions {
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.maxConcurrency === undefined ? {} : { concurrency: options.maxConcurrency }),
     ...(options.invoke === undefined ? {} : { invoke: options.invoke }),
+    ...(options.approve === undefined ? {} : { approve: options.approve }),
   };
 }
 

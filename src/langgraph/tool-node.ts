@@ -12,6 +12,7 @@ import {
   type ToolContext,
 } from "../core/index.js";
 import { optionKeys } from "../core/validate-options.js";
+import { editedCall, isRejection, nodeApprovals, rejectionAnswer } from "./approvals.js";
 import { AttemptErrors } from "./attempt-errors.js";
 import { graphBatchId } from "./batch-id.js";
 import { CallInterrupts, answersFailure } from "./call-interrupts.js";
@@ -189,8 +190,22 @@ export class VolleyToolNode extends ToolNode {
     // Each call interrupts, and is resumed, on its own (see CallInterrupts). Opened before
     // anything in the node reads the task's resume values: it takes its record out of them.
     const interrupts = CallInterrupts.open(config);
+    const approvals = nodeApprovals(
+      {
+        where: "VolleyToolNode",
+        executor: this.executor,
+        config,
+        calls,
+        key: graphBatchId(config, calls, { messageId }),
+        toolInterrupted: () => bubbled.size > 0,
+      },
+      // A call in a Send of its own meets the rest of its turn, which raises one interrupt.
+      isSendInput(input) && calls[0] !== undefined
+        ? { toolCall: calls[0], state, configurable: config.configurable, config }
+        : undefined,
+    );
     const invoke: AttemptInvoker = (attempt, ctx, run) => {
-      const call = byId.get(attempt.id);
+      const call = editedCall(byId.get(attempt.id), approvals);
       let pending: unknown;
       try {
         const callConfig = interrupts.configFor(attempt.id, config);
@@ -220,24 +235,34 @@ export class VolleyToolNode extends ToolNode {
         ? (outcome: Outcome) =>
             writer({ type: "volley:outcome", outcome } satisfies ToolOutcomeChunk)
         : undefined;
-    const outcomes =
-      calls.length === 0
-        ? []
-        : await interrupts.run(
-            calls,
-            (todo, reindex) =>
-              runCalls(this.executor, todo, {
-                batchId:
-                  this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
-                signal: limits.signal,
-                deadlineMs: this.#deadlineMs,
-                priority: this.#priority,
-                maxConcurrency: limits.maxConcurrency,
-                invoke,
-                onOutcome: tell && ((outcome) => tell(reindex(outcome))),
-              }),
-            tell,
-          );
+    let ran: Outcome[];
+    try {
+      ran =
+        calls.length === 0
+          ? []
+          : await interrupts.run(
+              approvals.toRun,
+              (todo, reindex) =>
+                runCalls(this.executor, todo, {
+                  batchId:
+                    this.#batchId === false ? undefined : this.#batchId(config, calls, messageId),
+                  signal: limits.signal,
+                  deadlineMs: this.#deadlineMs,
+                  priority: this.#priority,
+                  maxConcurrency: limits.maxConcurrency,
+                  invoke,
+                  approve: approvals.approve,
+                  onOutcome: tell && ((outcome) => tell(reindex(outcome))),
+                }),
+              tell,
+            );
+    } catch (error) {
+      approvals.abandon();
+      throw error;
+    }
+    const stopping =
+      limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
+    const outcomes = approvals.settle(ran, stopping);
     const failures = outcomes.map((outcome) => thrown.of(outcome));
     for (const [i, outcome] of outcomes.entries()) {
       // Arguments the executor refused before a LangChain tool ran (rare): what the tool would
@@ -300,6 +325,7 @@ export class VolleyToolNode extends ToolNode {
     const id = call?.id ?? "";
     const name = call?.name ?? outcome.name;
     if (outcome.status === "ok") return answerOf(outcome.value, id, name, outcome);
+    if (isRejection(outcome)) return rejectionAnswer(outcome, id, name);
     const failed = call ?? { id, name, args: {} };
     return answerFailure(this.#handle, outcome, failed, thrown, this.#messages);
   }

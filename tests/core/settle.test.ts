@@ -23,6 +23,9 @@ function oneCall() {
     drain: () => undefined,
     resume: () => undefined,
     answer: () => undefined,
+    fail: () => undefined,
+    revise: () => undefined,
+    admitMore: () => undefined,
     useQueue: () => undefined,
   };
   const tool = new ToolEntry<CallState>(

@@ -26,6 +26,8 @@ import {
   defineTool,
   ERROR_KINDS,
   isVolleyError,
+  type ApprovalDecision,
+  type Approver,
   type Batch,
   type ErrorKind,
   type ExecuteOptions,
@@ -147,6 +149,12 @@ interface CallPlan {
   inAttemptOn: string | undefined;
   /** The exclusive tool it surely holds while it waits out a retry's backoff (until requeued). */
   backoffOn: string | undefined;
+  /** Its `args.k`, as `#inputs` writes it. */
+  readonly k: string;
+  /** The tools a reviewer let it run on (approve or edit). */
+  readonly approvedOn: Set<string>;
+  /** The approver was asked about it. */
+  asked: boolean;
 }
 
 interface Attempt {
@@ -256,6 +264,14 @@ class Harness {
     set("onError", recoveryOf(spec.onError, i, names));
     set("priority", spec.priority);
     set("expectedMs", spec.expectedMs);
+    const loop = this.#loop;
+    if (spec.needsApproval === "always") p["needsApproval"] = true;
+    else if (spec.needsApproval === "even") {
+      p["needsApproval"] = (args: { k?: unknown }) => String(args.k).length % 2 === 0;
+    } else if (spec.needsApproval === "async") {
+      p["needsApproval"] = () =>
+        new Promise<boolean>((resolve) => loop.setTimeout(() => resolve(true), 2));
+    }
     return p as Policy;
   }
 
@@ -382,6 +398,7 @@ class Harness {
       }
       bound = named + fallback;
     }
+    const idempotent = tool !== undefined && tool.spec.idempotent !== undefined;
     const plan: CallPlan = {
       batch,
       index,
@@ -390,6 +407,9 @@ class Harness {
       id,
       name,
       tool,
+      k: idempotent && spec !== undefined ? `d${spec.key}` : `${batch.id}.${index}`,
+      approvedOn: new Set(),
+      asked: false,
       steps: spec?.steps ?? [ANSWER_AT_ONCE],
       fallbackSteps: spec?.fallback ?? [ANSWER_AT_ONCE],
       group: tool === undefined ? undefined : spec?.group,
@@ -444,6 +464,58 @@ class Harness {
       }
       return call;
     });
+  }
+
+  /**
+   * A batch's approver: it checks that it is asked about calls that need approval, once every
+   * other call of the batch was delivered, and answers after `afterMs` on the virtual clock.
+   */
+  #approver(b: BatchState, { afterMs, answer }: NonNullable<BatchSpec["approve"]>): Approver {
+    return (requests) => {
+      count("approval round");
+      this.#trace.push(`${this.#t()} approver of ${b.id} asked about ${requests.length} calls`);
+      // Asked once nothing else of the batch can go on: every other call is delivered or held
+      // (behind a call that waits here). With no window, every call has been read by then.
+      const s = this.#s;
+      const windowed =
+        b.spec.concurrency !== undefined ||
+        !b.spec.collect ||
+        (s.overflow === "split" && s.maxBatchSize !== undefined);
+      const undelivered = b.plans.length - b.deliveries.length;
+      const held = this.#executor.stats().held;
+      if (!windowed && held < undelivered)
+        this.#violate(
+          `${b.id}: the approver was asked about ${requests.length} calls with ${undelivered} of ${b.plans.length} undelivered, but only ${held} held`,
+        );
+      const plans = requests.map((r) => this.#plans.get(`${b.id}/${r.callId}`));
+      requests.forEach((r, i) => {
+        const plan = plans[i];
+        const tool = this.#toolsByName.get(r.name);
+        if (plan === undefined || tool === undefined) {
+          this.#violate(`${b.id}: the approver was asked about ${r.callId}, no call of it`);
+          return;
+        }
+        plan.asked = true;
+        if (plan.finished) this.#violate(`${b.id}/${r.callId}: asked about after its outcome`);
+        if (!needsApprovalOn(tool, plan))
+          this.#violate(`${b.id}/${r.callId}: asked about, but ${r.name} needs no approval for it`);
+      });
+      const decide = (i: number): ApprovalDecision => {
+        const type = answer === "mixed" ? (["approve", "edit", "reject"] as const)[i % 3]! : answer;
+        const r = requests[i]!;
+        if (type === "approve" || type === "edit") plans[i]?.approvedOn.add(r.name);
+        if (type === "approve") return { type };
+        if (type === "reject") return { type, message: "no" };
+        return { type: "edit", editedAction: { name: r.name, args: { k: plans[i]?.k ?? "" } } };
+      };
+      return new Promise((resolve, reject) => {
+        this.#loop.setTimeout(() => {
+          if (answer === "throws") reject(new Error("the reviewer is away"));
+          else if (answer === "malformed") resolve([]);
+          else resolve(requests.map((_, i) => decide(i)));
+        }, afterMs);
+      });
+    };
   }
 
   // ─── the tools' side ──────────────────────────────────────────────────────
@@ -717,6 +789,11 @@ class Harness {
         this.#violate(
           `${e.batchId}/${e.callId} started at ${this.#rel(e.startedAt)}, after its batch was cancelled at ${this.#rel(b.cancelMark.time)}`,
         );
+      const running = this.#toolsByName.get(e.tool);
+      if (running !== undefined && needsApprovalOn(running, plan) && !plan.approvedOn.has(e.tool))
+        this.#violate(
+          `${e.batchId}/${e.callId} started on ${e.tool}, which needs approval, with no reviewer's approval`,
+        );
       plan.started++;
       plan.backoffOn = undefined;
       this.#toolsByName.get(e.tool)?.starts.push(e.startedAt);
@@ -831,6 +908,7 @@ class Harness {
       // Aborted already: the batch is cancelled as it starts.
       if (this.#shared.signal.aborted) this.#markCancel(b);
     }
+    if (spec.approve !== undefined) options["approve"] = this.#approver(b, spec.approve);
     this.#trace.push(`${this.#t()} execute ${b.id} (${b.plans.length} calls)`);
     let batch: Batch;
     try {
@@ -1124,6 +1202,7 @@ class Harness {
       return;
     }
     const tool = plan.tool!;
+    this.#checkApproval(b, plan, o, where);
     if (
       o.status === "error" &&
       ["invalid_call", "unknown_tool", "invalid_args"].includes(o.error.kind)
@@ -1176,6 +1255,33 @@ class Harness {
           `${where}: ended ${o.error.kind} unrecovered, though ${tool.name} recovers it (${"value" in r ? "a default" : `fallback ${r.fallback}`}): ${o.error.message}`,
         );
     }
+  }
+
+  /** A call that needs approval ends as its reviewer decided, and never ok without one. */
+  #checkApproval(b: BatchState, plan: CallPlan, o: Outcome, where: string): void {
+    const tool = plan.tool!;
+    const needs = needsApprovalOn(tool, plan);
+    if (needs) count("needed approval");
+    const answer = b.spec.approve?.answer;
+    if (o.approval !== undefined) {
+      count(`approval ${o.approval}`);
+      if (!plan.asked) this.#violate(`${where}: approval "${o.approval}", but nobody was asked`);
+      // A rejected fallback ends with the call's first error, the rejection added.
+      const rejection =
+        o.status === "error" &&
+        (o.error.kind === "rejected" ||
+          (o.error.data?.["fallbackError"] as { kind?: unknown } | undefined)?.kind === "rejected");
+      if (o.approval === "rejected" && !rejection)
+        this.#violate(
+          `${where}: rejected by the reviewer, but ended ${o.status === "ok" ? "ok" : o.error.kind}`,
+        );
+    }
+    if (!needs || o.deduped === true || o.status !== "ok") return;
+    // It ran on the tool it named (a fallback's own approval is asked apart).
+    if (o.recoveredBy === undefined && !plan.approvedOn.has(tool.name))
+      this.#violate(
+        `${where}: ended ok on ${tool.name}, which needs approval for it, with no reviewer's approval (approver: ${answer ?? "none"})`,
+      );
   }
 
   /** A deadline's and a cancel's outcomes come at once, and a cancel's say `cancelled`. */
@@ -1362,4 +1468,11 @@ function safeText(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** Whether `tool` needs approval for the call, as the policy the harness gave it decides. */
+function needsApprovalOn(tool: ToolInfo, plan: CallPlan): boolean {
+  const needs = tool.spec.needsApproval;
+  if (needs === "always" || needs === "async") return true;
+  return needs === "even" && plan.k.length % 2 === 0;
 }

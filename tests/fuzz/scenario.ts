@@ -92,9 +92,25 @@ export interface ToolSpec {
   readonly expectedMs?: number | undefined;
   /** A schema whose check takes this long (virtual ms), if set; else a synchronous one. */
   readonly asyncSchemaMs?: number | undefined;
+  /**
+   * `needsApproval`: always, for calls whose `k` has an even length, or always but decided
+   * asynchronously (after 2 virtual ms).
+   */
+  readonly needsApproval?: "always" | "even" | "async" | undefined;
   /** The policy goes in the executor's `policies` option rather than on the tool. */
   readonly viaPolicies: boolean;
 }
+
+/** How a batch's approver answers: the same for every call, by turns, or badly. */
+export const APPROVAL_ANSWERS = [
+  "approve",
+  "edit",
+  "reject",
+  "mixed",
+  "malformed",
+  "throws",
+] as const;
+export type ApprovalAnswer = (typeof APPROVAL_ANSWERS)[number];
 
 /** How a call is written. */
 export const CALL_FORMS = [
@@ -153,6 +169,8 @@ export interface BatchSpec {
   readonly calls: readonly CallSpec[];
   /** That many more calls, each answering at once, to the first tool: work for the pacer. */
   readonly flood?: number | undefined;
+  /** The batch's approver: it answers `afterMs` (virtual) after it is asked. */
+  readonly approve?: { readonly afterMs: number; readonly answer: ApprovalAnswer } | undefined;
 }
 
 /** Listeners that misbehave: they throw, hold the loop, or cancel a batch mid-operation. */
@@ -320,6 +338,7 @@ export const toolArb: fc.Arbitrary<ToolSpec> = fc.record({
   priority: rarely(fc.integer({ min: 0, max: 2 }), 4),
   expectedMs: rarely(fc.integer({ min: 0, max: 50 }), 6),
   asyncSchemaMs: rarely(fc.integer({ min: 0, max: 10 }), 6),
+  needsApproval: rarely(fc.constantFrom("always" as const, "even" as const, "async" as const), 4),
   viaPolicies: fc.boolean(),
 });
 
@@ -368,6 +387,13 @@ export const batchArb: fc.Arbitrary<BatchSpec> = fc.record({
   ),
   calls: fc.array(callArb, { minLength: 1, maxLength: 8 }),
   flood: rarely(fc.integer({ min: 50, max: 400 }), 40),
+  approve: rarely(
+    fc.record({
+      afterMs: fc.integer({ min: 0, max: 80 }),
+      answer: fc.constantFrom(...APPROVAL_ANSWERS),
+    }),
+    1,
+  ),
 });
 
 export const listenerArb: fc.Arbitrary<ListenerSpec> = fc.record({

@@ -36,12 +36,7 @@ export class Admission {
     try {
       const list = run.input;
       const pacer = this.#scheduler.pacer;
-      // The window holds live calls and the outcomes a streamed batch's slowest reader has not
-      // read yet (an ended batch's calls end as they are read, so it holds only the latter).
-      while (
-        run.nextIndex < list.length &&
-        (run.endReason === undefined ? run.live : 0) + run.sink.backlog() < run.window
-      ) {
+      while (run.canAdmit) {
         if (pacer.spent()) {
           // The rest is read after the event loop's turn: timers and cancels are not starved.
           pacer.later(() => this.admit(run));

@@ -38,6 +38,8 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   nextIndex = 0;
   /** Calls admitted and not yet ended. */
   live = 0;
+  /** Calls held back by a feature now. */
+  held = 0;
   /** Most calls live at once (see {@link FeatureBatch.window}). */
   window = Number.POSITIVE_INFINITY;
   admitting = false;
@@ -45,6 +47,8 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
   seen: Set<string> | undefined;
   /** Outcomes a journal already holds for this batch, by call id. */
   prior: Map<string, Outcome> | undefined = undefined;
+  /** Told after each delivered outcome while others are pending (see {@link FeatureBatch.watch}). */
+  watch: (() => void) | undefined = undefined;
   /** Priority of the batch's calls that set none (`execute()`'s `priority`). */
   defaultPriority: number | undefined = undefined;
   /** Runs this batch's attempts in place of the tools' own functions (`execute`'s `invoke`). */
@@ -88,6 +92,23 @@ export class BatchRun<C extends object, O extends Outcome = Outcome>
 
   get done(): boolean {
     return this.sink.done;
+  }
+
+  /** Calls not yet read by admission. */
+  get unread(): number {
+    return this.input.length - this.nextIndex;
+  }
+
+  /**
+   * Admission would read another call now: some are unread, and the window has room for one
+   * (the window holds live calls and the outcomes a streamed batch's slowest reader has not read
+   * yet; an ended batch's calls end as they are read, so only the latter).
+   */
+  get canAdmit(): boolean {
+    return (
+      this.nextIndex < this.input.length &&
+      (this.endReason === undefined ? this.live : 0) + this.sink.backlog() < this.window
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FeatureCall } from "../features/feature.js";
 import type { PriorityClass } from "../features/fairness/fair-queue.js";
-import type { OutcomeError } from "../outcome.js";
+import type { OutcomeApproval, OutcomeError } from "../outcome.js";
 import type { QueueEntry } from "../queue.js";
 import type { ResolvedRetryPolicy } from "../retry.js";
 import type { AttemptContext } from "./attempt-context.js";
@@ -46,6 +46,7 @@ class CallExtra {
   hasParsedArgs = false;
   parsedArgs: unknown = undefined;
   origin: Origin | undefined = undefined;
+  approval: OutcomeApproval | undefined = undefined;
 }
 
 /** One call of a batch, from its acceptance to its outcome. Internal; never handed to user code. */
@@ -109,6 +110,25 @@ export class CallState implements QueueEntry, FeatureCall {
   get parsedArgs(): unknown {
     const extra = this.#extra;
     return extra !== undefined && extra.hasParsedArgs ? extra.parsedArgs : this.args;
+  }
+
+  /** New arguments, as given (a reviewer's edit): parsed again by the tool's schema next. */
+  revise(args: unknown): void {
+    this.args = args;
+    const extra = this.#extra;
+    if (extra !== undefined) {
+      extra.hasParsedArgs = false;
+      extra.parsedArgs = undefined;
+    }
+  }
+
+  /** A reviewer's decision about the call, copied onto its outcome. */
+  get approval(): OutcomeApproval | undefined {
+    return this.#extra?.approval;
+  }
+
+  set approval(value: OutcomeApproval | undefined) {
+    (this.#extra ??= new CallExtra()).approval = value;
   }
 
   /** Longest one attempt may run (ms): the call's own, else its tool's. */

@@ -185,6 +185,7 @@ const EXECUTE_OPTION_KEYS = optionKeys<ExecuteOptions>()([
   "tenant",
   "weight",
   "class",
+  "approve",
 ]);
 
 /** The keys of `close()`'s options. */
@@ -222,6 +223,10 @@ export function checkExecuteOptions(options: ExecuteOptions): ExecuteOptions {
     throw new TypeError(`Expected collect to be a boolean, got ${describeValue(collect)}`);
   if (invoke !== undefined && typeof invoke !== "function")
     throw new TypeError(`Expected invoke to be a function, got ${describeValue(invoke)}`);
+  if (options.approve !== undefined && typeof options.approve !== "function")
+    throw new TypeError(
+      `Expected approve to be a function (requests, ctx) => decisions, got ${describeValue(options.approve)}`,
+    );
   if (options.tenant !== undefined || options.weight !== undefined || options.class !== undefined)
     assertFairnessOptions(options);
   if (batchId !== undefined && (typeof batchId !== "string" || batchId.length === 0))

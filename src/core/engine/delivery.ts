@@ -105,6 +105,7 @@ export class Delivery<C extends object> {
       });
     }
     if (--run.pending === 0) this.#onComplete(run, now);
+    else run.watch?.();
   }
 }
 

@@ -43,6 +43,8 @@ export interface SchedulerOptions {
    * late: the event loop was blocked): end the batch now.
    */
   readonly onDeadline: (batch: CallState["batch"]) => void;
+  /** A feature grew a batch's window: admit more of its calls. */
+  readonly onRoom: (batch: CallState["batch"]) => void;
 }
 
 /** Runs placed calls: features, queue, slots, attempts, timeouts, retries. Internal. */
@@ -58,6 +60,7 @@ export class Scheduler {
   readonly #events: EventHub;
   readonly #settle: Settle;
   readonly #onDeadline: SchedulerOptions["onDeadline"];
+  readonly #onRoom: SchedulerOptions["onRoom"];
   #queue: QueueDiscipline<CallState>;
   /** The queue's optional `release` hook, looked up once. */
   #queueRelease: ((entry: CallState) => void) | undefined;
@@ -76,6 +79,7 @@ export class Scheduler {
     this.#events = options.events;
     this.#settle = options.settle;
     this.#onDeadline = options.onDeadline;
+    this.#onRoom = options.onRoom;
     this.#queue = options.queue;
     this.#queueRelease = options.queue.release?.bind(options.queue);
     this.#wheel = new TimeoutWheel(options.clock, (call) => this.#onTimeout(call));
@@ -149,6 +153,9 @@ export class Scheduler {
       drain: () => this.drain(),
       resume: (call) => this.#resume(call),
       answer: (call, outcome) => this.#answer(call, outcome),
+      fail: (call, error) => this.#failHeld(call, error),
+      revise: (call, args) => this.#revise(call, args),
+      admitMore: (batch) => this.#onRoom(batch as CallState["batch"]),
       useQueue: (queue) => this.#useQueue(queue),
     };
   }
@@ -169,6 +176,10 @@ export class Scheduler {
       if (verdict === "hold") {
         call.phase = CallPhase.Held;
         this.#held++;
+        const batch = call.batch;
+        batch.held++;
+        // A feature waiting on the rest of the batch hears that one more call is held.
+        batch.watch?.();
       } else if ("fail" in verdict) this.#failFinal(call, verdict.fail);
       else this.#settle.deduped(call, verdict.answer);
       return;
@@ -180,6 +191,7 @@ export class Scheduler {
     // A call of a batch being ended stays held: the executor withdraws it next.
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     call.phase = CallPhase.Checking;
     this.#placeFrom(call, 0);
   }
@@ -188,7 +200,53 @@ export class Scheduler {
     // A call of a batch being ended stays held, as in #resume: it ends with its batch.
     if (call.phase !== CallPhase.Held || call.batch.ended) return;
     this.#held--;
+    call.batch.held--;
     this.#settle.deduped(call, outcome);
+  }
+
+  #failHeld(call: CallState, error: OutcomeError): void {
+    // A call of a batch being ended stays held, as in #resume: it ends with its batch.
+    if (call.phase !== CallPhase.Held || call.batch.ended) return;
+    this.#held--;
+    call.batch.held--;
+    call.phase = CallPhase.Checking;
+    this.#failFinal(call, error);
+  }
+
+  /** A held call goes on with new arguments, checked by its tool's schema first. */
+  #revise(call: CallState, args: unknown): void {
+    if (call.phase !== CallPhase.Held || call.batch.ended) return;
+    this.#held--;
+    call.batch.held--;
+    call.phase = CallPhase.Checking;
+    call.revise(args);
+    const check = checkArgs(call.tool, args);
+    if (check instanceof Promise) check.then((c) => this.#placeRevised(call, c));
+    else this.#placeRevised(call, check);
+  }
+
+  #placeRevised(call: CallState, check: ArgsCheck): void {
+    // The batch ended (cancel, deadline) during an asynchronous check and withdrew the call.
+    if (call.phase === CallPhase.Done) return;
+    const ended = call.batch.endReason;
+    if (ended !== undefined) {
+      this.#settle.error(call, {
+        kind: ended.kind,
+        message: ended.message,
+        data: { name: ended.name },
+      });
+    } else if (!check.success) {
+      this.#failFinal(call, {
+        kind: "invalid_args",
+        message: `Invalid arguments for tool "${call.tool.name}" in call "${call.id}", as the reviewer edited them: ${formatIssues(check.issues)}`,
+        data: { issues: check.issues },
+      });
+    } else {
+      if (!call.tool.parsesOwnArgs) call.args = check.data;
+      else call.parsedArgs = check.data;
+      this.place(call);
+    }
+    this.drain();
   }
 
   /** Puts a call in the queue, unless one of its tool's `enqueue` hooks ends it first. */
@@ -624,6 +682,7 @@ export class Scheduler {
       }
       case CallPhase.Held:
         this.#held--;
+        call.batch.held--;
         break;
       case CallPhase.Admitting:
         // Its schema check is still under way: it was never placed.

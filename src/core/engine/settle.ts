@@ -184,7 +184,8 @@ export class Settle {
     if (call.phase === CallPhase.Done) return;
     if (source.status === "ok") call.tool.counters.ok++;
     else call.tool.counters.failed++;
-    const { replayed: _replayed, ...rest } = source;
+    // The identical call's own review is not this call's: this call's is added at its end.
+    const { replayed: _replayed, approval: _approval, ...rest } = source;
     this.#end(call, Number.NaN, {
       ...rest,
       id: call.id,
@@ -208,6 +209,8 @@ export class Settle {
   /** The end of every placed call (the callers checked it was not done); `now` when the clock was read for it, else `NaN`. */
   #end(call: CallState, now: number, outcome: Outcome): void {
     call.phase = CallPhase.Done;
+    const approval = call.approval;
+    if (approval !== undefined) outcome = { ...outcome, approval };
     call.tool.counters.finished++;
     this.#count(outcome.status === "ok" ? undefined : outcome.error.kind);
     const run = call.batch;

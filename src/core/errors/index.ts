@@ -6,3 +6,8 @@ export { DeadlineExceededError, isDeadlineExceededError } from "./deadline-excee
 export { CancelledError, isCancelledError } from "./cancelled-error.js";
 export { RejectedError, isRejectedError } from "./rejected-error.js";
 export { WorkerCrashedError, isWorkerCrashedError } from "./worker-crashed-error.js";
+export {
+  ApprovalDecisionError,
+  isApprovalDecisionError,
+  type ApprovalDecisionErrorOptions,
+} from "./approval-decision-error.js";

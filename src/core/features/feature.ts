@@ -18,7 +18,7 @@
  * and the engine depends on nothing else of theirs.
  */
 import type { Clock } from "../clock.js";
-import type { Outcome, OutcomeError } from "../outcome.js";
+import type { Outcome, OutcomeApproval, OutcomeError } from "../outcome.js";
 import type { QueueDiscipline, QueueEntry } from "../queue.js";
 import type { ExecutorStats, ToolStats } from "../stats.js";
 
@@ -36,6 +36,22 @@ export interface FeatureBatch {
   readonly ended: boolean;
   /** Most calls of the batch live at once (admitted and not yet ended). */
   window: number;
+  /** Calls admitted and not yet ended. */
+  readonly live: number;
+  /** Outcomes not yet delivered (journaled and handed to the caller). */
+  readonly pending: number;
+  /** Calls held back by a feature now (this feature's included). */
+  readonly held: number;
+  /** Calls not yet read by admission. */
+  readonly unread: number;
+  /** Admission would read another call now (some are unread, and the window has room). */
+  readonly canAdmit: boolean;
+  /**
+   * Told after each of the batch's outcomes is delivered while it has undelivered ones, and each
+   * time one of its calls is held: for a feature that waits on the batch's other calls
+   * (approvals). One feature sets it.
+   */
+  watch: (() => void) | undefined;
   /** Fair sharing: the batch's tenant, weight and class (unset: the shared defaults). */
   tenant: string | undefined;
   weight: number | undefined;
@@ -66,6 +82,8 @@ export interface FeatureCall extends QueueEntry {
   readonly recoveredFrom: OutcomeError | undefined;
   /** When the running (or last) attempt started (epoch ms). */
   readonly attemptStartedAt: number;
+  /** A reviewer's decision about the call, copied onto its outcome (see `Outcome.approval`). */
+  approval: OutcomeApproval | undefined;
 }
 
 /** What a `place` hook decides. */
@@ -129,6 +147,19 @@ export interface FeatureHost<C extends FeatureCall> {
   resume(call: C): void;
   /** A call the feature held ends with `outcome`, an identical call's (marked `deduped`). */
   answer(call: C, outcome: Outcome): void;
+  /**
+   * A call the feature held fails for good with `error` (its tool's recovery still applies, as
+   * for a `place` hook's `fail`). A call whose batch is being ended stays held, as in `resume`.
+   */
+  fail(call: C, error: OutcomeError): void;
+  /**
+   * A call the feature held goes on with new arguments: they are checked by its tool's schema
+   * (an `invalid_args` outcome if they fail), then its `place` hooks are asked again, as in
+   * `resume`.
+   */
+  revise(call: C, args: unknown): void;
+  /** The batch's window grew: it may admit more of its calls (soon, not inside this call). */
+  admitMore(batch: FeatureBatch): void;
   /** Moves the queued calls to `queue`, which decides what starts next from now on. */
   useQueue(queue: QueueDiscipline<C>): void;
 }
