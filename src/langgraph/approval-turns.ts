@@ -25,6 +25,7 @@ import type {
   Outcome,
 } from "../core/index.js";
 import { usesApprovals } from "../core/features/approvals/index.js";
+import { askReviewer } from "./approval-ask.js";
 import { approvalMemoryOf } from "./approval-memory.js";
 import { decisionsOf, hitlRequestOf } from "./approvals-hitl.js";
 import { graphBatchId } from "./batch-id.js";
@@ -162,15 +163,11 @@ class Turn {
     if (siblings.some((s) => isInterruptedOutcome(s.outcome))) return { kind: "deferred" };
     const request = hitlRequestOf(plan, (id) => this.calls.find((c) => c.id === id)?.args);
     const memory = approvalMemoryOf(this.executor);
-    const ask = (): unknown =>
-      coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(leader.config, () =>
-        langgraph.interrupt(request),
-      );
-    let resume: unknown;
+    let decisions: readonly ApprovalDecision[];
     try {
-      resume = ask();
-      // A resume value refused before comes back first: the next interrupt() has the new one.
-      while (memory.refused(this.key, resume)) resume = ask();
+      decisions = await askReviewer(leader.config, request, memory, this.key, (resume) =>
+        decisionsOf(resume, plan),
+      );
     } catch (error) {
       if (!langgraph.isGraphInterrupt(error)) return { kind: "failed", error, task: leader.task };
       // The leader's task ends with the interrupt; its calls that finished answer the resume.
@@ -181,14 +178,6 @@ class Turn {
       }
       return { kind: "interrupted", error, task: leader.task };
     }
-    let decisions: readonly ApprovalDecision[];
-    try {
-      decisions = decisionsOf(resume, plan);
-    } catch (error) {
-      memory.refuse(this.key, resume);
-      return { kind: "failed", error, task: leader.task };
-    }
-    memory.decided(this.key);
     warnReruns(siblings);
     return { kind: "decided", decisions: new Map(plan.map((r, i) => [r.callId, decisions[i]!])) };
   }

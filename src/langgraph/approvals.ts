@@ -18,6 +18,7 @@ import type {
 } from "../core/index.js";
 import type { ToolCall as LangChainToolCall } from "@langchain/core/messages/tool";
 import { usesApprovals } from "../core/features/approvals/index.js";
+import { askReviewer } from "./approval-ask.js";
 import { approvalMemoryOf } from "./approval-memory.js";
 import { ApprovalSeat, type CallSeat, type TurnCall } from "./approval-turns.js";
 import {
@@ -28,7 +29,7 @@ import {
 } from "./tool-messages.js";
 import { decisionListOf, decisionsOf, hitlRequestOf } from "./approvals-hitl.js";
 import { InterruptedCallError } from "./interrupted-call.js";
-import { coreMessages, coreSingletons, langgraph } from "./peers.js";
+import { coreMessages, langgraph } from "./peers.js";
 
 /** Who runs the step, for messages. */
 type Where = "VolleyToolNode" | "parallelToolNode" | "volleyMiddleware";
@@ -60,12 +61,17 @@ export interface NodeApprovals {
   /** The arguments a call runs with: a reviewer's edit, else `args`. */
   argsOf(callId: string, args: unknown): unknown;
   /**
-   * The step's outcomes in call order; throws what ends the step instead (an approval
-   * interrupt, an `ApprovalDecisionError`).
+   * The step's outcomes in call order, with the ones answered from this process's memory.
    * @param ran The outcomes of {@link toRun}, in its order.
    * @param stopping True when the node will throw anyway (a tool's interrupt, an abort).
    */
-  settle(ran: readonly Outcome[], stopping: boolean): Outcome[];
+  outcomes(ran: readonly Outcome[], stopping: boolean): Outcome[];
+  /**
+   * Throws what ends the step instead of an answer, if anything: the approval interrupt, or an
+   * `ApprovalDecisionError`. Called once the node knows the step will not end otherwise, so that
+   * the finished calls are kept in the task's checkpoint first.
+   */
+  raise(): void;
   /** The step ended before its batch did (it threw): let go of what it holds. */
   abandon(): void;
 }
@@ -84,6 +90,8 @@ class SentCallApprovals implements NodeApprovals {
   readonly toRun: readonly unknown[];
   readonly approve: Approver | undefined;
   readonly #seat: CallSeat;
+  /** What the call's turn ends its task with, instead of an answer. */
+  #raised: { readonly error: unknown } | undefined;
 
   constructor(init: StepApprovalsInit, sent: TurnCall) {
     this.#seat = ApprovalSeat.join(init.executor, sent);
@@ -96,14 +104,20 @@ class SentCallApprovals implements NodeApprovals {
       .args;
   }
 
-  settle(ran: readonly Outcome[]): Outcome[] {
+  outcomes(ran: readonly Outcome[]): Outcome[] {
     const outcome = this.#seat.remembered ?? ran[0];
     try {
       if (outcome !== undefined) this.#seat.settle(outcome);
+    } catch (error) {
+      this.#raised = { error };
     } finally {
       this.#seat.leave();
     }
     return outcome === undefined ? [] : [{ ...outcome, index: 0 }];
+  }
+
+  raise(): void {
+    if (this.#raised !== undefined) throw this.#raised.error;
   }
 
   abandon(): void {
@@ -149,32 +163,24 @@ export class StepApprovals implements NodeApprovals {
     const first = requests[0]?.callId ?? "";
     if (this.#init.toolInterrupted?.() === true) throw new InterruptedCallError(first);
     const request = hitlRequestOf(requests, (id) => argsOf(this.#init.calls, id));
-    const { key } = this.#init;
     const memory = approvalMemoryOf(this.#init.executor);
-    const ask = (): unknown =>
-      coreSingletons.AsyncLocalStorageProviderSingleton.runWithConfig(this.#init.config, () =>
-        langgraph.interrupt(request),
-      );
-    let resume: unknown;
+    let decisions: readonly ApprovalDecision[];
     try {
-      resume = ask();
-      // A resume value refused before comes back first: the next interrupt() has the new one.
-      while (key !== undefined && memory.refused(key, resume)) resume = ask();
+      decisions = await askReviewer(
+        this.#init.config,
+        request,
+        memory,
+        this.#init.key,
+        (resume) => {
+          this.#resumed = true;
+          return this.#decisions(resume, requests);
+        },
+      );
     } catch (error) {
       this.#raised = error;
       // The calls that waited end "interrupted", kept out of every journal: the resume asks again.
       throw langgraph.isGraphInterrupt(error) ? new InterruptedCallError(first) : error;
     }
-    this.#resumed = true;
-    let decisions: readonly ApprovalDecision[];
-    try {
-      decisions = await this.#decisions(resume, requests);
-    } catch (error) {
-      if (key !== undefined) memory.refuse(key, resume);
-      this.#raised = error;
-      throw error;
-    }
-    if (key !== undefined) memory.decided(key);
     decisions.forEach((decision, i) => {
       if (decision.type === "edit")
         this.#edited.set(requests[i]!.callId, decision.editedAction.args);
@@ -193,12 +199,11 @@ export class StepApprovals implements NodeApprovals {
   /**
    * The step's outcomes in call order: the remembered ones (marked `replayed`) with the ones that
    * ran. When the step will not finish (the round raised an interrupt or an error, a tool
-   * interrupted, the graph's signal aborted), the finished ones are remembered for the resume;
-   * then what the round raised is thrown.
+   * interrupted, the graph's signal aborted), the finished ones are remembered for the resume.
    * @param ran The outcomes of {@link toRun}, in its order.
    * @param stopping True when the node will throw anyway (a tool's interrupt, an abort).
    */
-  settle(ran: readonly Outcome[], stopping: boolean): Outcome[] {
+  outcomes(ran: readonly Outcome[], stopping: boolean): Outcome[] {
     const remembered = this.#remembered;
     let outcomes: Outcome[];
     if (remembered === undefined) outcomes = [...ran];
@@ -221,8 +226,11 @@ export class StepApprovals implements NodeApprovals {
       approvalMemoryOf(this.#init.executor).remember(key, outcomes.filter(isFinished));
     }
     if (this.#resumed && remembered === undefined) this.#warnReruns(outcomes);
-    if (this.#raised !== undefined) throw this.#raised;
     return outcomes;
+  }
+
+  raise(): void {
+    if (this.#raised !== undefined) throw this.#raised;
   }
 
   /**

@@ -151,13 +151,15 @@ export function parallelToolNode(
     );
     const stopping =
       limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
-    const outcomes = approvals.settle(ran, stopping);
+    const outcomes = approvals.outcomes(ran, stopping);
     // Every finished call is answered (in results or errors): all are final.
     return interrupts.settle(
       outcomes,
       bubbled,
       () => true,
       () => {
+        // The approval interrupt, here: the finished calls are kept in the task's checkpoint first.
+        approvals.raise();
         // A cancelled step must not look finished: the graph run is being aborted, and a resume
         // should run these calls again (a journal replays the ones that did finish).
         if (limits.signal?.aborted) throw abortReason(limits.signal);

@@ -262,7 +262,7 @@ export class VolleyToolNode extends ToolNode {
     }
     const stopping =
       limits.signal?.aborted === true || ran.some((o) => o.status === "error" && bubbled.has(o.id));
-    const outcomes = approvals.settle(ran, stopping);
+    const outcomes = approvals.outcomes(ran, stopping);
     const failures = outcomes.map((outcome) => thrown.of(outcome));
     for (const [i, outcome] of outcomes.entries()) {
       // Arguments the executor refused before a LangChain tool ran (rare): what the tool would
@@ -278,6 +278,8 @@ export class VolleyToolNode extends ToolNode {
       outcome.status === "ok" ||
       answersFailure(this.#handle, outcome, calls[outcome.index], failureOf.get(outcome));
     return interrupts.settle(outcomes, bubbled, keeps, () => {
+      // The approval interrupt, here: the finished calls are kept in the task's checkpoint first.
+      approvals.raise();
       if (limits.signal?.aborted) throw abortReason(limits.signal);
       const answers: ToolAnswer[] = outcomes.map((outcome, i) =>
         this.#answer(outcome, calls[outcome.index], failures[i]),

@@ -231,6 +231,36 @@ describe("volleyMiddleware with calls that need approval, in createAgent on a SQ
     expect(out.messages.at(-1)!.content).toBe("All done.");
   });
 
+  it("in a new process, a corrected resume goes through after a malformed one was refused", async () => {
+    const { tools, policies, runs } = toolbox();
+    const config = { configurable: { thread_id: "mw-bad-2" } };
+    const make = (model: ReturnType<typeof fakeModel>) =>
+      createAgent({
+        model,
+        tools,
+        middleware: [volleyMiddleware(createExecutor({ tools, policies }))],
+        checkpointer: saver(),
+      });
+    const first = make(script());
+    await first.invoke({ messages: [new HumanMessage("tidy up")] }, config);
+    const error: unknown = await first
+      .invoke(
+        new Command({ resume: { decisions: [{ type: "maybe" }, { type: "approve" }] } }),
+        config,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isApprovalDecisionError((error as { cause?: unknown }).cause), String(error)).toBe(true);
+    const out = await make(fakeModel().respond(new AIMessage("All done."))).invoke(
+      new Command({ resume: { decisions: [{ type: "approve" }, { type: "approve" }] } }),
+      config,
+    );
+    expect(runs).toEqual({ read: 1, search: 1, remove: 1, pay: 1 });
+    expect(answers(out.messages)).toMatchObject({ d1: ["removed old.txt", "success"] });
+  });
+
   it("a single call that needs approval interrupts alone, and its resume runs it", async () => {
     const { tools, policies, runs } = toolbox();
     const agent = createAgent({

@@ -21,7 +21,6 @@ import {
   type HITLResponse,
 } from "../../src/langgraph/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
-import { captureWarnings } from "../helpers/warnings.js";
 import { ScriptedChatModel } from "./scripted-model.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -193,7 +192,7 @@ describe("VolleyToolNode with calls that need approval, on a SQLite checkpointer
     await journal.close();
   });
 
-  it("without a journal, warns when a resume in a new process runs finished calls again", async () => {
+  it("resumes in a new process without a journal: the task's checkpoint keeps the finished calls", async () => {
     const { tools, policies, runs } = toolbox();
     const config = { configurable: { thread_id: "t3" } };
     const before = graphOf(
@@ -202,21 +201,50 @@ describe("VolleyToolNode with calls that need approval, on a SQLite checkpointer
       new ScriptedChatModel([turn]),
     );
     await before.invoke({ messages: [new HumanMessage("tidy up")] }, config);
-    using captured = captureWarnings();
     const after = graphOf(
       createExecutor({ tools, policies }),
       saver(),
       new ScriptedChatModel([{ text: "done" }]),
     );
-    await after.invoke(
+    const out = await after.invoke(
       new Command({ resume: { decisions: [{ type: "approve" }, { type: "approve" }] } }),
       config,
     );
-    expect(runs).toEqual({ read: 2, search: 2, remove: 1, pay: 1 });
-    expect(captured.warnings.map((w) => w.code)).toEqual(["VOLLEY_APPROVALS"]);
-    expect(captured.warnings[0]!.message).toMatch(
-      /call\(s\) "r1", "s1" ran again .*durable journal/,
+    expect(runs).toEqual({ read: 1, search: 1, remove: 1, pay: 1 });
+    expect(answers(out.messages)).toMatchObject({ r1: ["contents of notes.txt", "success"] });
+  });
+
+  it("in a new process, a corrected resume goes through after a malformed one was refused", async () => {
+    const { tools, policies, runs } = toolbox();
+    const config = { configurable: { thread_id: "t3b" } };
+    const first = graphOf(
+      createExecutor({ tools, policies }),
+      saver(),
+      new ScriptedChatModel([turn]),
     );
+    await first.invoke({ messages: [new HumanMessage("tidy up")] }, config);
+    const error: unknown = await first
+      .invoke(new Command({ resume: { decisions: [] } }), config)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isApprovalDecisionError(error), String(error)).toBe(true);
+    // Another executor, another connection: nothing of the refusal is in memory.
+    const later = graphOf(
+      createExecutor({ tools, policies }),
+      saver(),
+      new ScriptedChatModel([{ text: "done" }]),
+    );
+    const out = await later.invoke(
+      new Command({ resume: { decisions: [{ type: "approve" }, { type: "approve" }] } }),
+      config,
+    );
+    expect(runs).toEqual({ read: 1, search: 1, remove: 1, pay: 1 });
+    expect(answers(out.messages)).toMatchObject({
+      d1: ["removed old.txt", "success"],
+      p1: ["paid 40", "success"],
+    });
   });
 
   it("refuses a malformed resume with an ApprovalDecisionError, and a corrected one then resumes", async () => {
