@@ -102,8 +102,9 @@ export function volleyMiddleware(
     }
     let bubbled: unknown;
     const thrown = new AttemptErrors();
-    const runSignal = request.runtime.signal;
-    const signals = new ToolSignals(runSignal);
+    // A sibling task's failure does not end this call: it finishes, and is journaled.
+    const signals = new ToolSignals(request.runtime.signal, request.runtime.configurable);
+    const runSignal = signals.run;
     try {
       const batch = executor.execute([{ id: call.id, name: call.name, args: call.args }], {
         ...(runSignal ? { signal: runSignal } : {}),

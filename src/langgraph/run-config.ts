@@ -1,10 +1,12 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { runSignalOf } from "./step-signal.js";
 
 /** What a node takes from the run config it is invoked with. */
 export interface RunLimits {
   /**
-   * The graph's `config.signal`. LangChain folds the run config's `timeout` into it when it
-   * normalises a config, so a timeout reaches the node as this signal aborting.
+   * The graph's `config.signal`, but for the abort LangGraph sends when a sibling task fails.
+   * LangChain folds the run config's `timeout` into it when it normalises a config, so a timeout
+   * reaches the node as this signal aborting.
    */
   readonly signal: AbortSignal | undefined;
   /** The run config's `maxConcurrency`: most calls of this node's batch running at once. */
@@ -16,7 +18,9 @@ export interface RunLimits {
  * `maxConcurrency` caps its calls in flight (the executor's own limits still hold).
  */
 export function runLimits(config: RunnableConfig | undefined): RunLimits {
-  const signal = config?.signal instanceof AbortSignal ? config.signal : undefined;
+  const given = config?.signal instanceof AbortSignal ? config.signal : undefined;
+  // A sibling task's failure does not end the node's calls: they finish, and are journaled.
+  const signal = runSignalOf(given, config?.configurable);
   const max = config?.maxConcurrency;
   return {
     signal,

@@ -23,6 +23,8 @@ function rules(tally: Tally): Record<string, number> {
   };
 }
 
+// Each trial starts child processes through tsx: a few seconds each on a loaded 2-core machine
+// (two suites at once took over 60 s for 5 trials). The bound only catches a hang.
 describe("crash trials: SIGKILL mid-batch, then resume (SqliteJournal)", () => {
   it("5 trials: no journaled call runs again, none is lost, each call has one outcome", async () => {
     const result = await runCrashTrials({ trials: 5, journals: ["sqlite"] });
@@ -43,7 +45,7 @@ describe("crash trials: SIGKILL mid-batch, then resume (SqliteJournal)", () => {
     expect(tally.kills).toBeGreaterThanOrEqual(5);
     expect(crashTrialsPassed(result)).toBe(true);
     expect(summary).toContain("**(a) journaled calls executed again** | **0** |");
-  }, 60_000);
+  }, 180_000);
 
   it("sees a resume that forgets its journal: journaled calls run again, their outcomes are lost", async () => {
     const result = await runCrashTrials({
@@ -61,7 +63,7 @@ describe("crash trials: SIGKILL mid-batch, then resume (SqliteJournal)", () => {
     expect(tally.lost).toBeGreaterThan(0);
     expect(crashTrialsPassed(result)).toBe(false);
     expect(renderCrashTrials(result)).toContain("RULES BROKEN");
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("crash trial plans and flags", () => {
