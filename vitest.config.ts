@@ -7,6 +7,8 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits 1 s by default: too little for a page to update with two suites running.
+    expect: { poll: { timeout: 10_000 } },
     // A process warning no test expected fails that test (see the file).
     setupFiles: ["tests/helpers/warning-guard.ts"],
     // Integration tests start real servers; keep parallelism modest on the 2-core machines.
