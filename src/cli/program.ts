@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isCliInputError } from "./cli-input-error.js";
 import { EXIT, runCommand, type CliIo, type RunCommandOptions } from "./run-command.js";
+import { workerCommand, type WorkerCommandOptions } from "./worker-command.js";
 
 /** Parses a whole number ≥ 1, or `Infinity`. */
 export function parseCount(value: string): number {
@@ -163,6 +164,45 @@ Examples:
     )
     .action(async (options: RunCommandOptions) => {
       result.code = await runCommand(options, io);
+    });
+
+  program
+    .command("worker")
+    .description(
+      "Run the tools of a module for a cluster's callers: take their calls from BullMQ queues on Redis or Postgres.",
+    )
+    .requiredOption("-t, --tools <module>", "tools module (.js, .mjs or .ts) exporting tools")
+    .requiredOption("-q, --queue <name>", "the cluster's name, the same as its callers' queue")
+    .option("--redis <url>", "the queues' Redis: redis://[user:password@]host:port, or rediss://")
+    .option("--postgres <url>", "the queues' Postgres database (BullMQ's Postgres backend)")
+    .option("--concurrency <n>", "most calls running at once (default 16)", parseThreads)
+    .option(
+      "--grace <ms>",
+      "on SIGTERM or Ctrl-C, how long the running calls may take to finish (default 30000)",
+      parseMs,
+    )
+    .option(
+      "--cluster-limits",
+      "hold each tool's concurrency and rateLimit across the whole cluster (BullMQ global limits)",
+    )
+    .option("--id <name>", "the worker's name in announcements (default host:pid:random)")
+    .option(
+      "--load-timeout <ms>",
+      "time the tools module may take to load, top-level await included (default 30000)",
+      parseMs,
+    )
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 stopped by SIGTERM or Ctrl-C after its running calls, 2 bad input.
+
+Examples:
+  $ volley worker --redis redis://127.0.0.1:6379 --queue tools --tools ./tools.ts --concurrency 32
+  $ volley worker --redis "rediss://:$REDIS_PASSWORD@redis.internal:6380" --queue tools --tools ./tools.js
+  $ volley worker --postgres postgres://volley@db.internal/volley --queue tools --tools ./tools.js`,
+    )
+    .action(async (options: WorkerCommandOptions) => {
+      result.code = await workerCommand(options, io);
     });
 
   return program;

@@ -1,3 +1,5 @@
+import type { Policy } from "./policy.js";
+
 /**
  * Where an attempt runs when it does not run inline: a worker-thread pool, a queue of remote
  * workers. An attempt crosses the seam as plain data; the backend finds the tool by name in the
@@ -40,6 +42,8 @@ export interface BackendTool {
   readonly name: string;
   /** The URL of the tools module that exports the tool, when known. */
   readonly module: string | undefined;
+  /** The tool's policy, with the executor's `policies` entry for it on top. */
+  readonly policy: Policy;
 }
 
 /** Runs attempts somewhere other than this event loop. */

@@ -1,4 +1,6 @@
-import type { ErrorKind } from "../core/outcome.js";
+import type { WireError } from "../core/wire-error.js";
+
+export type { WireError };
 
 /** What every thread is told as it starts (piscina's `workerData`). */
 export interface WorkerSetup {
@@ -41,21 +43,3 @@ export interface WarmTask {
 export type WorkerReply =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: WireError };
-
-/** A thrown value, flattened in the worker so that it crosses threads intact. */
-export interface WireError {
-  /** `error.name`, or `"NonError"` for a thrown value that is not an Error. */
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-  /** Set for Volley errors: their outcome kind. */
-  readonly kind?: ErrorKind;
-  /** `error.code` when it is a string or a number. */
-  readonly code?: string | number;
-  readonly data?: Readonly<Record<string, unknown>>;
-  readonly retryAfterMs?: number;
-  /** Retrying cannot help: a `NonRetryableError`, a missing module or tool, a result that cannot cross. */
-  readonly final?: boolean;
-  /** The thrown value itself, when it was not an Error and survives structured clone. */
-  readonly thrown?: unknown;
-}

@@ -10,7 +10,7 @@ import { describeValue, errorText } from "../core/describe-value.js";
 import { assertCount, assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { toolsModuleUrl } from "../tools-module/load-tools-module.js";
 import type { WarmTask, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
-import { reviveError } from "./revive-error.js";
+import { reviveError } from "../core/wire-error.js";
 import type { ThreadBackendOptions, ToolResourceLimits } from "./thread-backend-options.js";
 
 // Required, not imported, so that a missing piscina says what to install (see optional-peer.ts).

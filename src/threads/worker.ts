@@ -5,7 +5,8 @@
 import process from "node:process";
 import { workerData } from "node:worker_threads";
 import { describeValue, errorText } from "../core/describe-value.js";
-import { isVolleyError, VolleyError } from "../core/errors/volley-error.js";
+import { VolleyError } from "../core/errors/volley-error.js";
+import { cloneCopy, flattenError } from "../core/wire-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
@@ -102,14 +103,14 @@ async function attempt(task: WorkerTask): Promise<WorkerReply> {
       });
     }
   } catch (error) {
-    const wire = flatten(error);
+    const wire = flattenError(error, cloneCopy);
     return fail(isToolsModuleError(error) ? { ...wire, final: true } : wire);
   }
   let value: unknown;
   try {
     value = await invoke(tool, task);
   } catch (error) {
-    return fail(flatten(error));
+    return fail(flattenError(error, cloneCopy));
   }
   try {
     // postMessage would throw outside any handler and kill the thread: find out here instead.
@@ -189,42 +190,4 @@ async function parse(tool: AnyTool, task: WorkerTask): Promise<unknown> {
 
 function fail(error: WireError): WorkerReply {
   return { ok: false, error };
-}
-
-/** Flattens a thrown value into plain data that survives structured clone. */
-function flatten(error: unknown): WireError {
-  if (!(error instanceof Error) && !isVolleyError(error)) {
-    let thrown: unknown;
-    let cloneable = true;
-    try {
-      thrown = structuredClone(error);
-    } catch {
-      cloneable = false;
-    }
-    return cloneable
-      ? { name: "NonError", message: errorText(error), thrown }
-      : { name: "NonError", message: describeValue(error) };
-  }
-  const source = error as Error & {
-    kind?: unknown;
-    code?: unknown;
-    data?: unknown;
-    retryAfterMs?: unknown;
-  };
-  const wire: {
-    -readonly [K in keyof WireError]: WireError[K];
-  } = { name: String(source.name), message: String(source.message) };
-  if (typeof source.stack === "string") wire.stack = source.stack;
-  if (isVolleyError(error)) wire.kind = error.kind;
-  if (typeof source.code === "string" || typeof source.code === "number") wire.code = source.code;
-  if (typeof source.retryAfterMs === "number") wire.retryAfterMs = source.retryAfterMs;
-  if (typeof source.data === "object" && source.data !== null) {
-    try {
-      wire.data = structuredClone(source.data) as Record<string, unknown>;
-    } catch {
-      // Detail that cannot cross is dropped; the message still says what went wrong.
-    }
-  }
-  if (wire.name === "NonRetryableError") wire.final = true;
-  return wire;
 }

@@ -12,8 +12,12 @@ export interface TsChild {
 }
 
 /** Starts `file` in a single node process (no tsx wrapper process, so a kill hits the script). */
-export function runTs(file: string, env: Record<string, string>): TsChild {
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+export function runTs(
+  file: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): TsChild {
+  const child = spawn(process.execPath, ["--import", "tsx", file, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

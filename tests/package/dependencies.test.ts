@@ -72,7 +72,9 @@ describe("package: what an install can load", () => {
     const peers = Object.keys(manifest.peerDependencies);
     for (const name of peers) expect(manifest.peerDependenciesMeta[name]?.optional).toBe(true);
     const allowed = [...Object.keys(manifest.dependencies), ...peers];
-    const integrations = ["langgraph", "journal", "threads", "logging", "metrics", "tracing"];
+    const integrations = [
+      ...["langgraph", "journal", "threads", "logging", "metrics", "tracing", "bullmq"],
+    ];
     for (const folder of [...integrations, "dashboard"]) {
       for (const [name, files] of importsUnder(folder)) {
         expect(allowed, `${name} is imported by ${files.join(", ")}`).toContain(name);

@@ -254,12 +254,14 @@ describe("the tarball alone, with no optional peer installed", () => {
     writeFileSync(
       join(dir, "check.mjs"),
       `const out = {};
-for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard"]) {
+for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard", "volley/bullmq"]) {
   try { out[s] = Object.keys(await import(s)).length + " exports"; } catch (e) { out[s] = e.message; }
 }
 const { SqliteJournal, PostgresJournal } = await import("volley/journal");
 try { new SqliteJournal("x.db"); } catch (e) { out.SqliteJournal = e.message; }
 try { new PostgresJournal({ connectionString: "postgres://localhost/x" }); } catch (e) { out.PostgresJournal = e.message; }
+const { bullmqBackend } = await import("volley/bullmq");
+try { bullmqBackend({ connection: "redis://127.0.0.1:1", queue: "q" }); } catch (e) { out.bullmqBackend = e.message; }
 const { createExecutor } = await import("volley");
 const { attachDashboard } = await import("volley/dashboard");
 const executor = createExecutor({ tools: [] });
@@ -284,13 +286,16 @@ console.log(JSON.stringify(out));
     expect(out["volley/metrics"]).toBe(needs("volley/metrics", "prom-client"));
     expect(out["volley/tracing"]).toBe(needs("volley/tracing", "@opentelemetry/api"));
     // These load their peers when used, not when imported; logging is given its logger.
-    for (const s of ["volley/journal", "volley/logging", "volley/dashboard"]) {
+    for (const s of ["volley/journal", "volley/logging", "volley/dashboard", "volley/bullmq"]) {
       expect(out[s], s).toMatch(/^\d+ exports$/);
     }
     expect(out["SqliteJournal"]).toContain(
       'SqliteJournal needs the package "better-sqlite3": npm install better-sqlite3',
     );
     expect(out["PostgresJournal"]).toBe(needs("PostgresJournal", "pg"));
+    expect(out["bullmqBackend"]).toBe(
+      'volley/bullmq needs the package "bullmq": npm install bullmq ioredis',
+    );
     expect(out["/"]).toMatch(/^200 /);
     expect(out["/metrics"]?.trimEnd()).toBe(
       "501 Metrics need prom-client: npm install prom-client",

@@ -134,7 +134,11 @@ export function registerTools<C extends FeatureCall>(
   }
   // Once every check has passed: a backend hears only of the tools of an executor that exists.
   for (const [backend, tool] of placed) {
-    backend.register?.({ name: tool.name, module: isVolleyTool(tool) ? tool.module : undefined });
+    backend.register?.({
+      name: tool.name,
+      module: isVolleyTool(tool) ? tool.module : undefined,
+      policy: entries.get(tool.name)!.policy,
+    });
   }
   return entries;
 }

@@ -1,0 +1,490 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { QueueEvents, QueueEventsProducer } from "bullmq";
+import type { AttemptRequest, Backend, BackendCapacity, BackendTool } from "../core/backend.js";
+import { describeValue, errorText } from "../core/describe-value.js";
+import { VolleyError } from "../core/errors/volley-error.js";
+import { canonicalKey } from "../core/features/dedupe.js";
+import {
+  assertCount,
+  assertDuration,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "../core/validate-options.js";
+import {
+  redactText,
+  resolveConnection,
+  type BullmqConnection,
+  type ResolvedConnection,
+} from "./connection.js";
+import { LiveWorkers } from "./live-workers.js";
+import { loadBullmq, type BullmqClasses } from "./load-bullmq.js";
+import {
+  CONTROL_EVENTS,
+  CONTROL_STREAM_LENGTH,
+  PROTOCOL_VERSION,
+  controlQueueName,
+  payloadOf,
+  toolQueueName,
+  type CancelRequest,
+  type JobData,
+  type WorkerAnnouncement,
+} from "./protocol.js";
+import { assertQueueName, errorReporter } from "./settings.js";
+import { ToolLane, type Waiter } from "./tool-lane.js";
+
+/** Options of {@link bullmqBackend}. */
+export interface BullmqBackendOptions {
+  /**
+   * Where the queues live: a `redis://` or `rediss://` URL, a `postgres://` URL (BullMQ's
+   * Postgres backend), or ioredis options. Auth goes in the URL; its password is never printed.
+   * @example connection: process.env.REDIS_URL
+   */
+  readonly connection: BullmqConnection;
+  /** The cluster's name: callers and workers of one cluster give the same. @example queue: "tools" */
+  readonly queue: string;
+  /**
+   * Longest the first calls wait to hear from the workers (ms). After it, a call for a tool that
+   * no live worker runs ends `unknown_tool` at once.
+   * @default 2_000
+   */
+  readonly discoveryMs?: number;
+  /**
+   * Largest JSON of one attempt's arguments (bytes). A larger one ends `rejected`, unsent.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxArgsBytes?: number;
+  /**
+   * Attempts this caller keeps in the queues at once, over all its tools. Calls beyond it wait
+   * in the executor's queue, where no timeout runs yet: set it to the workers' total
+   * concurrency when one caller feeds them, so that a call's timeout counts its run, not its
+   * wait for a free worker.
+   * @default Infinity
+   */
+  readonly slots?: number;
+  /**
+   * How long finished jobs stay in the queue (ms), so that a reply whose event was missed (the
+   * reader's connection dropped) is still read from the job.
+   * @default 60_000
+   */
+  readonly keepFinishedMs?: number;
+  /**
+   * How often the attempts still waiting are checked against the queue (ms): a job the queue
+   * lost (its server restarted without persistence) ends `crashed`.
+   * @default 5_000
+   */
+  readonly auditIntervalMs?: number;
+  /**
+   * Events each tool queue's stream keeps. Replies travel in it: a reader that falls further
+   * behind than this loses replies to the audit's slower path.
+   * @default 50_000
+   */
+  readonly eventsMaxLen?: number;
+  /**
+   * Told of the connection's errors (a server that went away), with any password cut out.
+   * @default a process warning, at most one every 10 s
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Live figures of a {@link BullmqBackend}. */
+export interface BullmqBackendStats {
+  /** Attempts sent and not yet answered. */
+  readonly waiting: number;
+  /** Attempts sent so far. */
+  readonly sent: number;
+  /** The workers heard from lately. */
+  readonly workers: readonly WorkerAnnouncement[];
+}
+
+/** The keys of {@link BullmqBackendOptions}. */
+const OPTION_KEYS = optionKeys<BullmqBackendOptions>()([
+  "connection",
+  "queue",
+  "discoveryMs",
+  "maxArgsBytes",
+  "slots",
+  "keepFinishedMs",
+  "auditIntervalMs",
+  "eventsMaxLen",
+  "onError",
+]);
+
+/** Most waiting attempts one audit checks per tool queue. */
+const AUDIT_BATCH = 500;
+
+/** How a caller treats one tool: learned from its policy when an executor registers it. */
+interface ToolPlan {
+  /** Identical calls share one job across callers (BullMQ deduplication). */
+  readonly dedupe: boolean;
+  /** A job found restarted after its worker died may run again. */
+  readonly rerun: boolean;
+}
+
+const DEFAULT_PLAN: ToolPlan = Object.freeze({ dedupe: false, rerun: false });
+
+interface Control {
+  readonly events: QueueEvents;
+  readonly producer: QueueEventsProducer;
+}
+
+/**
+ * Sends each attempt as a job to its tool's BullMQ queue, where workers on any machine
+ * ({@link startWorker}) run it, and takes the reply back from the queue's events. The executor
+ * that uses it schedules its calls as it always does: its limits, priorities, retries, deadlines
+ * and breakers hold for this caller's calls.
+ */
+export class BullmqBackend implements Backend {
+  readonly name = "bullmq";
+  /** Workers parse each attempt's arguments with the tool's schema. */
+  readonly parsesArgs = true;
+  readonly #options: BullmqBackendOptions;
+  readonly #discoveryMs: number;
+  readonly #maxArgsBytes: number;
+  readonly #slots: number;
+  readonly #keepFinishedS: number;
+  readonly #auditIntervalMs: number;
+  readonly #eventsMaxLen: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #plans = new Map<string, ToolPlan>();
+  readonly #lanes = new Map<string, ToolLane>();
+  readonly #live = new LiveWorkers();
+  /** Woken at each announcement: calls waiting to learn who runs their tool. */
+  readonly #listening = new Set<() => void>();
+  #started: Promise<void> | undefined;
+  #startedAt = 0;
+  #connection: ResolvedConnection | undefined;
+  #classes: BullmqClasses | undefined;
+  #control: Control | undefined;
+  #audit: ReturnType<typeof setInterval> | undefined;
+  #sent = 0;
+  #closed = false;
+
+  /** @throws TypeError for a bad option, naming it. */
+  constructor(options: BullmqBackendOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Expected bullmqBackend() options, got ${describeValue(options)}`);
+    }
+    assertKnownKeys("bullmqBackend", options, OPTION_KEYS);
+    assertQueueName("bullmqBackend", options.queue);
+    if (options.connection === undefined) {
+      throw new TypeError(
+        "Expected bullmqBackend's connection to be a redis://, rediss:// or postgres:// URL, or ioredis options, got undefined",
+      );
+    }
+    optional(options.discoveryMs, (v) => assertDuration("bullmqBackend's discoveryMs", v));
+    optional(options.maxArgsBytes, (v) => assertCount("bullmqBackend's maxArgsBytes", v));
+    optional(options.slots, (v) => assertCount("bullmqBackend's slots", v));
+    optional(options.keepFinishedMs, (v) =>
+      assertDuration("bullmqBackend's keepFinishedMs", v, { allowInfinity: false }),
+    );
+    optional(options.auditIntervalMs, (v) =>
+      assertDuration("bullmqBackend's auditIntervalMs", v, { allowInfinity: false, min: 10 }),
+    );
+    optional(options.eventsMaxLen, (v) =>
+      assertCount("bullmqBackend's eventsMaxLen", v, { allowInfinity: false }),
+    );
+    optional(options.onError, (v) => {
+      if (typeof v !== "function")
+        throw new TypeError(
+          `Expected bullmqBackend's onError to be a function, got ${describeValue(v)}`,
+        );
+    });
+    this.#options = options;
+    this.#discoveryMs = options.discoveryMs ?? 2_000;
+    this.#maxArgsBytes = options.maxArgsBytes ?? 1_048_576;
+    this.#slots = options.slots ?? Number.POSITIVE_INFINITY;
+    this.#keepFinishedS = Math.max(1, Math.ceil((options.keepFinishedMs ?? 60_000) / 1_000));
+    this.#auditIntervalMs = options.auditIntervalMs ?? 5_000;
+    this.#eventsMaxLen = options.eventsMaxLen ?? 50_000;
+    this.#onError = errorReporter("bullmqBackend", options.connection, options.onError);
+    // Fails here, not at the first call, when the peer or the URL's scheme is wrong.
+    this.#classes = loadBullmq("volley/bullmq");
+    this.#connection = resolveConnection(options.connection, "bullmqBackend");
+  }
+
+  /** One pool for all tools, when `slots` is set. */
+  capacity(): BackendCapacity | undefined {
+    return Number.isFinite(this.#slots)
+      ? { pool: `bullmq:${this.#options.queue}`, slots: this.#slots }
+      : undefined;
+  }
+
+  /** Learns from the tool's policy whether its jobs dedupe and may run again after a crash. */
+  register(tool: BackendTool): void {
+    const idempotent = tool.policy.idempotent !== undefined && tool.policy.idempotent !== false;
+    this.#plans.set(tool.name, { dedupe: idempotent, rerun: idempotent });
+  }
+
+  /** Live figures: attempts waiting for replies, and the workers heard from. */
+  stats(): BullmqBackendStats {
+    let waiting = 0;
+    for (const lane of this.#lanes.values()) {
+      for (const list of lane.waiting.values()) waiting += list.length;
+    }
+    return { waiting, sent: this.#sent, workers: this.#live.live(Date.now()) };
+  }
+
+  async run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) throw signal.reason;
+    if (this.#closed) throw new VolleyError("cancelled", "The bullmq backend is closed");
+    const payload = this.#payload(request);
+    await abortable(this.#start(), signal);
+    await abortable(this.#knowWorker(request.tool), signal);
+    const lane = this.#lane(request.tool);
+    await abortable(lane.ready, signal);
+    return this.#send(lane, request, payload, signal);
+  }
+
+  /** The job's data as JSON, checked for size before anything is sent. */
+  #payload(request: AttemptRequest): JobData {
+    const plan = this.#plans.get(request.tool) ?? DEFAULT_PLAN;
+    const data: JobData = {
+      v: PROTOCOL_VERSION,
+      tool: request.tool,
+      args: request.args,
+      callId: request.callId,
+      batchId: request.batchId,
+      attempt: request.attempt,
+      deadline: Number.isFinite(request.deadline) ? request.deadline : null,
+      idempotencyKey: request.idempotencyKey,
+      rerun: plan.rerun,
+    };
+    let text: string;
+    try {
+      text = JSON.stringify(data);
+    } catch (error) {
+      throw new VolleyError(
+        "invalid_args",
+        `The arguments of call "${request.callId}" to tool "${request.tool}" cannot be sent to a worker as JSON: ${errorText(error)}`,
+      );
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.#maxArgsBytes) {
+      throw new VolleyError(
+        "rejected",
+        `The arguments of call "${request.callId}" to tool "${request.tool}" are ${bytes} bytes of JSON, over bullmqBackend's maxArgsBytes (${this.#maxArgsBytes}): not sent`,
+      );
+    }
+    return data;
+  }
+
+  #send(lane: ToolLane, request: AttemptRequest, data: JobData, signal: AbortSignal) {
+    const plan = this.#plans.get(request.tool) ?? DEFAULT_PLAN;
+    return new Promise<unknown>((resolve, reject) => {
+      let jobId: string = randomUUID();
+      let shared = false;
+      const waiter: Waiter & { sentAt: number } = {
+        resolve: (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+        // Audited only once the queue has the job.
+        sentAt: Number.POSITIVE_INFINITY,
+      };
+      const onAbort = () => {
+        const last = lane.unwait(jobId, waiter);
+        // A job shared with other callers' identical calls runs on for them.
+        if (last && !shared) this.#cancel(lane, jobId, signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      lane.wait(jobId, waiter);
+      this.#sent += 1;
+      const key = plan.dedupe ? canonicalKey(request.args) : undefined;
+      lane.queue
+        .add(request.tool, data, {
+          jobId,
+          removeOnComplete: { age: this.#keepFinishedS },
+          removeOnFail: { age: this.#keepFinishedS },
+          ...(key === undefined ? {} : { deduplication: { id: dedupeId(request.tool, key) } }),
+        })
+        .then(
+          (job) => {
+            if (job.id !== undefined && job.id !== jobId) {
+              // An identical call's job is already queued or running: wait for its reply.
+              lane.unwait(jobId, waiter);
+              jobId = job.id;
+              shared = true;
+              if (!signal.aborted) lane.wait(jobId, waiter);
+            }
+            waiter.sentAt = Date.now();
+          },
+          (error: unknown) => {
+            lane.unwait(jobId, waiter);
+            waiter.reject(
+              new VolleyError(
+                "crashed",
+                `Could not send call "${request.callId}" to queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
+              ),
+            );
+          },
+        );
+    });
+  }
+
+  /** Stops a job wherever it is: taken off the queue if it waits, aborted on its worker if it runs. */
+  #cancel(lane: ToolLane, jobId: string, reason: unknown): void {
+    const cancel: CancelRequest = { queue: lane.name, jobId, reason: errorText(reason) };
+    this.#control?.producer
+      .publishEvent(
+        { eventName: CONTROL_EVENTS.cancel, data: JSON.stringify(cancel) },
+        CONTROL_STREAM_LENGTH,
+      )
+      .catch(this.#onError);
+    // Refused for a job a worker holds: that one is stopped by the cancel event.
+    lane.queue.remove(jobId).catch(() => {});
+  }
+
+  /** Connects once: the control queue's reader and producer, then asks workers to announce. */
+  #start(): Promise<void> {
+    this.#started ??= this.#connect();
+    return this.#started;
+  }
+
+  async #connect(): Promise<void> {
+    this.#startedAt = Date.now();
+    const classes = this.#classes!;
+    const name = controlQueueName(this.#options.queue);
+    const { options, factory } = this.#bullmqOptions();
+    const events = new (
+      classes.QueueEvents as unknown as new (n: string, o: unknown, f: unknown) => QueueEvents
+    )(name, options, factory);
+    const producer = new (
+      classes.QueueEventsProducer as unknown as new (
+        n: string,
+        o: unknown,
+        f: unknown,
+      ) => QueueEventsProducer
+    )(name, options, factory);
+    events.on("error", this.#onError);
+    producer.on("error", this.#onError);
+    const on = events.on.bind(events) as (event: string, listener: (args: unknown) => void) => void;
+    on(CONTROL_EVENTS.worker, (args) => {
+      const announcement = payloadOf<WorkerAnnouncement>(args);
+      if (announcement === undefined || !Array.isArray(announcement.tools)) return;
+      this.#live.seen(announcement, Date.now());
+      for (const wake of this.#listening) wake();
+    });
+    on(CONTROL_EVENTS.bye, (args) => {
+      const bye = payloadOf<{ id: string }>(args);
+      if (bye !== undefined) this.#live.gone(bye.id);
+    });
+    this.#control = { events, producer };
+    await events.waitUntilReady();
+    await producer.publishEvent({ eventName: CONTROL_EVENTS.hello }, CONTROL_STREAM_LENGTH);
+    this.#audit = setInterval(() => void this.#auditLanes(), this.#auditIntervalMs);
+    this.#audit.unref();
+  }
+
+  #bullmqOptions(): { options: Record<string, unknown>; factory: unknown } {
+    const connection = this.#connection!;
+    return {
+      options: { connection: connection.connection },
+      factory: connection.backendFactory,
+    };
+  }
+
+  /** Resolves once a live worker runs `tool`; throws `unknown_tool` once discovery is over. */
+  async #knowWorker(tool: string): Promise<void> {
+    const until = this.#startedAt + this.#discoveryMs;
+    while (!this.#live.runs(tool, Date.now())) {
+      const left = until - Date.now();
+      if (left <= 0) {
+        const live = this.#live.live(Date.now());
+        const tools = [...new Set(live.flatMap((w) => w.tools))].sort();
+        throw new VolleyError(
+          "unknown_tool",
+          `No live worker of queue "${this.#options.queue}" runs tool "${tool}" (${live.length === 0 ? "no worker answered" : `${live.length} worker(s), running: ${tools.join(", ")}`})`,
+        );
+      }
+      await new Promise<void>((wake) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#listening.delete(done);
+          wake();
+        };
+        const timer = setTimeout(done, left);
+        this.#listening.add(done);
+      });
+    }
+  }
+
+  #lane(tool: string): ToolLane {
+    let lane = this.#lanes.get(tool);
+    if (lane === undefined) {
+      const { options, factory } = this.#bullmqOptions();
+      lane = new ToolLane(toolQueueName(this.#options.queue, tool), {
+        classes: this.#classes!,
+        options,
+        backendFactory: factory,
+        eventsMaxLen: this.#eventsMaxLen,
+        onError: this.#onError,
+      });
+      this.#lanes.set(tool, lane);
+    }
+    return lane;
+  }
+
+  async #auditLanes(): Promise<void> {
+    const before = Date.now() - this.#auditIntervalMs;
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.audit(before, AUDIT_BATCH)));
+  }
+
+  /** Ends the attempts still waiting (`cancelled`) and closes the connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#audit);
+    const error = new VolleyError("cancelled", "The bullmq backend was closed");
+    for (const lane of this.#lanes.values()) lane.rejectAll(error);
+    await this.#started?.catch(() => {});
+    await Promise.allSettled([
+      ...[...this.#lanes.values()].map((lane) => lane.close()),
+      this.#control?.events.close(),
+      this.#control?.producer.close(),
+    ]);
+    await this.#connection?.close();
+  }
+}
+
+/** The deduplication id of an idempotent tool's call: the same for identical calls anywhere. */
+function dedupeId(tool: string, key: string): string {
+  return createHash("sha256").update(tool).update("\0").update(key).digest("base64url");
+}
+
+/** `promise`, or `signal`'s reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+/**
+ * Runs the attempts of an executor's tools on BullMQ workers ({@link startWorker}), on Redis or
+ * on BullMQ's Postgres backend.
+ * @example
+ * const executor = createExecutor({
+ *   tools,
+ *   backend: bullmqBackend({ connection: "redis://127.0.0.1:6379", queue: "tools" }),
+ * });
+ */
+export function bullmqBackend(options: BullmqBackendOptions): BullmqBackend {
+  return new BullmqBackend(options);
+}

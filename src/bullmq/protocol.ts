@@ -1,0 +1,95 @@
+/**
+ * What callers and workers say to each other, all of it plain JSON on BullMQ: a job per attempt
+ * on the tool's queue, its reply as the job's return value (which reaches callers in the queue's
+ * `completed` event), and custom events on the cluster's control queue for what is not a job.
+ */
+import type { WireError } from "../core/wire-error.js";
+
+/** Bumped when a caller and a worker of different versions could misread each other. */
+export const PROTOCOL_VERSION = 1;
+
+/** One attempt, as a job's data. */
+export interface JobData {
+  readonly v: number;
+  readonly tool: string;
+  /** As the call gave them: the worker parses them with the tool's schema. */
+  readonly args: unknown;
+  readonly callId: string;
+  readonly batchId: string;
+  readonly attempt: number;
+  /** When the attempt must be done (epoch ms), or `null` for never. */
+  readonly deadline: number | null;
+  readonly idempotencyKey: string;
+  /**
+   * Whether a worker that finds the job restarted (its first worker died under it) may run it
+   * again: only for tools that are safe to run twice.
+   */
+  readonly rerun: boolean;
+}
+
+/** What a worker answers: a job's return value. A tool's failure is an answer too. */
+export type JobReply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: WireError };
+
+/** A worker's announcement: on start, on a caller's hello, and as its heartbeat. */
+export interface WorkerAnnouncement {
+  /** The worker's name (`startWorker`'s `id`). */
+  readonly id: string;
+  /** The tools it runs. */
+  readonly tools: readonly string[];
+  /** The machine it runs on. */
+  readonly host: string;
+  /** Its process id there. */
+  readonly pid: number;
+  /** Attempts it runs at once. */
+  readonly concurrency: number;
+  /** Longest the caller should wait for the next one before it counts the worker gone (ms). */
+  readonly ttlMs: number;
+}
+
+/** A caller's request to stop an attempt, wherever it runs. */
+export interface CancelRequest {
+  /** The tool's queue. */
+  readonly queue: string;
+  readonly jobId: string;
+  readonly reason: string;
+}
+
+/** The custom events of the control queue. */
+export const CONTROL_EVENTS = Object.freeze({
+  /** A worker is alive: {@link WorkerAnnouncement}. */
+  worker: "volley:worker",
+  /** A worker stopped: `{ id }`. */
+  bye: "volley:bye",
+  /** A caller asks every worker to announce itself now. */
+  hello: "volley:hello",
+  /** {@link CancelRequest}. */
+  cancel: "volley:cancel",
+});
+
+/** Most events the control queue's stream keeps (BullMQ trims it as it publishes). */
+export const CONTROL_STREAM_LENGTH = 1_000;
+
+/** The queue of a tool's jobs. */
+export function toolQueueName(queue: string, tool: string): string {
+  return `${queue}.${encodeURIComponent(tool)}`;
+}
+
+/**
+ * The queue whose event stream carries the cluster's control events: the cluster's own name,
+ * which no tool's queue can take.
+ */
+export function controlQueueName(queue: string): string {
+  return queue;
+}
+
+/** Reads a control event's payload (sent as one JSON field); `undefined` when it is malformed. */
+export function payloadOf<T>(args: unknown): T | undefined {
+  try {
+    const data = (args as { data?: unknown }).data;
+    return typeof data === "string" ? (JSON.parse(data) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,530 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Job, Queue, QueueEvents, QueueEventsProducer, Worker } from "bullmq";
+import type { Backend } from "../core/backend.js";
+import { describeValue, errorText } from "../core/describe-value.js";
+import { VolleyError } from "../core/errors/volley-error.js";
+import { createExecutor, type Executor } from "../core/executor.js";
+import type { Outcome } from "../core/outcome.js";
+import type { Policy } from "../core/policy.js";
+import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
+import {
+  assertCount,
+  assertDuration,
+  assertKnownKeys,
+  optionKeys,
+  optional,
+} from "../core/validate-options.js";
+import { flattenError, jsonCopy, type WireError } from "../core/wire-error.js";
+import { resolveConnection, type BullmqConnection } from "./connection.js";
+import { loadBullmq } from "./load-bullmq.js";
+import {
+  CONTROL_EVENTS,
+  CONTROL_STREAM_LENGTH,
+  PROTOCOL_VERSION,
+  controlQueueName,
+  payloadOf,
+  toolQueueName,
+  type CancelRequest,
+  type JobData,
+  type JobReply,
+  type WorkerAnnouncement,
+} from "./protocol.js";
+import { assertQueueName, errorReporter } from "./settings.js";
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  /** Where the queues live, as for `bullmqBackend()`: a Redis or Postgres URL, or ioredis options. */
+  readonly connection: BullmqConnection;
+  /** The cluster's name, the same as its callers'. */
+  readonly queue: string;
+  /** The tools this worker runs: made by `defineTool()`, or `@langchain/core` tools. */
+  readonly tools: readonly AnyTool[];
+  /**
+   * Attempts this worker runs at once. It takes up to this many jobs from each tool's queue,
+   * and runs at most this many of them at a time.
+   * @default 16
+   */
+  readonly concurrency?: number;
+  /**
+   * Backends for the tools' `isolation`, as in `createExecutor()`.
+   * @default `{ worker: threadBackend() }` from `volley/threads` when a tool has `isolation: "worker"`
+   */
+  readonly backends?: Readonly<Record<string, Backend>>;
+  /**
+   * Also hold each tool's `concurrency` and `rateLimit` across the whole cluster, every caller
+   * and worker together, with BullMQ's global concurrency and rate limit on the tool's queue.
+   * @default false: they hold per caller and per worker
+   */
+  readonly clusterLimits?: boolean;
+  /**
+   * Largest JSON of one result (bytes). A larger one ends the call `tool_error`, not retried.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxResultBytes?: number;
+  /** How often the worker tells callers it is alive (ms). @default 1_000 */
+  readonly heartbeatMs?: number;
+  /**
+   * How long a job's lock lasts before BullMQ counts the job stalled, its worker dead, and
+   * another worker takes it (ms). The worker renews it while the job runs.
+   * @default 30_000
+   */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs of its queues (ms). @default 30_000 */
+  readonly stalledIntervalMs?: number;
+  /** The worker's name in announcements and stats. @default host, pid and a random suffix */
+  readonly id?: string;
+  /** Told of the connection's errors, with any password cut out. @default a process warning, at most one every 10 s */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Options of {@link VolleyWorker.close}. */
+export interface WorkerCloseOptions {
+  /**
+   * How long the attempts running may take to finish (ms). Then they are stopped: a tool that
+   * is safe to run twice (`idempotent`) goes back to its queue for another worker; any other
+   * ends `crashed`, for its caller's retry policy to decide. Jobs taken but not started go back
+   * at once.
+   * @default 30_000
+   */
+  readonly graceMs?: number;
+}
+
+/** Live figures of a worker. */
+export interface VolleyWorkerStats {
+  /** Jobs taken and not yet answered, started or not. */
+  readonly active: number;
+  /** Jobs answered. */
+  readonly answered: number;
+  /** Jobs given back to their queue (at close). */
+  readonly handedBack: number;
+}
+
+/** A running worker, made by {@link startWorker}. */
+export interface VolleyWorker {
+  /** Its name in announcements. */
+  readonly id: string;
+  /** The executor that runs its attempts: subscribe to its events for logs, metrics, traces. */
+  readonly executor: Executor;
+  /** Live figures. */
+  stats(): VolleyWorkerStats;
+  /**
+   * Stops taking jobs, lets the running ones finish within `graceMs`, hands back or ends the
+   * rest, says goodbye to callers and closes its connections.
+   */
+  close(options?: WorkerCloseOptions): Promise<void>;
+}
+
+const OPTION_KEYS = optionKeys<StartWorkerOptions>()([
+  "connection",
+  "queue",
+  "tools",
+  "concurrency",
+  "backends",
+  "clusterLimits",
+  "maxResultBytes",
+  "heartbeatMs",
+  "lockDurationMs",
+  "stalledIntervalMs",
+  "id",
+  "onError",
+]);
+
+const CLOSE_KEYS = optionKeys<WorkerCloseOptions>()(["graceMs"]);
+
+/** Why a local attempt was stopped so that its job goes back to the queue. */
+const HAND_BACK = Symbol("hand back");
+
+/** A job this worker holds. */
+interface Held {
+  readonly job: Job;
+  readonly controller: AbortController;
+  /** Set when its tool started (the executor invoked it). */
+  started: boolean;
+  readonly rerun: boolean;
+}
+
+/**
+ * Starts a worker: it takes the jobs of its tools' queues and runs them on a Volley executor of
+ * its own, with the tools' timeouts, signals, isolation and events, and answers each with the
+ * outcome's value or error.
+ * @example
+ * const worker = await startWorker({ connection: process.env.REDIS_URL!, queue: "tools", tools });
+ * process.on("SIGTERM", () => void worker.close());
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<VolleyWorker> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Expected startWorker() options, got ${describeValue(options)}`);
+  }
+  assertKnownKeys("startWorker", options, OPTION_KEYS);
+  assertQueueName("startWorker", options.queue);
+  if (!Array.isArray(options.tools) || options.tools.length === 0) {
+    throw new TypeError(
+      `Expected startWorker's tools to be a non-empty array of tools, got ${describeValue(options.tools)}`,
+    );
+  }
+  optional(options.concurrency, (v) =>
+    assertCount("startWorker's concurrency", v, { allowInfinity: false }),
+  );
+  optional(options.maxResultBytes, (v) => assertCount("startWorker's maxResultBytes", v));
+  optional(options.heartbeatMs, (v) =>
+    assertDuration("startWorker's heartbeatMs", v, { allowInfinity: false, min: 10 }),
+  );
+  optional(options.lockDurationMs, (v) =>
+    assertDuration("startWorker's lockDurationMs", v, { allowInfinity: false, min: 100 }),
+  );
+  optional(options.stalledIntervalMs, (v) =>
+    assertDuration("startWorker's stalledIntervalMs", v, { allowInfinity: false, min: 100 }),
+  );
+  optional(options.id, (v) => {
+    if (typeof v !== "string" || v.length === 0)
+      throw new TypeError(
+        `Expected startWorker's id to be a non-empty string, got ${describeValue(v)}`,
+      );
+  });
+  const classes = loadBullmq("volley/bullmq");
+  const connection = resolveConnection(options.connection, "startWorker");
+  const onError = errorReporter("startWorker", options.connection, options.onError);
+  const concurrency = options.concurrency ?? 16;
+  const maxResultBytes = options.maxResultBytes ?? 1_048_576;
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  const id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const tools = options.tools;
+  const byName = new Map(tools.map((t) => [t.name, t]));
+
+  // The caller retries: an attempt here is one attempt.
+  const policies: Record<string, Policy> = {};
+  for (const tool of tools) policies[tool.name] = { retry: false };
+  const executor = createExecutor({
+    tools,
+    concurrency,
+    policies,
+    ...(await backendsFor(tools, options.backends)),
+  });
+
+  const bullOptions = { connection: connection.connection };
+  const factory = connection.backendFactory;
+  const make = <T>(Class: unknown, name: string, extra: Record<string, unknown> = {}): T => {
+    const made = new (Class as new (n: string, o: unknown, f: unknown) => T)(
+      name,
+      { ...bullOptions, ...extra },
+      factory,
+    );
+    (made as unknown as { on(e: "error", l: (e: unknown) => void): void }).on("error", onError);
+    return made;
+  };
+
+  const control = controlQueueName(options.queue);
+  const controlEvents = make<QueueEvents>(classes.QueueEvents, control);
+  const producer = make<QueueEventsProducer>(classes.QueueEventsProducer, control);
+  const held = new Map<string, Held>();
+  let answered = 0;
+  let handedBack = 0;
+  let closing = false;
+
+  const announcement = (): WorkerAnnouncement => ({
+    id,
+    tools: tools.map((t) => t.name),
+    host: hostname(),
+    pid: process.pid,
+    concurrency,
+    ttlMs: heartbeatMs * 5,
+  });
+  const announce = () => {
+    if (closing) return;
+    producer
+      .publishEvent(
+        { eventName: CONTROL_EVENTS.worker, data: JSON.stringify(announcement()) },
+        CONTROL_STREAM_LENGTH,
+      )
+      .catch(onError);
+  };
+  const onControl = controlEvents.on.bind(controlEvents) as (
+    event: string,
+    listener: (args: unknown) => void,
+  ) => void;
+  onControl(CONTROL_EVENTS.hello, announce);
+  onControl(CONTROL_EVENTS.cancel, (args) => {
+    const cancel = payloadOf<CancelRequest>(args);
+    if (cancel === undefined) return;
+    const entry = held.get(cancel.jobId);
+    if (entry !== undefined && entry.job.queueName === cancel.queue) {
+      entry.controller.abort(
+        new VolleyError("cancelled", `Cancelled by its caller: ${cancel.reason}`),
+      );
+    }
+  });
+
+  /** Runs one job on the executor; resolves with its reply, or throws to hand it back. */
+  async function processJob(
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<JobReply> {
+    const data = job.data as Partial<JobData> | null;
+    if (data === null || typeof data !== "object" || data.v !== PROTOCOL_VERSION) {
+      return failure({
+        name: "ProtocolError",
+        message: `Job ${job.id} on queue "${job.queueName}" is not a Volley call of protocol version ${PROTOCOL_VERSION} (got version ${describeValue(data?.v)}): are callers and workers of different Volley versions?`,
+        final: true,
+      });
+    }
+    const tool = byName.get(String(data.tool));
+    if (tool === undefined) {
+      return failure({
+        name: "UnknownTool",
+        kind: "unknown_tool",
+        message: `Worker ${id} runs no tool "${String(data.tool)}"`,
+      });
+    }
+    if (job.stalledCounter > 0 && data.rerun !== true) {
+      return failure({
+        name: "WorkerCrashedError",
+        kind: "crashed",
+        message: `The worker running call "${String(data.callId)}" stopped answering (it died, or its event loop was blocked past the job's lock); not run again, as tool "${tool.name}" is not idempotent`,
+      });
+    }
+    const deadline = typeof data.deadline === "number" ? data.deadline : Number.POSITIVE_INFINITY;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      return failure({
+        name: "ToolTimeoutError",
+        kind: "timeout",
+        message: `Call "${String(data.callId)}" to tool "${tool.name}" was not run: its deadline passed before a worker took it`,
+      });
+    }
+    const controller = new AbortController();
+    const entry: Held = { job, controller, started: false, rerun: data.rerun === true };
+    held.set(job.id!, entry);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let thrown: { error: unknown } | undefined;
+    try {
+      const batch = executor.execute(
+        [{ id: String(data.callId), name: tool.name, args: data.args }],
+        {
+          signal: controller.signal,
+          batchId: String(data.batchId),
+          ...(Number.isFinite(left) ? { deadlineMs: left } : {}),
+          invoke: async (call, ctx, run) => {
+            entry.started = true;
+            try {
+              return await invokeAs(tool, call.args, ctx, data as JobData, run);
+            } catch (error) {
+              thrown = { error };
+              throw error;
+            }
+          },
+        },
+      );
+      const report = await batch;
+      const outcome = report.outcomes[0]!;
+      if (controller.signal.reason === HAND_BACK && outcome.status === "error") {
+        await job.moveToWait(token);
+        handedBack += 1;
+        throw new classes.WaitingError();
+      }
+      answered += 1;
+      return replyOf(outcome, thrown, maxResultBytes);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      held.delete(job.id!);
+    }
+  }
+
+  const queues: Queue[] = [];
+  if (options.clusterLimits === true) {
+    for (const tool of tools) {
+      const queue = make<Queue>(classes.Queue, toolQueueName(options.queue, tool.name));
+      queues.push(queue);
+      await applyClusterLimits(queue, isVolleyTool(tool) ? tool : {});
+    }
+  }
+  const workers = tools.map((tool) => {
+    const worker = new (
+      classes.Worker as unknown as new (
+        n: string,
+        p: typeof processJob,
+        o: unknown,
+        f: unknown,
+      ) => Worker
+    )(
+      toolQueueName(options.queue, tool.name),
+      processJob,
+      {
+        ...bullOptions,
+        concurrency,
+        name: id,
+        autorun: false,
+        ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+        ...(options.stalledIntervalMs === undefined
+          ? {}
+          : { stalledInterval: options.stalledIntervalMs }),
+        // A restarted job is answered here (`crashed`, or run again), not failed by BullMQ.
+        maxStalledCount: 1,
+      },
+      factory,
+    );
+    worker.on("error", onError);
+    return worker;
+  });
+  await Promise.all([controlEvents.waitUntilReady(), producer.waitUntilReady()]);
+  // Jobs are taken once the control reader runs, so that no cancel goes unheard.
+  for (const worker of workers) worker.run().catch(onError);
+  announce();
+  const heartbeat = setInterval(announce, heartbeatMs);
+  heartbeat.unref();
+
+  let closed: Promise<void> | undefined;
+  return {
+    id,
+    executor,
+    stats: () => ({ active: held.size, answered, handedBack }),
+    close(closeOptions: WorkerCloseOptions = {}) {
+      assertKnownKeys("worker.close", closeOptions, CLOSE_KEYS);
+      optional(closeOptions.graceMs, (v) => assertDuration("worker.close's graceMs", v));
+      closed ??= (async () => {
+        closing = true;
+        clearInterval(heartbeat);
+        await Promise.all(workers.map((w) => w.pause(true).catch(onError)));
+        // Taken but not started: back to the queue at once, for another worker.
+        for (const entry of held.values()) if (!entry.started) entry.controller.abort(HAND_BACK);
+        const grace = closeOptions.graceMs ?? 30_000;
+        const idle = Promise.all(workers.map((w) => w.close().catch(onError)));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = await Promise.race([
+          idle.then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), grace))),
+        ]);
+        clearTimeout(timer);
+        if (late) {
+          for (const entry of held.values()) {
+            entry.controller.abort(
+              entry.rerun
+                ? HAND_BACK
+                : new VolleyError(
+                    "crashed",
+                    `Worker ${id} stopped (its grace period of ${grace} ms ran out) while the call ran; not run again, as its tool is not idempotent`,
+                  ),
+            );
+          }
+          await idle;
+        }
+        await executor.close({ cancel: true });
+        await producer
+          .publishEvent(
+            { eventName: CONTROL_EVENTS.bye, data: JSON.stringify({ id }) },
+            CONTROL_STREAM_LENGTH,
+          )
+          .catch(onError);
+        await Promise.allSettled([
+          controlEvents.close(),
+          producer.close(),
+          ...queues.map((q) => q.close()),
+        ]);
+        await connection.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** A reply that carries an error. */
+function failure(error: WireError): JobReply {
+  return { ok: false, error };
+}
+
+/**
+ * The reply for an attempt's outcome. A tool's own error is sent as it threw it (name, code,
+ * data, `NonRetryableError`), so that its caller classifies it as if the tool ran there; any
+ * other failure (a timeout, bad arguments) as the outcome's kind and message.
+ */
+function replyOf(
+  outcome: Outcome,
+  thrown: { readonly error: unknown } | undefined,
+  maxResultBytes: number,
+): JobReply {
+  if (outcome.status === "ok") {
+    let bytes: number;
+    try {
+      bytes = Buffer.byteLength(JSON.stringify(outcome.value) ?? "");
+    } catch (error) {
+      return failure({
+        name: "ResultNotSendable",
+        message: `Tool "${outcome.name}" returned a value that cannot be sent as JSON, got ${describeValue(outcome.value)}: ${errorText(error)}`,
+        final: true,
+      });
+    }
+    if (bytes > maxResultBytes) {
+      return failure({
+        name: "ResultTooLarge",
+        message: `Tool "${outcome.name}" returned ${bytes} bytes of JSON, over the worker's maxResultBytes (${maxResultBytes})`,
+        final: true,
+      });
+    }
+    return { ok: true, value: outcome.value };
+  }
+  const { error } = outcome;
+  if (error.kind === "tool_error" && thrown !== undefined) {
+    return failure(flattenError(thrown.error, jsonCopy));
+  }
+  const name = typeof error.data?.["name"] === "string" ? error.data["name"] : "VolleyError";
+  const data = jsonCopy(error.data);
+  return failure({
+    name,
+    kind: error.kind,
+    message: error.message,
+    ...(data === undefined ? {} : { data: data.value as Record<string, unknown> }),
+  });
+}
+
+/**
+ * Runs an attempt with its caller's context: the caller's attempt number and idempotency key,
+ * not this worker's (its executor makes one attempt per job). Tools that run on a backend here
+ * (threads) get the worker's.
+ */
+function invokeAs(
+  tool: AnyTool,
+  args: unknown,
+  ctx: ToolContext,
+  data: JobData,
+  run: () => unknown,
+): unknown {
+  if (!isVolleyTool(tool) || (tool.isolation ?? "inline") !== "inline") return run();
+  const remote: ToolContext = {
+    get signal() {
+      return ctx.signal;
+    },
+    callId: ctx.callId,
+    batchId: ctx.batchId,
+    attempt: typeof data.attempt === "number" ? data.attempt : ctx.attempt,
+    deadline: ctx.deadline,
+    idempotencyKey:
+      typeof data.idempotencyKey === "string" ? data.idempotencyKey : ctx.idempotencyKey,
+  };
+  return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(args, remote);
+}
+
+/** The local executor's backends: the given ones, or threads when a tool wants them. */
+async function backendsFor(
+  tools: readonly AnyTool[],
+  given: Readonly<Record<string, Backend>> | undefined,
+): Promise<{ backends?: Readonly<Record<string, Backend>> }> {
+  if (given !== undefined) return { backends: given };
+  const wantsThreads = tools.some((t) => isVolleyTool(t) && t.isolation === "worker");
+  if (!wantsThreads) return {};
+  const { threadBackend } = await import("../threads/thread-backend.js");
+  return { backends: { worker: threadBackend() } };
+}
+
+/** Sets BullMQ's global concurrency and rate limit of a tool's queue from its policy. */
+async function applyClusterLimits(queue: Queue, policy: Policy): Promise<void> {
+  if (policy.concurrency !== undefined && Number.isFinite(policy.concurrency)) {
+    await queue.setGlobalConcurrency(policy.concurrency);
+  } else {
+    await queue.removeGlobalConcurrency();
+  }
+  const rate = policy.rateLimit;
+  if (rate !== undefined) await queue.setGlobalRateLimit(rate.max, rate.perMs);
+  else await queue.removeGlobalRateLimit();
+}

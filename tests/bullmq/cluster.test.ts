@@ -1,0 +1,136 @@
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createExecutor, type Outcome } from "../../src/index.js";
+import { bullmqBackend } from "../../src/bullmq/index.js";
+import { childTracker, runTs, type TsChild } from "../helpers/child-process.js";
+import { redisMissing, startRedis, type RedisServer } from "../helpers/redis-server.js";
+import { allTools } from "./fixtures/tools.js";
+
+const missing = redisMissing();
+if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "src/cli/bin.ts");
+const fixtureWorker = join(import.meta.dirname, "fixtures/worker.ts");
+const toolsModule = join(import.meta.dirname, "fixtures/tools.ts");
+const children = childTracker();
+
+const ready = (child: TsChild, what: RegExp) =>
+  child.waitFor((lines) => lines.some((l) => what.test(l)), 30_000);
+
+describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other processes", () => {
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterEach(() => children.killAll());
+  afterAll(() => redis?.stop());
+
+  it("runs 5,000 calls on two `volley worker` processes: one outcome each, both workers used, and each exits 0 on SIGTERM", async () => {
+    const queue = "five-thousand";
+    const start = (id: string) =>
+      children.track(
+        runTs(bin, {}, [
+          "worker",
+          ...["--redis", redis.url, "--queue", queue, "--tools", toolsModule],
+          ...["--concurrency", "50", "--id", id],
+        ]),
+      );
+    const workers = [start("w1"), start("w2")];
+    await Promise.all(workers.map((w) => ready(w, /^volley worker w\d: queue/)));
+    const executor = createExecutor({
+      tools: allTools,
+      concurrency: 200,
+      backend: bullmqBackend({ connection: redis.url, queue }),
+    });
+    try {
+      const calls = Array.from({ length: 5_000 }, (_, i) => ({
+        id: `c${i}`,
+        name: "echo",
+        args: { text: `t${i}` },
+      }));
+      const report = await executor.execute(calls, { deadlineMs: 120_000 });
+      expect(report.outcomes).toHaveLength(5_000);
+      const ids = new Set(report.outcomes.map((o) => o.id));
+      expect(ids.size).toBe(5_000);
+      const failed = report.outcomes.filter((o) => o.status === "error");
+      expect(failed.slice(0, 3)).toEqual([]);
+      const pids = new Map<number, number>();
+      for (const o of report.outcomes as Outcome[]) {
+        if (o.status !== "ok") continue;
+        const { pid, text } = o.value as { pid: number; text: string };
+        expect(text).toBe(`t${o.id.slice(1)}`);
+        pids.set(pid, (pids.get(pid) ?? 0) + 1);
+      }
+      expect([...pids.keys()].sort()).toEqual(workers.map((w) => w.process.pid).sort());
+      for (const count of pids.values()) expect(count).toBeGreaterThan(250);
+    } finally {
+      await executor.close();
+    }
+    for (const w of workers) w.process.kill("SIGTERM");
+    for (const w of workers) {
+      const exit = await w.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(w.lines.at(-1)).toMatch(/stopped; answered \d+/);
+    }
+  }, 180_000);
+
+  it("a worker killed mid-call: the restarted job ends crashed, or runs again on another worker if its tool is idempotent; one outcome each", async () => {
+    const queue = "kill";
+    const env = { REDIS_URL: redis.url, QUEUE: queue };
+    const first = children.track(runTs(fixtureWorker, env));
+    await ready(first, /^ready/);
+    const executor = createExecutor({
+      tools: allTools,
+      backend: bullmqBackend({ connection: redis.url, queue }),
+    });
+    try {
+      const batch = executor.execute([
+        { id: "plain", name: "sleep", args: { ms: 4_000 } },
+        { id: "safe", name: "nap", args: { ms: 4_000, tag: "again" } },
+      ]);
+      // Both jobs are on the first worker before the second starts.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const second = children.track(runTs(fixtureWorker, env));
+      await ready(second, /^ready/);
+      first.process.kill("SIGKILL");
+      const report = await batch;
+      const byId = new Map(report.outcomes.map((o) => [o.id, o]));
+      expect(report.outcomes).toHaveLength(2);
+      expect(byId.get("plain")).toMatchObject({
+        status: "error",
+        error: { kind: "crashed", message: expect.stringContaining("not idempotent") },
+      });
+      expect(byId.get("safe")).toMatchObject({
+        status: "ok",
+        value: { tag: "again", pid: second.process.pid },
+      });
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+
+  it("on SIGTERM a worker finishes the call it runs, then exits 0", async () => {
+    const queue = "term";
+    const env = { REDIS_URL: redis.url, QUEUE: queue, GRACE_MS: "10000" };
+    const worker = children.track(runTs(fixtureWorker, env));
+    await ready(worker, /^ready/);
+    const executor = createExecutor({
+      tools: allTools,
+      backend: bullmqBackend({ connection: redis.url, queue }),
+    });
+    try {
+      const batch = executor.execute([{ id: "s", name: "sleep", args: { ms: 1_500 } }]);
+      await new Promise((r) => setTimeout(r, 500));
+      worker.process.kill("SIGTERM");
+      const report = await batch;
+      expect(report.outcomes[0]).toMatchObject({ status: "ok", value: { slept: 1_500 } });
+      const exit = await worker.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(worker.lines.at(-1)).toMatch(/"answered":1/);
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+});
