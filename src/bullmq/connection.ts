@@ -14,7 +14,7 @@ export type BullmqConnection = string | ConnectionOptions;
 export interface ResolvedConnection {
   readonly kind: "redis" | "postgres";
   /** The connection for `new Queue(name, { connection })` and the other classes. */
-  readonly connection: ConnectionOptions | string;
+  readonly connection: ConnectionOptions;
   /** BullMQ's Postgres backend factory, for Postgres. */
   readonly backendFactory: unknown;
   /** How messages name the connection: the URL without its password. */
@@ -77,7 +77,8 @@ export function resolveConnection(connection: unknown, where: string): ResolvedC
       requirePeer("pg", `${where} on Postgres`);
       return {
         kind: "postgres",
-        connection,
+        // BullMQ's schema is made (or brought up to date) on connect, under an advisory lock.
+        connection: { connectionString: connection, migrate: true } as unknown as ConnectionOptions,
         backendFactory: createPostgresBackend,
         label: redactUrl(connection),
         close: () => Promise.resolve(),

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createExecutor } from "../../src/index.js";
+import { bullmqBackend, startWorker, type VolleyWorker } from "../../src/bullmq/index.js";
+import { postgresMissing, startPostgres, type PostgresServer } from "../helpers/postgres-server.js";
+import { aborts, tools } from "./fixtures/tools.js";
+
+const missing = postgresMissing();
+if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);
+
+describe.skipIf(missing !== undefined)("bullmqBackend on BullMQ's Postgres backend", () => {
+  let server: PostgresServer;
+  let worker: VolleyWorker;
+  const queue = "pg-tools";
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    worker = await startWorker({ connection: server.connectionString, queue, tools });
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.close({ graceMs: 1_000 });
+    await server?.stop();
+  });
+
+  it("runs calls, returns errors as thrown, and carries a cancel to the worker", async () => {
+    const executor = createExecutor({
+      tools,
+      backend: bullmqBackend({ connection: server.connectionString, queue }),
+    });
+    try {
+      const report = await executor.execute([
+        { id: "a", name: "echo", args: { text: "pg" } },
+        { id: "b", name: "fail", args: {} },
+      ]);
+      expect(report.outcomes[0]).toMatchObject({ status: "ok", value: { text: "pg" } });
+      expect(report.outcomes[1]).toMatchObject({
+        status: "error",
+        error: { kind: "tool_error", message: "upstream said 503" },
+      });
+      const batch = executor.execute([{ id: "s", name: "sleep", args: { ms: 20_000 } }]);
+      await new Promise((r) => setTimeout(r, 500));
+      aborts.length = 0;
+      const cancelledAt = Date.now();
+      batch.cancel("enough");
+      expect((await batch).outcomes[0]).toMatchObject({ error: { kind: "cancelled" } });
+      const until = Date.now() + 5_000;
+      while (aborts.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      expect(aborts.length).toBe(1);
+      // Postgres's LISTEN/NOTIFY carries the cancel; looser than Redis's 100 ms.
+      expect(aborts[0]! - cancelledAt).toBeLessThan(1_000);
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+});
