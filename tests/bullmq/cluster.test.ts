@@ -133,4 +133,26 @@ describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other 
       await executor.close();
     }
   }, 60_000);
+
+  it("`volley worker` prints its URL without the password, and refuses bad input with exit 2", async () => {
+    const secured = await startRedis({ password: "hunter2-Secret" });
+    try {
+      const worker = children.track(
+        runTs(bin, {}, ["worker", "--redis", secured.url, "--queue", "pw", "--tools", toolsModule]),
+      );
+      const lines = await ready(worker, /^volley worker .*: queue "pw"/);
+      expect(lines.join("\n")).toContain("redis://:***@127.0.0.1");
+      expect(lines.join("\n")).not.toContain("hunter2");
+      worker.process.kill("SIGTERM");
+      const exit = await worker.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stderr).not.toContain("hunter2");
+    } finally {
+      await secured.stop();
+    }
+    const bad = children.track(runTs(bin, {}, ["worker", "--queue", "q", "--tools", toolsModule]));
+    const exit = await bad.exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toContain("volley worker needs one of --redis <url> or --postgres <url>");
+  }, 60_000);
 });
