@@ -135,6 +135,9 @@ const CLOSE_KEYS = optionKeys<WorkerCloseOptions>()(["graceMs"]);
 /** Why a local attempt was stopped so that its job goes back to the queue. */
 const HAND_BACK = Symbol("hand back");
 
+/** Why a local attempt was stopped at close, past the grace period, for good. */
+const STOPPED = Symbol("stopped");
+
 /** A job this worker holds. */
 interface Held {
   readonly job: Job;
@@ -319,10 +322,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       );
       const report = await batch;
       const outcome = report.outcomes[0]!;
-      if (controller.signal.reason === HAND_BACK && outcome.status === "error") {
+      const reason: unknown = controller.signal.reason;
+      if (reason === HAND_BACK && outcome.status === "error") {
         await job.moveToWait(token);
         handedBack += 1;
         throw new classes.WaitingError();
+      }
+      if (reason === STOPPED && outcome.status === "error") {
+        answered += 1;
+        return failure({
+          name: "WorkerCrashedError",
+          kind: "crashed",
+          message: `Worker ${id} stopped (its grace period ran out) while call "${String(data.callId)}" ran; not run again, as tool "${tool.name}" is not idempotent`,
+        });
       }
       answered += 1;
       return replyOf(outcome, thrown, maxResultBytes);
@@ -399,14 +411,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         clearTimeout(timer);
         if (late) {
           for (const entry of held.values()) {
-            entry.controller.abort(
-              entry.rerun
-                ? HAND_BACK
-                : new VolleyError(
-                    "crashed",
-                    `Worker ${id} stopped (its grace period of ${grace} ms ran out) while the call ran; not run again, as its tool is not idempotent`,
-                  ),
-            );
+            entry.controller.abort(entry.rerun ? HAND_BACK : STOPPED);
           }
           await idle;
         }

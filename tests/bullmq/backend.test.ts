@@ -7,7 +7,7 @@ import {
   type VolleyWorker,
 } from "../../src/bullmq/index.js";
 import { redisMissing, startRedis, type RedisServer } from "../helpers/redis-server.js";
-import { aborts, tools } from "./fixtures/tools.js";
+import { aborts, allTools as tools } from "./fixtures/tools.js";
 
 const missing = redisMissing();
 if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);
@@ -177,4 +177,48 @@ describe.skipIf(missing !== undefined)("bullmqBackend with a worker, on Redis", 
       bullmqBackend({ connection: redis.url, queue: "q", discoverMs: 5 } as never),
     ).toThrow(/Unknown option "discoverMs"/);
   });
+
+  it("close(): a job taken but not started goes back to its queue for another worker; past the grace period a running call ends crashed", async () => {
+    const q = "handback";
+    const first = await startWorker({ connection: redis.url, queue: q, tools, concurrency: 1 });
+    const executor = createExecutor({
+      tools,
+      backend: bullmqBackend({ connection: redis.url, queue: q }),
+    });
+    try {
+      const active = async (n: number) => {
+        const until = Date.now() + 10_000;
+        while (first.stats().active < n && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(first.stats().active).toBe(n);
+      };
+      // One call runs in the worker's single slot; the other is taken and waits for the slot.
+      const running = executor.execute([{ id: "runs", name: "sleep", args: { ms: 3_000 } }]);
+      await active(1);
+      const waiting = executor.execute([
+        { id: "waits", name: "nap", args: { ms: 100, tag: "moved" } },
+      ]);
+      await active(2);
+      const batch = Promise.all([running, waiting]).then(([a, b]) => ({
+        outcomes: [...a.outcomes, ...b.outcomes],
+      }));
+      const second = await startWorker({ connection: redis.url, queue: q, tools, concurrency: 1 });
+      try {
+        await first.close({ graceMs: 300 });
+        const report = await batch;
+        const got = byId(report.outcomes);
+        expect(got.get("waits")).toMatchObject({ status: "ok", value: { tag: "moved" } });
+        expect(got.get("runs")).toMatchObject({
+          status: "error",
+          error: { kind: "crashed", message: expect.stringContaining("grace period") },
+        });
+        expect(first.stats().handedBack).toBe(1);
+      } finally {
+        await second.close({ graceMs: 1_000 });
+      }
+    } finally {
+      await executor.close();
+    }
+  }, 30_000);
 });
