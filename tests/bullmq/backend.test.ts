@@ -7,7 +7,7 @@ import {
   type VolleyWorker,
 } from "../../src/bullmq/index.js";
 import { redisMissing, startRedis, type RedisServer } from "../helpers/redis-server.js";
-import { aborts, allTools as tools } from "./fixtures/tools.js";
+import { aborts, allTools as tools, solo, soloRuns } from "./fixtures/tools.js";
 
 const missing = redisMissing();
 if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);
@@ -220,5 +220,45 @@ describe.skipIf(missing !== undefined)("bullmqBackend with a worker, on Redis", 
     } finally {
       await executor.close();
     }
+  }, 30_000);
+
+  it("clusterLimits: a tool's concurrency holds across every worker, with BullMQ's global concurrency", async () => {
+    const overlap = async (clusterLimits: boolean, q: string) => {
+      const workers = await Promise.all(
+        [1, 2].map(() =>
+          startWorker({
+            connection: redis.url,
+            queue: q,
+            tools: [solo],
+            concurrency: 1,
+            clusterLimits,
+          }),
+        ),
+      );
+      const executor = createExecutor({
+        tools: remoteTools(["solo"]),
+        backend: bullmqBackend({ connection: redis.url, queue: q }),
+      });
+      try {
+        soloRuns.length = 0;
+        const calls = Array.from({ length: 6 }, (_, i) => ({
+          id: `s${i}`,
+          name: "solo",
+          args: {},
+        }));
+        const report = await executor.execute(calls);
+        expect(report.counts.ok).toBe(6);
+        let most = 0;
+        for (const [start] of soloRuns) {
+          most = Math.max(most, soloRuns.filter(([s, e]) => s <= start && start < e).length);
+        }
+        return most;
+      } finally {
+        await executor.close();
+        await Promise.all(workers.map((w) => w.close({ graceMs: 1_000 })));
+      }
+    };
+    expect(await overlap(false, "solo-free")).toBe(2);
+    expect(await overlap(true, "solo-cluster")).toBe(1);
   }, 30_000);
 });
