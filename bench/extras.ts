@@ -15,6 +15,7 @@ export const EXTRA_BENCHES = [
     title: "LangGraph fan-out: `Send` vs `parallelToolNode` + SQLite journal vs `ToolNode`",
   },
   { file: "crash-trials.ts", title: "Crash trials: SIGKILL mid-batch, then resume" },
+  { file: "bullmq.ts", title: "Scale-out: `volley/bullmq` vs raw BullMQ on one Redis" },
   {
     file: "soak.ts",
     title: "Soak: a million streamed calls with a slow reader",
