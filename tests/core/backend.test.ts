@@ -185,8 +185,19 @@ describe("the Backend seam", () => {
       schema: z.object({}),
       run: () => 1,
     });
-    createExecutor({ tools: [remote, local], backends: { elsewhere: backend } });
-    expect(told).toEqual([{ name: "remote", module: "file:///tools.js" }]);
+    createExecutor({
+      tools: [remote, local],
+      backends: { elsewhere: backend },
+      policies: { remote: { concurrency: 3 } },
+    });
+    // With its policy, the executor's `policies` entry on top of the tool's own.
+    expect(told).toEqual([
+      {
+        name: "remote",
+        module: "file:///tools.js",
+        policy: expect.objectContaining({ isolation: "elsewhere", concurrency: 3 }),
+      },
+    ]);
     // An executor that is never made tells its backends nothing.
     told.length = 0;
     expect(() =>
