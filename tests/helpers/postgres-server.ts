@@ -17,8 +17,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 import { makeTempDir } from "./temp-dir.js";
 
 /** A running server. */
@@ -144,18 +144,6 @@ function postgresUid(): { uid: number; gid: number } | undefined {
   } catch {
     return undefined;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitReady(
