@@ -185,6 +185,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         `Expected startWorker's id to be a non-empty string, got ${describeValue(v)}`,
       );
   });
+  optional(options.onError, (v) => {
+    if (typeof v !== "function")
+      throw new TypeError(
+        `Expected startWorker's onError to be a function, got ${describeValue(v)}`,
+      );
+  });
   const classes = loadBullmq("volley/bullmq");
   const connection = resolveConnection(options.connection, "startWorker");
   const onError = errorReporter("startWorker", options.connection, options.onError);

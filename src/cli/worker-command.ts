@@ -46,7 +46,6 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.clusterLimits === true ? { clusterLimits: true } : {}),
       ...(options.id === undefined ? {} : { id: options.id }),
-      onError: (error) => void io.stderr.write(`volley worker: ${error.message}\n`),
     });
   } catch (error) {
     if (error instanceof TypeError || /needs the package/.test((error as Error).message)) {
