@@ -90,8 +90,10 @@ describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other 
         { id: "plain", name: "sleep", args: { ms: 4_000 } },
         { id: "safe", name: "nap", args: { ms: 4_000, tag: "again" } },
       ]);
-      // Both jobs are on the first worker before the second starts.
-      await new Promise((r) => setTimeout(r, 1_000));
+      // Both calls run on the first worker before the second starts.
+      await first.waitFor((lines) =>
+        ["plain", "safe"].every((id) => lines.includes(`started ${id}`)),
+      );
       const second = children.track(runTs(fixtureWorker, env));
       await ready(second, /^ready/);
       first.process.kill("SIGKILL");
@@ -122,7 +124,7 @@ describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other 
     });
     try {
       const batch = executor.execute([{ id: "s", name: "sleep", args: { ms: 1_500 } }]);
-      await new Promise((r) => setTimeout(r, 500));
+      await worker.waitFor((lines) => lines.includes("started s"));
       worker.process.kill("SIGTERM");
       const report = await batch;
       expect(report.outcomes[0]).toMatchObject({ status: "ok", value: { slept: 1_500 } });
