@@ -232,7 +232,15 @@ export class BullmqBackend implements Backend {
     await abortable(this.#start(), signal);
     await abortable(this.#knowWorker(request.tool), signal);
     const lane = this.#lane(request.tool);
-    await abortable(lane.ready, signal);
+    try {
+      await abortable(lane.ready, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new VolleyError(
+        "crashed",
+        `Could not start reading the replies of queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
+      );
+    }
     return this.#send(lane, request, payload, signal);
   }
 
@@ -426,6 +434,16 @@ export class BullmqBackend implements Backend {
         onError: this.#onError,
       });
       this.#lanes.set(tool, lane);
+      const made = lane;
+      // A lane that could not start is dropped, so that the next call tries again.
+      made.ready.catch(() => {
+        if (this.#lanes.get(tool) !== made) return;
+        this.#lanes.delete(tool);
+        made.rejectAll(
+          new VolleyError("crashed", `The reader of queue "${made.name}" did not start`),
+        );
+        void made.close();
+      });
     }
     return lane;
   }
