@@ -18,7 +18,7 @@ import {
   type ResolvedConnection,
 } from "./connection.js";
 import { LiveWorkers } from "./live-workers.js";
-import { loadBullmq, type BullmqClasses } from "./load-bullmq.js";
+import { loadBullmq, openBullmq, type BullmqClasses, type BullmqSite } from "./load-bullmq.js";
 import {
   CONTROL_EVENTS,
   CONTROL_STREAM_LENGTH,
@@ -113,16 +113,6 @@ const OPTION_KEYS = optionKeys<BullmqBackendOptions>()([
 /** Most waiting attempts one audit checks per tool queue. */
 const AUDIT_BATCH = 500;
 
-/** How a caller treats one tool: learned from its policy when an executor registers it. */
-interface ToolPlan {
-  /** Identical calls share one job across callers (BullMQ deduplication). */
-  readonly dedupe: boolean;
-  /** A job found restarted after its worker died may run again. */
-  readonly rerun: boolean;
-}
-
-const DEFAULT_PLAN: ToolPlan = Object.freeze({ dedupe: false, rerun: false });
-
 interface Control {
   readonly events: QueueEvents;
   readonly producer: QueueEventsProducer;
@@ -146,7 +136,11 @@ export class BullmqBackend implements Backend {
   readonly #auditIntervalMs: number;
   readonly #eventsMaxLen: number;
   readonly #onError: (error: unknown) => void;
-  readonly #plans = new Map<string, ToolPlan>();
+  /**
+   * Tools that are safe to run twice (`idempotent`): their identical calls share one job across
+   * callers, and a job found restarted after its worker died runs again.
+   */
+  readonly #idempotent = new Set<string>();
   readonly #lanes = new Map<string, ToolLane>();
   readonly #live = new LiveWorkers();
   /** Woken at each announcement: calls waiting to learn who runs their tool. */
@@ -213,7 +207,8 @@ export class BullmqBackend implements Backend {
   /** Learns from the tool's policy whether its jobs dedupe and may run again after a crash. */
   register(tool: BackendTool): void {
     const idempotent = tool.policy.idempotent !== undefined && tool.policy.idempotent !== false;
-    this.#plans.set(tool.name, { dedupe: idempotent, rerun: idempotent });
+    if (idempotent) this.#idempotent.add(tool.name);
+    else this.#idempotent.delete(tool.name);
   }
 
   /** Live figures: attempts waiting for replies, and the workers heard from. */
@@ -228,7 +223,8 @@ export class BullmqBackend implements Backend {
   async run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) throw signal.reason;
     if (this.#closed) throw new VolleyError("cancelled", "The bullmq backend is closed");
-    const payload = this.#payload(request);
+    const idempotent = this.#idempotent.has(request.tool);
+    const payload = this.#payload(request, idempotent);
     await abortable(this.#start(), signal);
     await abortable(this.#knowWorker(request.tool), signal);
     const lane = this.#lane(request.tool);
@@ -241,12 +237,11 @@ export class BullmqBackend implements Backend {
         `Could not start reading the replies of queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
       );
     }
-    return this.#send(lane, request, payload, signal);
+    return this.#send(lane, request, payload, idempotent, signal);
   }
 
   /** The job's data as JSON, checked for size before anything is sent. */
-  #payload(request: AttemptRequest): JobData {
-    const plan = this.#plans.get(request.tool) ?? DEFAULT_PLAN;
+  #payload(request: AttemptRequest, idempotent: boolean): JobData {
     const data: JobData = {
       v: PROTOCOL_VERSION,
       tool: request.tool,
@@ -256,7 +251,7 @@ export class BullmqBackend implements Backend {
       attempt: request.attempt,
       deadline: Number.isFinite(request.deadline) ? request.deadline : null,
       idempotencyKey: request.idempotencyKey,
-      rerun: plan.rerun,
+      rerun: idempotent,
     };
     let text: string;
     try {
@@ -277,8 +272,13 @@ export class BullmqBackend implements Backend {
     return data;
   }
 
-  #send(lane: ToolLane, request: AttemptRequest, data: JobData, signal: AbortSignal) {
-    const plan = this.#plans.get(request.tool) ?? DEFAULT_PLAN;
+  #send(
+    lane: ToolLane,
+    request: AttemptRequest,
+    data: JobData,
+    idempotent: boolean,
+    signal: AbortSignal,
+  ) {
     return new Promise<unknown>((resolve, reject) => {
       let jobId: string = randomUUID();
       let shared = false;
@@ -303,7 +303,7 @@ export class BullmqBackend implements Backend {
       signal.addEventListener("abort", onAbort, { once: true });
       lane.wait(jobId, waiter);
       this.#sent += 1;
-      const key = plan.dedupe ? canonicalKey(request.args) : undefined;
+      const key = idempotent ? canonicalKey(request.args) : undefined;
       lane.queue
         .add(request.tool, data, {
           jobId,
@@ -358,19 +358,9 @@ export class BullmqBackend implements Backend {
     this.#startedAt = Date.now();
     const classes = this.#classes!;
     const name = controlQueueName(this.#options.queue);
-    const { options, factory } = this.#bullmqOptions();
-    const events = new (
-      classes.QueueEvents as unknown as new (n: string, o: unknown, f: unknown) => QueueEvents
-    )(name, options, factory);
-    const producer = new (
-      classes.QueueEventsProducer as unknown as new (
-        n: string,
-        o: unknown,
-        f: unknown,
-      ) => QueueEventsProducer
-    )(name, options, factory);
-    events.on("error", this.#onError);
-    producer.on("error", this.#onError);
+    const site = this.#site();
+    const events = openBullmq<QueueEvents>(classes.QueueEvents, name, site);
+    const producer = openBullmq<QueueEventsProducer>(classes.QueueEventsProducer, name, site);
     const on = events.on.bind(events) as (event: string, listener: (args: unknown) => void) => void;
     on(CONTROL_EVENTS.worker, (args) => {
       const announcement = payloadOf<WorkerAnnouncement>(args);
@@ -389,11 +379,12 @@ export class BullmqBackend implements Backend {
     this.#audit.unref();
   }
 
-  #bullmqOptions(): { options: Record<string, unknown>; factory: unknown } {
+  #site(): BullmqSite {
     const connection = this.#connection!;
     return {
-      options: { connection: connection.connection },
-      factory: connection.backendFactory,
+      connection: connection.connection,
+      backendFactory: connection.backendFactory,
+      onError: this.#onError,
     };
   }
 
@@ -425,13 +416,10 @@ export class BullmqBackend implements Backend {
   #lane(tool: string): ToolLane {
     let lane = this.#lanes.get(tool);
     if (lane === undefined) {
-      const { options, factory } = this.#bullmqOptions();
       lane = new ToolLane(toolQueueName(this.#options.queue, tool), {
         classes: this.#classes!,
-        options,
-        backendFactory: factory,
+        site: this.#site(),
         eventsMaxLen: this.#eventsMaxLen,
-        onError: this.#onError,
       });
       this.#lanes.set(tool, lane);
       const made = lane;

@@ -30,8 +30,11 @@ export class LiveWorkers {
     return live;
   }
 
-  /** Whether some live worker runs `tool`. */
+  /** Whether some live worker runs `tool`. Asked once per attempt: it allocates nothing. */
   runs(tool: string, now: number): boolean {
-    return this.live(now).some((w) => w.tools.includes(tool));
+    for (const seen of this.#seen.values()) {
+      if (seen.until >= now && seen.announcement.tools.includes(tool)) return true;
+    }
+    return false;
   }
 }

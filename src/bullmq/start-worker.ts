@@ -17,7 +17,7 @@ import {
 } from "../core/validate-options.js";
 import { flattenError, jsonCopy, type WireError } from "../core/wire-error.js";
 import { resolveConnection, type BullmqConnection } from "./connection.js";
-import { loadBullmq } from "./load-bullmq.js";
+import { loadBullmq, openBullmq } from "./load-bullmq.js";
 import {
   CONTROL_EVENTS,
   CONTROL_STREAM_LENGTH,
@@ -211,21 +211,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     ...(await backendsFor(tools, options.backends)),
   });
 
-  const bullOptions = { connection: connection.connection };
-  const factory = connection.backendFactory;
-  const make = <T>(Class: unknown, name: string, extra: Record<string, unknown> = {}): T => {
-    const made = new (Class as new (n: string, o: unknown, f: unknown) => T)(
-      name,
-      { ...bullOptions, ...extra },
-      factory,
-    );
-    (made as unknown as { on(e: "error", l: (e: unknown) => void): void }).on("error", onError);
-    return made;
+  const site = {
+    connection: connection.connection,
+    backendFactory: connection.backendFactory,
+    onError,
   };
-
   const control = controlQueueName(options.queue);
-  const controlEvents = make<QueueEvents>(classes.QueueEvents, control);
-  const producer = make<QueueEventsProducer>(classes.QueueEventsProducer, control);
+  const controlEvents = openBullmq<QueueEvents>(classes.QueueEvents, control, site);
+  const producer = openBullmq<QueueEventsProducer>(classes.QueueEventsProducer, control, site);
   const held = new Map<string, Held>();
   let answered = 0;
   let handedBack = 0;
@@ -353,7 +346,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
   const queues: Queue[] = [];
   if (options.clusterLimits === true) {
     for (const tool of tools) {
-      const queue = make<Queue>(classes.Queue, toolQueueName(options.queue, tool.name));
+      const queue = openBullmq<Queue>(classes.Queue, toolQueueName(options.queue, tool.name), site);
       queues.push(queue);
       await applyClusterLimits(queue, isVolleyTool(tool) ? tool : {});
     }
@@ -370,7 +363,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       toolQueueName(options.queue, tool.name),
       processJob,
       {
-        ...bullOptions,
+        connection: site.connection,
         concurrency,
         name: id,
         autorun: false,
@@ -381,7 +374,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         // A restarted job is answered here (`crashed`, or run again), not failed by BullMQ.
         maxStalledCount: 1,
       },
-      factory,
+      site.backendFactory,
     );
     worker.on("error", onError);
     return worker;

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Job, Queue, QueueEvents, QueueEventsProducer } from "bullmq";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
 import { reviveError, type WireError } from "../core/wire-error.js";
-import type { BullmqClasses } from "./load-bullmq.js";
+import { openBullmq, type BullmqClasses, type BullmqSite } from "./load-bullmq.js";
 import type { JobReply } from "./protocol.js";
 
 /** An attempt waiting for its job's reply. */
@@ -27,13 +27,10 @@ const SYNC_TIMEOUT_MS = 15_000;
 /** What a lane needs from its backend. */
 export interface LaneSettings {
   readonly classes: BullmqClasses;
-  /** The options every BullMQ class of the lane is made with. */
-  readonly options: Record<string, unknown>;
-  readonly backendFactory: unknown;
+  /** Where the lane's BullMQ objects connect. */
+  readonly site: BullmqSite;
   /** Events the queue's stream keeps. */
   readonly eventsMaxLen: number;
-  /** Called for connection errors of the lane's BullMQ objects. */
-  readonly onError: (error: unknown) => void;
 }
 
 /** A tool's queue, its reply reader, and the attempts waiting on it. */
@@ -50,25 +47,12 @@ export class ToolLane {
     readonly name: string,
     settings: LaneSettings,
   ) {
-    const { classes, options, backendFactory } = settings;
-    // The Postgres backend's classes differ from the Redis ones in their type parameters only.
-    const make = <T>(Class: unknown, extra: Record<string, unknown>): T =>
-      new (Class as new (name: string, opts: unknown, factory?: unknown) => T)(
-        name,
-        { ...options, ...extra },
-        backendFactory,
-      );
-    this.queue = make<Queue>(classes.Queue, {
+    const { classes, site } = settings;
+    this.queue = openBullmq<Queue>(classes.Queue, name, site, {
       streams: { events: { maxLen: settings.eventsMaxLen } },
     });
-    this.#events = make<QueueEvents>(classes.QueueEvents, {});
-    this.#producer = make<QueueEventsProducer>(classes.QueueEventsProducer, {});
-    for (const emitter of [this.queue, this.#events, this.#producer]) {
-      (emitter as unknown as { on(e: "error", l: (error: unknown) => void): void }).on(
-        "error",
-        settings.onError,
-      );
-    }
+    this.#events = openBullmq<QueueEvents>(classes.QueueEvents, name, site);
+    this.#producer = openBullmq<QueueEventsProducer>(classes.QueueEventsProducer, name, site);
     this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue));
     this.#events.on("failed", ({ jobId, failedReason }) => this.#fail(jobId, failedReason));
     this.ready = this.#sync();

@@ -19,6 +19,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, readdirSync } from "node:fs";
 import pg from "pg";
 import { freePort } from "./free-port.js";
+import { stopProcess } from "./stop-process.js";
 import { makeTempDir } from "./temp-dir.js";
 
 /** A running server. */
@@ -110,7 +111,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       try {
         await waitReady(child, connectionString, () => log);
       } catch (error) {
-        await stopProcess(child);
+        await stopPostgres(child);
         // Another process took the port between freePort() and the bind: try another one.
         if (attempt < 3 && /could not (bind|create listen)/i.test(log)) continue;
         throw error;
@@ -125,7 +126,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         pid: child.pid!,
         stop: async () => {
           process.removeListener("exit", onExit);
-          await stopProcess(child);
+          await stopPostgres(child);
           dir.remove();
         },
       };
@@ -171,14 +172,7 @@ async function waitReady(
   }
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGINT"); // Postgres's "fast" shutdown: ends sessions, writes a checkpoint.
-  });
+/** Postgres's "fast" shutdown (SIGINT): ends sessions, writes a checkpoint. */
+function stopPostgres(child: ChildProcess): Promise<void> {
+  return stopProcess(child, "SIGINT");
 }
