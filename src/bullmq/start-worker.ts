@@ -505,6 +505,8 @@ function invokeAs(
     deadline: ctx.deadline,
     idempotencyKey:
       typeof data.idempotencyKey === "string" ? data.idempotencyKey : ctx.idempotencyKey,
+    // To this worker's executor: its idle timer and its events.
+    progress: (update) => ctx.progress(update),
   };
   return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(args, remote);
 }

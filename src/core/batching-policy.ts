@@ -5,12 +5,13 @@ import { assertDedupeOption, type DedupePolicy } from "./features/dedupe.js";
 import { assertRateLimit, type RateLimitPolicy } from "./features/rate-limit.js";
 import { assertRecovery, type RecoveryPolicy } from "./features/recovery.js";
 import type { ExclusivePolicy } from "./features/sequential-groups.js";
+import { assertUpstream, type UpstreamPolicy } from "./features/upstream.js";
 import { describeValue } from "./describe-value.js";
 import { optional } from "./validate-options.js";
 
 /**
  * The per-tool options of the scheduling features: rate limits, dedupe, recovery, exclusivity,
- * circuit breakers and approvals, each documented with its feature. Every one is off unless set, and costs
+ * circuit breakers, approvals and upstreams, each documented with its feature. Every one is off unless set, and costs
  * nothing on the hot path when off.
  */
 export interface BatchingPolicy
@@ -20,7 +21,8 @@ export interface BatchingPolicy
     RecoveryPolicy,
     ExclusivePolicy,
     CircuitBreakerPolicy,
-    ApprovalPolicy {}
+    ApprovalPolicy,
+    UpstreamPolicy {}
 
 /** Checks the batching fields of a tool's policy; throws a `TypeError` naming the bad one. */
 export function assertBatchingPolicy(where: string, policy: BatchingPolicy): void {
@@ -34,4 +36,5 @@ export function assertBatchingPolicy(where: string, policy: BatchingPolicy): voi
   });
   optional(policy.circuitBreaker, (v) => assertCircuitBreakerOptions(`${where}.circuitBreaker`, v));
   optional(policy.needsApproval, (v) => assertNeedsApproval(`${where}.needsApproval`, v));
+  optional(policy.upstream, (v) => assertUpstream(`${where}.upstream`, v));
 }

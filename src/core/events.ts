@@ -49,6 +49,28 @@ export interface CallStartedEvent {
   readonly args: unknown;
 }
 
+/** `call:progress`: a running attempt reported progress (`ctx.progress()`, or an MCP server's notification). */
+export interface CallProgressEvent {
+  /** The batch's id. */
+  readonly batchId: string;
+  /** The call's id. */
+  readonly callId: string;
+  /** The call's position in the batch, from 0. */
+  readonly index: number;
+  /** The tool's name. */
+  readonly tool: string;
+  /** 1-based. */
+  readonly attempt: number;
+  /** Epoch ms. */
+  readonly at: number;
+  /** Work done so far, in the tool's own unit. */
+  readonly progress?: number;
+  /** The work in all, when the tool knows it. */
+  readonly total?: number;
+  /** A short human-readable note. */
+  readonly message?: string;
+}
+
 /** `call:retry`: an attempt failed and another will follow after `delayMs`. */
 export interface CallRetryEvent {
   /** The batch's id. */
@@ -113,10 +135,12 @@ export interface BatchFinishedEvent {
   readonly counts: ReportCounts;
 }
 
-/** `circuit:state`: a tool's circuit breaker changed state. */
+/** `circuit:state`: a tool's circuit breaker, or an upstream's, changed state. */
 export interface CircuitStateEvent {
-  /** The tool whose circuit changed. */
+  /** The tool whose circuit changed; for an upstream's circuit, the upstream's name. */
   readonly tool: string;
+  /** Set, to the upstream's name, when the circuit is an upstream's (shared by its tools). */
+  readonly upstream?: string;
   /** The new state. */
   readonly state: CircuitState;
   /** Why it opened (open and half-open). */
@@ -135,6 +159,8 @@ export interface ExecutorEvents {
   "call:queued": CallQueuedEvent;
   /** An attempt began. */
   "call:started": CallStartedEvent;
+  /** A running attempt reported progress. */
+  "call:progress": CallProgressEvent;
   /** An attempt failed and another follows after a backoff. */
   "call:retry": CallRetryEvent;
   /** A call's one outcome is decided. */
@@ -155,6 +181,7 @@ export const EVENT_NAMES: readonly ExecutorEventName[] = Object.freeze([
   "batch:started",
   "call:queued",
   "call:started",
+  "call:progress",
   "call:retry",
   "call:abandoned",
   "call:finished",
@@ -180,6 +207,7 @@ export class EventHub {
     "batch:started": undefined,
     "call:queued": undefined,
     "call:started": undefined,
+    "call:progress": undefined,
     "call:retry": undefined,
     "call:finished": undefined,
     "call:abandoned": undefined,
@@ -195,6 +223,7 @@ export class EventHub {
     "batch:started": false,
     "call:queued": false,
     "call:started": false,
+    "call:progress": false,
     "call:retry": false,
     "call:finished": false,
     "call:abandoned": false,

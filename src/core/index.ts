@@ -1,7 +1,7 @@
 export { createExecutor } from "./executor.js";
 export type { Executor, ExecutorOutcome } from "./executor.js";
 export type { ExecutorOptions, ExecuteOptions, CloseOptions } from "./options.js";
-export type { ExecutorStats, ToolStats } from "./stats.js";
+export type { ExecutorStats, ToolStats, UpstreamStats } from "./stats.js";
 export type { AttemptCall, AttemptInvoker } from "./attempt-invoker.js";
 export type { Batch } from "./batch.js";
 export { defineTool, isVolleyTool, isLangChainTool } from "./tool.js";
@@ -9,6 +9,7 @@ export type {
   Tool,
   ToolDefinition,
   ToolContext,
+  ProgressUpdate,
   AnyTool,
   LangChainToolLike,
   ToolName,
@@ -43,6 +44,7 @@ export type {
 } from "./features/fairness/fair-queue.js";
 export type { BatchLimitOptions } from "./features/batch-limits.js";
 export type { RateLimit } from "./features/rate-limit.js";
+export type { Upstream } from "./features/upstream.js";
 export type { IdempotentOption } from "./features/dedupe.js";
 export type { Recovery, RecoveredBy } from "./features/recovery.js";
 export type {
@@ -89,6 +91,7 @@ export type {
   BatchStartedEvent,
   CallQueuedEvent,
   CallStartedEvent,
+  CallProgressEvent,
   CallRetryEvent,
   CallFinishedEvent,
   CallAbandonedEvent,

@@ -14,6 +14,15 @@ export interface Policy extends BatchingPolicy {
    */
   readonly timeoutMs?: number;
   /**
+   * Longest one attempt may go without reporting progress (ms): each `ctx.progress()` (an MCP
+   * server's progress notification, for `volley/mcp` tools) starts it again. On expiry the
+   * attempt's signal aborts and the call ends `timeout` (or is retried), with `idleTimeoutMs` in
+   * the error's data. `timeoutMs` still bounds the attempt as a whole.
+   * @default Infinity (off)
+   * @example idleTimeoutMs: 5_000
+   */
+  readonly idleTimeoutMs?: number;
+  /**
    * How failed attempts are retried; `false` or no policy means never.
    * @default no retries
    * @example retry: { maxAttempts: 3, initialInterval: 200 }

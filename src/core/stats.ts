@@ -55,8 +55,18 @@ export interface ExecutorStats {
   readonly held: number;
   /** Per class and tenant, once a batch has set `tenant`, `weight` or `class`. */
   readonly tenants?: TenantStats;
+  /** Per upstream, by name, once a tool names one (see `Policy.upstream`). */
+  readonly upstreams?: Readonly<Record<string, UpstreamStats>>;
   /** The global limit. */
   readonly concurrency: number;
   /** Per tool, by name. */
   readonly tools: Readonly<Record<string, ToolStats>>;
+}
+
+/** What `stats()` shows of an upstream: the calls of its tools running, and its circuit. */
+export interface UpstreamStats {
+  /** Attempts of its tools running now. */
+  readonly running: number;
+  /** Its circuit, when it has a breaker. */
+  readonly circuit?: CircuitSnapshot;
 }

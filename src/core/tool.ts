@@ -27,6 +27,23 @@ export interface ToolContext {
   readonly deadline: number;
   /** Stable across retries and resumes of the same call: pass it to downstream APIs that dedupe. */
   readonly idempotencyKey: string;
+  /**
+   * Reports that the attempt is making progress: it restarts the tool's `idleTimeoutMs`, and
+   * listeners of `call:progress` (logs, traces, the dashboard) see `update`. Cheap enough to call
+   * for every chunk of a stream; a report after the attempt ended is ignored.
+   * @example ctx.progress({ progress: done, total: files.length, message: file })
+   */
+  progress(update?: ProgressUpdate): void;
+}
+
+/** What a tool says of its progress: every field optional. */
+export interface ProgressUpdate {
+  /** Work done so far, in the tool's own unit (a finite number). */
+  readonly progress?: number;
+  /** The work in all, when the tool knows it (a finite number). */
+  readonly total?: number;
+  /** A short human-readable note. */
+  readonly message?: string;
 }
 
 /** The definition given to {@link defineTool}. */
@@ -145,6 +162,7 @@ export function isLangChainTool(value: unknown): value is LangChainToolLike {
 /** The keys of a {@link Policy}: what an entry of the executor's `policies` may set. */
 export const POLICY_KEYS = optionKeys<Policy>()([
   "timeoutMs",
+  "idleTimeoutMs",
   "retry",
   "maxTimeoutMs",
   "maxAttempts",
@@ -158,6 +176,7 @@ export const POLICY_KEYS = optionKeys<Policy>()([
   "exclusive",
   "circuitBreaker",
   "needsApproval",
+  "upstream",
 ]);
 
 /** The keys of a {@link ToolDefinition}: its own fields and its policy's. */
@@ -174,6 +193,7 @@ const TOOL_DEFINITION_KEYS = optionKeys<ToolDefinition<string, unknown, unknown>
 /** Checks the policy fields shared by tools and executors. */
 export function assertPolicy(where: string, policy: Policy): void {
   optional(policy.timeoutMs, (v) => assertDuration(`${where}.timeoutMs`, v, { min: 1 }));
+  optional(policy.idleTimeoutMs, (v) => assertDuration(`${where}.idleTimeoutMs`, v, { min: 1 }));
   optional(policy.concurrency, (v) => assertCount(`${where}.concurrency`, v));
   optional(policy.maxTimeoutMs, (v) => assertDuration(`${where}.maxTimeoutMs`, v, { min: 1 }));
   optional(policy.maxAttempts, (v) => assertCount(`${where}.maxAttempts`, v));

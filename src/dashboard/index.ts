@@ -16,6 +16,7 @@ export type {
   CallStatus,
   DashboardUpdate,
   InFlightRecord,
+  ProgressRecord,
   IncidentRecord,
   RetriedAttempt,
   ToolRecord,

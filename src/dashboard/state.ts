@@ -5,6 +5,7 @@ import type {
   CallRecord,
   DashboardUpdate,
   InFlightRecord,
+  ProgressRecord,
   IncidentRecord,
   ToolRecord,
 } from "./wire.js";
@@ -94,6 +95,7 @@ export class DashboardState {
       source.on("batch:started", (e) => this.#batchStarted(e)),
       source.on("call:queued", (e) => this.#callQueued(e)),
       source.on("call:started", (e) => this.#callStarted(e)),
+      source.on("call:progress", (e) => this.#callProgress(e)),
       source.on("call:retry", (e) => this.#callRetry(e)),
       source.on("call:finished", (e) => this.#callFinished(e)),
       source.on("call:abandoned", (e) => this.#callAbandoned(e)),
@@ -318,6 +320,20 @@ export class DashboardState {
       call.queuedAt ??= e.startedAt - e.queuedMs;
     }
     this.#touch(batch, call);
+  }
+
+  #callProgress(e: ExecutorEvents["call:progress"]): void {
+    const running = this.#inFlight.get(key(e));
+    if (running === undefined || running.attempt !== e.attempt) return;
+    const progress: ProgressRecord = {
+      ...(e.progress === undefined ? {} : { progress: e.progress }),
+      ...(e.total === undefined ? {} : { total: e.total }),
+      ...(e.message === undefined ? {} : { message: cut(e.message) }),
+      at: e.at,
+    };
+    // Same key: the attempt keeps its place among those shown.
+    this.#inFlight.set(key(e), { ...running, progress });
+    this.#changed = true;
   }
 
   #callRetry(e: ExecutorEvents["call:retry"]): void {

@@ -136,6 +136,20 @@ export interface InFlightRecord {
   readonly attempt: number;
   /** When this attempt started (epoch ms). */
   readonly startedAt: number;
+  /** What the attempt last said of its progress (`ctx.progress()`), once it has. */
+  readonly progress?: ProgressRecord;
+}
+
+/** A running attempt's last progress report. */
+export interface ProgressRecord {
+  /** Work done so far, in the tool's unit. */
+  readonly progress?: number;
+  /** The work in all, when the tool knows it. */
+  readonly total?: number;
+  /** The tool's note, cut to the dashboard's text limit. */
+  readonly message?: string;
+  /** When it came (epoch ms). */
+  readonly at: number;
 }
 
 /** A retry, a timeout or an abandoned attempt, for the incident feed. */

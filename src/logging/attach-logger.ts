@@ -122,6 +122,27 @@ export function attachLogger(
       if (logArgs && e.attempt === 1) line["args"] = sanitize(e.args);
       logger.info(line, `call started: ${e.tool} ${e.callId} (attempt ${e.attempt})`);
     }),
+    // Progress can come many times a second: debug, so that info logs stay a line per step.
+    executor.on("call:progress", (e) => {
+      if (!enabled("debug")) return;
+      const line: Record<string, unknown> = {
+        event: "call:progress",
+        batchId: e.batchId,
+        callId: e.callId,
+        tool: e.tool,
+        attempt: e.attempt,
+      };
+      if (e.progress !== undefined) line["progress"] = e.progress;
+      if (e.total !== undefined) line["total"] = e.total;
+      if (e.message !== undefined) line["message"] = text(e.message);
+      const done =
+        e.progress === undefined
+          ? ""
+          : e.total === undefined
+            ? ` ${e.progress}`
+            : ` ${e.progress}/${e.total}`;
+      logger.debug(line, `call progress: ${e.tool} ${e.callId}${done}`);
+    }),
     executor.on("call:retry", (e) => {
       if (!enabled("warn")) return;
       logger.warn(

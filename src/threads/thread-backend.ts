@@ -201,6 +201,13 @@ export class ThreadBackend implements Backend {
    * one that is not a `file:` URL, is left to its attempts, which say what is wrong.
    */
   register(tool: BackendTool): void {
+    const idle = tool.policy.idleTimeoutMs;
+    if (idle !== undefined && idle !== Number.POSITIVE_INFINITY) {
+      // Its progress reports would not cross the thread, so the idle timer would end every call.
+      throw new TypeError(
+        `Tool "${tool.name}" sets idleTimeoutMs, which needs ctx.progress() reports that do not cross into worker threads: run it inline, or bound it with timeoutMs alone`,
+      );
+    }
     if (this.#closed || tool.module === undefined) return;
     const url = this.#urlOf(tool.module);
     if (url === undefined) return;

@@ -157,6 +157,8 @@ async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {
     attempt: task.attempt,
     deadline: task.deadline,
     idempotencyKey: task.idempotencyKey,
+    // Reports stay in the thread: a tool here cannot set idleTimeoutMs (register() refuses it).
+    progress: () => undefined,
   };
   if (isVolleyTool(tool)) {
     return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(await parse(tool, task), ctx);

@@ -159,6 +159,13 @@ export function attachTracing(executor: TracingTarget, tracer?: Tracer): Tracing
       if (batch !== undefined) batch.calls.set(e.callId, span);
       else orphans.set(orphanKey(e.batchId, e.callId), span);
     }),
+    executor.on("call:progress", (e) => {
+      const attributes: Record<string, number | string> = { attempt: e.attempt };
+      if (e.progress !== undefined) attributes["volley.progress"] = e.progress;
+      if (e.total !== undefined) attributes["volley.progress.total"] = e.total;
+      if (e.message !== undefined) attributes["volley.progress.message"] = e.message;
+      findCall(e.batchId, e.callId)?.addEvent("volley.progress", attributes, e.at);
+    }),
     executor.on("call:retry", (e) => {
       findCall(e.batchId, e.callId)?.addEvent("volley.retry", {
         attempt: e.attempt,

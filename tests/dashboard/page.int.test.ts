@@ -251,4 +251,40 @@ describe.runIf(runBrowserTests("the dashboard page test"))("the dashboard page i
       await executor.close();
     }
   }, 60_000);
+  it("shows a running call's last progress report in flight, readably", async () => {
+    requireChromium();
+    let finish: () => void = () => undefined;
+    const crawl = defineTool({
+      name: "crawl",
+      description: "Crawls pages, reporting each",
+      schema: z.object({}),
+      run: async (_args, ctx) => {
+        ctx.progress({ progress: 3, total: 10, message: "example.org/docs" });
+        await new Promise<void>((resolve) => (finish = resolve));
+        return "done";
+      },
+    });
+    const executor = createExecutor({ tools: [crawl] });
+    const dashboard = await attachDashboard(executor, { port: 0 });
+    const browser = await launchChromium({ width: 1280, height: 900 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(dashboard.url);
+      await page.locator("#conn[data-state=live]").waitFor({ timeout: 10_000 });
+      const batch = executor.execute([{ id: "crawl_1", name: "crawl", args: {} }]);
+      await page.locator("#inflight .flight .progress").waitFor({ timeout: 10_000 });
+      const progress = await legibility(page, "#inflight .flight .progress");
+      expect(progress.text).toBe("3/10 · example.org/docs");
+      expect(progress.title).toMatch(/^last progress .+ ago$/);
+      expect(progress.contrast).toBeGreaterThanOrEqual(READABLE);
+      finish();
+      await batch;
+      await expect.poll(() => page.locator("#inflight").innerText()).toMatch(/Nothing running/);
+    } finally {
+      finish();
+      await browser.close();
+      await dashboard.close();
+      await executor.close();
+    }
+  }, 60_000);
 });

@@ -19,6 +19,39 @@ afterEach(() => {
 });
 
 describe("DashboardState", () => {
+  it("shows a running attempt's last progress report in flight", async () => {
+    const steps = defineTool({
+      name: "steps",
+      description: "reports progress",
+      schema: z.object({}),
+      run: async (_args, ctx) => {
+        ctx.progress({ progress: 1, total: 4, message: "x".repeat(1_000) });
+        await new Promise((r) => setTimeout(r, 100));
+        ctx.progress({ progress: 2, total: 4 });
+        await new Promise((r) => setTimeout(r, 100));
+        return "done";
+      },
+    });
+    const executor = createExecutor({ tools: [steps] });
+    const state = new DashboardState(executor, { maxBatches: 5, maxCallsPerBatch: 50 });
+    const batch = executor.execute([{ id: "p", name: "steps", args: {} }]);
+    await vi.advanceTimersByTimeAsync(0);
+    const first = state.snapshot().inFlight.calls[0]!;
+    expect(first.progress).toMatchObject({ progress: 1, total: 4 });
+    expect(first.progress!.message!.length).toBeLessThan(1_000);
+    state.takeUpdate();
+    await vi.advanceTimersByTimeAsync(100);
+    const update = state.takeUpdate();
+    expect(update?.inFlight.calls[0]).toMatchObject({
+      id: "p",
+      attempt: 1,
+      progress: { progress: 2, total: 4, at: Date.now() },
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    await batch;
+    expect(state.snapshot().inFlight).toEqual({ count: 0, calls: [] });
+  });
+
   it("follows the reference demo's batch: four calls, their outcomes and the tools' latency", async () => {
     const executor = createExecutor({ tools: demoTools });
     const onChange = vi.fn();

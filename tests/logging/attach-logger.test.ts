@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
-import { createExecutor } from "../../src/index.js";
+import { z } from "zod";
+import { createExecutor, defineTool } from "../../src/index.js";
 import { attachLogger, DEFAULT_REDACT_PATTERN } from "../../src/logging/index.js";
 import { allTools, echo } from "../metrics/tools.js";
 
@@ -59,6 +60,40 @@ describe("attachLogger", () => {
     expect(byEvent(lines, "batch:finished")).toEqual([
       expect.objectContaining({ level: 30, total: 2, ok: 1, error: 1, byKind: { tool_error: 1 } }),
     ]);
+  });
+
+  it("logs progress reports at debug, with what the tool said", async () => {
+    const { logger, lines } = capture();
+    const steps = defineTool({
+      name: "steps",
+      description: "reports progress",
+      schema: z.object({}),
+      run: (_args, ctx) => {
+        ctx.progress({ progress: 3, total: 10, message: "parsing" });
+        ctx.progress({ progress: 4 });
+        return "done";
+      },
+    });
+    const executor = createExecutor({ tools: [steps] });
+    attachLogger(executor, logger);
+    await executor.execute([{ id: "p", name: "steps", args: {} }]);
+    expect(byEvent(lines, "call:progress")).toEqual([
+      expect.objectContaining({
+        level: 20,
+        callId: "p",
+        tool: "steps",
+        attempt: 1,
+        progress: 3,
+        total: 10,
+        message: "parsing",
+        msg: "call progress: steps p 3/10",
+      }),
+      expect.objectContaining({ level: 20, progress: 4, msg: "call progress: steps p 4" }),
+    ]);
+    const { logger: quiet, lines: none } = capture("info");
+    attachLogger(executor, quiet);
+    await executor.execute([{ id: "q", name: "steps", args: {} }]);
+    expect(byEvent(none, "call:progress")).toEqual([]);
   });
 
   it("logs retries and abandoned attempts", async () => {

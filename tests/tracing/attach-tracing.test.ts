@@ -125,6 +125,35 @@ describe("attachTracing", () => {
     expect(spans[0]!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it("records progress reports as events on the call's span", async () => {
+    const steps = defineTool({
+      name: "steps",
+      description: "reports progress",
+      schema: z.object({}),
+      run: (_args, ctx) => {
+        ctx.progress({ progress: 1, total: 2, message: "half" });
+        ctx.progress();
+        return "done";
+      },
+    });
+    const executor = createExecutor({ tools: [steps] });
+    attachTracing(executor, tracer);
+    await executor.execute([{ id: "p", name: "steps", args: {} }]);
+    const span = named("execute_tool steps")[0]!;
+    expect(span.events.map((e) => [e.name, e.attributes])).toEqual([
+      [
+        "volley.progress",
+        {
+          attempt: 1,
+          "volley.progress": 1,
+          "volley.progress.total": 2,
+          "volley.progress.message": "half",
+        },
+      ],
+      ["volley.progress", { attempt: 1 }],
+    ]);
+  });
+
   it("gives calls that never ran a span too, with their error", async () => {
     const executor = createExecutor({ tools: [echo] });
     attachTracing(executor, tracer);

@@ -1,4 +1,33 @@
-import type { ToolContext } from "../tool.js";
+import { describeValue } from "../describe-value.js";
+import type { ProgressUpdate, ToolContext } from "../tool.js";
+import type { CallState } from "./call-state.js";
+
+/** Checks what a tool gave `ctx.progress()`; throws a `TypeError` (to the tool) naming the field. */
+export function assertProgressUpdate(tool: string, update: unknown): void {
+  const where = `ctx.progress() of tool "${tool}"`;
+  if (typeof update !== "object" || update === null) {
+    throw new TypeError(
+      `Expected ${where} to get { progress?, total?, message? }, got ${describeValue(update)}`,
+    );
+  }
+  const { progress, total, message } = update as ProgressUpdate;
+  for (const [name, value] of [
+    ["progress", progress],
+    ["total", total],
+  ] as const) {
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value)))
+      throw new TypeError(
+        `Expected ${where}: ${name} to be a finite number, got ${describeValue(value)}`,
+      );
+  }
+  if (message !== undefined && typeof message !== "string")
+    throw new TypeError(`Expected ${where}: message to be a string, got ${describeValue(message)}`);
+}
+
+/** Where a running attempt's progress reports go: the scheduler that started it. */
+export interface ProgressSink {
+  progressed(call: CallState, ctx: AttemptContext, update: ProgressUpdate | undefined): void;
+}
 
 /**
  * A running attempt's {@link ToolContext}. The AbortController is made only when the tool reads
@@ -7,7 +36,8 @@ import type { ToolContext } from "../tool.js";
 export class AttemptContext implements ToolContext {
   readonly callId: string;
   readonly attempt: number;
-  readonly #batch: { readonly id: string };
+  readonly #call: CallState;
+  readonly #sink: ProgressSink;
   /** Set when the attempt's result came in: a thenable that settles twice is heard once. */
   settled = false;
   readonly deadline: number;
@@ -15,10 +45,15 @@ export class AttemptContext implements ToolContext {
   #reason: unknown = undefined;
   #aborted = false;
   #abortedAt = 0;
+  /** The idle timer's handle, while the tool has an `idleTimeoutMs` and the attempt runs. */
+  #idleTimer: unknown = undefined;
+  /** When the attempt last reported progress, or started (epoch ms). */
+  #progressAt = 0;
 
-  constructor(callId: string, batch: { readonly id: string }, attempt: number, deadline: number) {
-    this.callId = callId;
-    this.#batch = batch;
+  constructor(call: CallState, sink: ProgressSink, attempt: number, deadline: number) {
+    this.callId = call.id;
+    this.#call = call;
+    this.#sink = sink;
     this.attempt = attempt;
     this.deadline = deadline;
   }
@@ -32,11 +67,17 @@ export class AttemptContext implements ToolContext {
   }
 
   get batchId(): string {
-    return this.#batch.id;
+    return this.#call.batch.id;
   }
 
   get idempotencyKey(): string {
-    return `${this.#batch.id}:${this.callId}`;
+    return `${this.#call.batch.id}:${this.callId}`;
+  }
+
+  progress(update?: ProgressUpdate): void {
+    // Late reports (after a timeout, a cancel or the result) change nothing.
+    if (this.settled || this.#aborted) return;
+    this.#sink.progressed(this.#call, this, update);
   }
 
   /** Aborts the attempt's signal (now, or when the tool first reads it). */
@@ -51,6 +92,24 @@ export class AttemptContext implements ToolContext {
   /** The reason the attempt was aborted with, if it was. */
   static reasonOf(ctx: AttemptContext): unknown {
     return ctx.#reason;
+  }
+
+  /** The idle timer's handle, if one is armed. */
+  static idleTimer(ctx: AttemptContext): unknown {
+    return ctx.#idleTimer;
+  }
+
+  static setIdleTimer(ctx: AttemptContext, timer: unknown): void {
+    ctx.#idleTimer = timer;
+  }
+
+  /** When the attempt last showed progress: its start, or its last report (epoch ms). */
+  static progressAt(ctx: AttemptContext): number {
+    return ctx.#progressAt;
+  }
+
+  static setProgressAt(ctx: AttemptContext, at: number): void {
+    ctx.#progressAt = at;
   }
 
   /** When the attempt was aborted (epoch ms; 0 if it was not). */

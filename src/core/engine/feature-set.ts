@@ -126,8 +126,8 @@ export class FeatureSet<C extends FeatureCall> {
   }
 
   /** What the features add to the executor's stats. */
-  stats(): Partial<Pick<ExecutorStats, "tenants">> {
-    let out: Partial<Pick<ExecutorStats, "tenants">> = {};
+  stats(): Partial<Pick<ExecutorStats, "tenants" | "upstreams">> {
+    let out: Partial<Pick<ExecutorStats, "tenants" | "upstreams">> = {};
     for (const f of this.#features) if (f.stats !== undefined) out = { ...out, ...f.stats() };
     return out;
   }

@@ -16,7 +16,8 @@ import type { Outcome, OutcomeError } from "../outcome.js";
 import type { QueueDiscipline } from "../queue.js";
 import { backoffDelay, isRetryable } from "../retry.js";
 import { formatIssues, type ArgsCheck } from "../schema.js";
-import { AttemptContext } from "./attempt-context.js";
+import type { ProgressUpdate } from "../tool.js";
+import { AttemptContext, assertProgressUpdate, type ProgressSink } from "./attempt-context.js";
 import { CallPhase, type CallState } from "./call-state.js";
 import { checkArgs } from "./check-args.js";
 import { classifyError, honouredAbort, retryAfterOf } from "./classify.js";
@@ -366,8 +367,8 @@ export class Scheduler {
     const timeoutMs = call.timeoutMs;
     const expiresAt = now + timeoutMs;
     const ctx = new AttemptContext(
-      call.id,
-      batch,
+      call,
+      this.#progressSink,
       attempt,
       expiresAt < batch.deadlineAt ? expiresAt : batch.deadlineAt,
     );
@@ -376,6 +377,7 @@ export class Scheduler {
       call.expiresAt = expiresAt;
       this.#wheel.add(call, timeoutMs);
     }
+    if (tool.idleTimeoutMs !== Number.POSITIVE_INFINITY) this.#armIdle(call, ctx, now);
     if (this.#events.wants["call:started"]) {
       this.#events.emit("call:started", {
         batchId: batch.id,
@@ -434,6 +436,7 @@ export class Scheduler {
   /** Frees the slots of the call's running attempt. */
   #release(call: CallState): void {
     if (this.#queueRelease !== undefined) this.#queueRelease(call);
+    const ctx = call.ctx;
     call.ctx = undefined;
     // No longer running: what comes next is being decided, and the hooks, listeners and drains
     // on the way may end its batch, which then withdraws it from here.
@@ -446,6 +449,88 @@ export class Scheduler {
       this.#wheel.delete(call, call.timeoutMs);
       call.expiresAt = 0;
     }
+    if (ctx !== undefined) {
+      const idle = AttemptContext.idleTimer(ctx);
+      if (idle !== undefined) {
+        this.#clock.clearTimeout(idle);
+        AttemptContext.setIdleTimer(ctx, undefined);
+      }
+    }
+  }
+
+  // ─── progress and idle timeouts ───────────────────────────────────────────
+
+  /** Where the attempts' `ctx.progress()` reports come: one object for every attempt. */
+  readonly #progressSink: ProgressSink = {
+    progressed: (call, ctx, update) => this.#progressed(call, ctx, update),
+  };
+
+  #progressed(call: CallState, ctx: AttemptContext, update: ProgressUpdate | undefined): void {
+    if (update !== undefined) assertProgressUpdate(call.tool.name, update);
+    if (call.ctx !== ctx) return; // the attempt was let go of: a late report changes nothing
+    const now = this.#clock.now();
+    if (AttemptContext.idleTimer(ctx) !== undefined) AttemptContext.setProgressAt(ctx, now);
+    if (this.#events.wants["call:progress"]) {
+      this.#events.emit("call:progress", {
+        batchId: call.batch.id,
+        callId: call.id,
+        index: call.index,
+        tool: call.tool.name,
+        attempt: ctx.attempt,
+        at: now,
+        ...(update?.progress === undefined ? {} : { progress: update.progress }),
+        ...(update?.total === undefined ? {} : { total: update.total }),
+        ...(update?.message === undefined ? {} : { message: update.message }),
+      });
+    }
+  }
+
+  /**
+   * Arms the attempt's idle timer. A report only notes its time; the timer, when it fires, looks
+   * at the last report and sleeps on until it is due: one timer per idle period, however often
+   * the tool reports.
+   */
+  #armIdle(call: CallState, ctx: AttemptContext, now: number): void {
+    AttemptContext.setProgressAt(ctx, now);
+    this.#idleTimer(call, ctx, call.tool.idleTimeoutMs);
+  }
+
+  #idleTimer(call: CallState, ctx: AttemptContext, delayMs: number): void {
+    AttemptContext.setIdleTimer(
+      ctx,
+      this.#clock.setTimeout(() => this.#idleCheck(call, ctx), delayMs),
+    );
+  }
+
+  #idleCheck(call: CallState, ctx: AttemptContext): void {
+    AttemptContext.setIdleTimer(ctx, undefined);
+    if (call.phase !== CallPhase.Running || call.ctx !== ctx) return;
+    const idleMs = call.tool.idleTimeoutMs;
+    const now = this.#clock.now();
+    // Timers may fire a hair early; what is due within a millisecond is due now.
+    const dueIn = AttemptContext.progressAt(ctx) + idleMs - now;
+    if (dueIn > 1) {
+      this.#idleTimer(call, ctx, dueIn);
+      return;
+    }
+    const reason = new ToolTimeoutError(
+      call.tool.name,
+      idleMs,
+      Math.round(now - call.attemptStartedAt),
+      call.attempt,
+      `no progress for ${Math.round(now - AttemptContext.progressAt(ctx))}ms; executor has ${this.#running - 1} other running, ${this.#queue.size} queued`,
+      true,
+    );
+    const classified = classifyError(reason, call.tool.name);
+    const error: OutcomeError = {
+      ...classified,
+      data: { ...classified.data, idleTimeoutMs: idleMs },
+    };
+    this.#detach(call, reason);
+    const hooks = call.hooks.attempted;
+    if (hooks !== null) this.#attempted(hooks, call, error, now);
+    this.#fail(call, reason, error);
+    this.drain();
   }
 
   #attemptSettled(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {

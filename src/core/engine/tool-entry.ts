@@ -50,6 +50,8 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
   readonly validate: ArgsValidator | null;
   readonly invoke: (args: unknown, ctx: ToolContext) => unknown;
   readonly timeoutMs: number;
+  /** Longest an attempt may go without progress (ms); `Infinity` when off. */
+  readonly idleTimeoutMs: number;
   readonly retry: ResolvedRetryPolicy | null;
   /** The longest timeout a call may ask for itself (ms). */
   readonly maxTimeoutMs: number;
@@ -85,6 +87,12 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.policy = policy;
     this.name = tool.name;
     this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
+    // A backend's tool reports its progress where it runs, so its idle timer runs there too (a
+    // BullMQ worker's executor); none reach this executor.
+    this.idleTimeoutMs =
+      placement.backend === undefined
+        ? (policy.idleTimeoutMs ?? Number.POSITIVE_INFINITY)
+        : Number.POSITIVE_INFINITY;
     this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);
     this.maxTimeoutMs = policy.maxTimeoutMs ?? this.timeoutMs;
     this.maxAttempts = policy.maxAttempts ?? this.retry?.maxAttempts ?? 1;

@@ -1,6 +1,6 @@
 import { VolleyError, hasVolleyName } from "./volley-error.js";
 
-/** The abort reason of an attempt that ran past its `timeoutMs`. */
+/** The abort reason of an attempt that ran past its `timeoutMs`, or went `idleTimeoutMs` without progress. */
 export class ToolTimeoutError extends VolleyError {
   /** Always `"ToolTimeoutError"`, which `isToolTimeoutError()` checks. */
   override name = "ToolTimeoutError";
@@ -10,6 +10,9 @@ export class ToolTimeoutError extends VolleyError {
    * @param tool The tool's name.
    * @param timeoutMs The limit that fired (ms).
    * @param elapsedMs How long the attempt had run (ms).
+   * @param attempt The attempt that timed out (1-based).
+   * @param state Live state of the executor, for the message.
+   * @param idle True when the limit was `idleTimeoutMs`.
    */
   constructor(
     /** The tool's name. */
@@ -22,10 +25,14 @@ export class ToolTimeoutError extends VolleyError {
     readonly attempt: number,
     /** Live state of the executor when it fired, for the message. */
     state?: string,
+    /** True when the limit was `idleTimeoutMs` (no progress for that long), not `timeoutMs`. */
+    readonly idle = false,
   ) {
     super(
       "timeout",
-      `Tool "${tool}" timed out after ${timeoutMs}ms (attempt ${attempt}${state ? `; ${state}` : ""})`,
+      idle
+        ? `Tool "${tool}" made no progress for ${timeoutMs}ms (idle timeout; attempt ${attempt}${state ? `; ${state}` : ""})`
+        : `Tool "${tool}" timed out after ${timeoutMs}ms (attempt ${attempt}${state ? `; ${state}` : ""})`,
     );
   }
 }

@@ -185,7 +185,7 @@ export interface Feature<C extends FeatureCall> {
   /** A valid call is about to be placed: an error ends it at once. */
   accept?(call: C): OutcomeError | undefined;
   /** What this feature adds to the executor's stats. */
-  stats?(): Partial<Pick<ExecutorStats, "tenants">>;
+  stats?(): Partial<Pick<ExecutorStats, "tenants" | "upstreams">>;
 }
 
 /** Makes a feature for one executor, or `undefined` when the executor's options leave it off. */

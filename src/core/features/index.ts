@@ -2,7 +2,8 @@
  * The registry of the scheduling features: the one place that knows them all. Their order is
  * the order their hooks run in: a call is refused by an open circuit before it joins its
  * sequential group, and waits for its group before it looks for an identical call in flight; a
- * breaker refuses an attempt before a rate limit spends a token on it. Approvals come first of
+ * breaker refuses an attempt before a rate limit spends a token on it, and an upstream's shared
+ * slot is taken last. Approvals come first of
  * the per-call hooks: a call waiting for a reviewer holds no group's turn and no duplicate's
  * place, and the features after it see it once, when it may run. A new feature is a file of this
  * folder and a line here.
@@ -23,6 +24,7 @@ import { latencyEstimates } from "./latency.js";
 import { rateLimits } from "./rate-limit.js";
 import { recovery } from "./recovery.js";
 import { sequentialGroups } from "./sequential-groups.js";
+import { upstreams } from "./upstream.js";
 
 /** The features of an executor made with `options`, whose global limit is `concurrency`. */
 export function featureFactories<C extends FeatureCall & QueueEntry & FairEntry>(
@@ -43,6 +45,11 @@ export function featureFactories<C extends FeatureCall & QueueEntry & FairEntry>
     sequentialGroups<C>,
     dedupe<C>,
     rateLimits<C>,
+    // The last feature with a `start` hook: the upstream's slot is taken once nothing can refuse.
+    upstreams<C>((upstream, snapshot, at) => {
+      if (events.has("circuit:state"))
+        events.emit("circuit:state", { tool: upstream, upstream, ...snapshot, at });
+    }),
     recovery<C>(isTool),
     latencyEstimates<C>,
   ];

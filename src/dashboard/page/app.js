@@ -424,12 +424,29 @@ function renderInFlight(now) {
       h("span", { class: "tool" }, c.tool),
       h("span", { class: "id", title: `batch ${c.batchId}` }, c.id),
       c.attempt > 1 ? h("span", { class: "chip retry" }, `attempt ${c.attempt}`) : null,
+      c.progress ? progressOf(c.progress, now) : null,
       h("span", { class: "elapsed" }, ms(Math.max(0, now - c.startedAt))),
     ),
   );
   const more =
     n > calls.length ? h("p", { class: "more" }, `+ ${count.format(n - calls.length)} more`) : null;
   $("inflight").replaceChildren(...rows, more ?? "");
+}
+
+/** A running attempt's last progress report: "3/10 · parsing", and how long ago it came. */
+function progressOf(p, now) {
+  const done =
+    p.progress == null
+      ? null
+      : p.total == null
+        ? count.format(p.progress)
+        : `${count.format(p.progress)}/${count.format(p.total)}`;
+  const text = [done, p.message].filter((x) => x != null && x !== "").join(" · ");
+  return h(
+    "span",
+    { class: "progress", title: `last progress ${ms(Math.max(0, now - p.at))} ago` },
+    text || "progress",
+  );
 }
 
 /** The row that counts calls to names no tool has (the server's and volley/metrics' label). */

@@ -4,7 +4,7 @@ import type { CircuitBreakerOptions, CircuitSnapshot, CircuitState } from "./opt
 const SLOTS = 10;
 
 /**
- * One tool's circuit. Attempts are reported as they end; the scheduler asks {@link CircuitBreaker.check}
+ * One tool's circuit, or one upstream's. Attempts are reported as they end; the scheduler asks {@link CircuitBreaker.check}
  * before an attempt starts. The failure-rate window is kept in ten time slots, so memory stays
  * fixed however many calls pass.
  */
@@ -52,14 +52,14 @@ export class CircuitBreaker {
   }
 
   /**
-   * Whether a call may proceed at `now`: `undefined` when it may, else the rejection message.
-   * With `probe`, the call is about to start an attempt, and becomes the probe of a circuit
+   * Whether a call may proceed at `now`: `undefined` when it may, else the rejection message,
+   * which names `subject` (`tool "search"`, `upstream "mcp:github"`). With `probe`, the call is about to start an attempt, and becomes the probe of a circuit
    * whose cool-down is over.
    */
-  check(now: number, tool: string, probe?: object): string | undefined {
+  check(now: number, subject: string, probe?: object): string | undefined {
     if (this.#state === "closed") return undefined;
     if (this.#state === "open") {
-      if (now < this.#until) return this.#openMessage(tool, now);
+      if (now < this.#until) return this.#openMessage(subject, now);
       if (probe === undefined) return undefined; // admitted; the start decides
       this.#set("half-open");
     }
@@ -67,7 +67,7 @@ export class CircuitBreaker {
       if (probe !== undefined) this.#probe = probe;
       return undefined;
     }
-    return `Circuit half-open for tool "${tool}": a probe call is deciding whether it closes`;
+    return `Circuit half-open for ${subject}: a probe call is deciding whether it closes`;
   }
 
   /** An attempt ended: `failed` for `tool_error`, `timeout` or `crashed`. */
@@ -144,8 +144,8 @@ export class CircuitBreaker {
     this.#onChange(this.snapshot());
   }
 
-  #openMessage(tool: string, now: number): string {
-    return `Circuit open for tool "${tool}" after ${this.#reason}: calls are rejected until ${new Date(this.#until).toISOString()} (${Math.ceil(this.#until - now)} ms from now)`;
+  #openMessage(subject: string, now: number): string {
+    return `Circuit open for ${subject} after ${this.#reason}: calls are rejected until ${new Date(this.#until).toISOString()} (${Math.ceil(this.#until - now)} ms from now)`;
   }
 }
 

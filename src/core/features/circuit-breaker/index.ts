@@ -13,7 +13,7 @@ import type { CircuitBreakerPolicy, CircuitSnapshot } from "./options.js";
 export type CircuitListener = (tool: string, snapshot: CircuitSnapshot, at: number) => void;
 
 /** Kinds of failed attempt that count against a circuit. */
-const COUNTED = new Set(["tool_error", "crashed", "timeout"]);
+export const COUNTED = new Set(["tool_error", "crashed", "timeout"]);
 
 /** The circuit-breaker feature: a breaker per tool that sets `circuitBreaker`. */
 export function circuitBreakers<C extends FeatureCall>(
@@ -28,8 +28,9 @@ export function circuitBreakers<C extends FeatureCall>(
       const breaker = new CircuitBreaker(options, (snapshot) =>
         onChange(tool.name, snapshot, clock.now()),
       );
+      const subject = `tool "${tool.name}"`;
       const refuse = (call: C | undefined): OutcomeError | undefined => {
-        const refused = breaker.check(clock.now(), tool.name, call);
+        const refused = breaker.check(clock.now(), subject, call);
         return refused === undefined ? undefined : circuitError(refused);
       };
       return {
