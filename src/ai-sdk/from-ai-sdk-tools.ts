@@ -50,7 +50,8 @@ const AJV_NEEDER = "fromAiSdkTools() for a jsonSchema() input";
  * for `createExecutor()`, `volley run` or the LangGraph nodes. Each keeps its key as its name,
  * its description and its input schema: a zod schema or Standard Schema as it is, a schema's own
  * `validate` (`zodSchema()`), or Ajv for a `jsonSchema()` without one (`ajv` is then needed), so
- * bad arguments end `invalid_args` with their path. A call runs the tool's `execute(args,
+ * bad arguments end `invalid_args` with their path (an input the SDK already parsed with the same
+ * schema, through {@link volleyTools}, is not parsed twice). A call runs the tool's `execute(args,
  * { toolCallId, messages, abortSignal })`: `toolCallId` is the call's id, `abortSignal` aborts on
  * the call's timeout, deadline and cancel, and `messages` are the SDK's when the call came
  * through {@link volleyTools} (else `[]`). A streaming `execute` (an `AsyncIterable`) is read to

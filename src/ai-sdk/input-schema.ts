@@ -6,15 +6,20 @@
  *   `jsonSchema(s, { validate })`): that function checks, as in the SDK;
  * - a `jsonSchema()` without one: Ajv checks the JSON Schema (the SDK would check nothing);
  * - a lazy schema (`lazySchema()`, a function): made once, here, then one of the above.
+ *
+ * The first two take an input the SDK already parsed with the same schema (a call through
+ * `volleyTools`) as it is; the SDK checks nothing for the third, so Ajv checks every input.
  */
 import { describeValue, errorText } from "../core/describe-value.js";
 import {
   isArgsSchema,
   type ArgsSchema,
+  type SafeParseSchema,
   type StandardResult,
   type StandardSchemaLike,
 } from "../core/schema.js";
 import type { JsonSchemaCompiler, JsonSchemaSource } from "./json-schema-args.js";
+import { sdkParsed } from "./sdk-calls.js";
 
 /** The marker of the AI SDK's own schemas (`jsonSchema()`, `zodSchema()`), across its copies. */
 const SDK_SCHEMA = Symbol.for("vercel.ai.schema");
@@ -51,14 +56,17 @@ export function argsSchemaOf(
       });
     }
   }
-  if (isArgsSchema(schema)) return schema;
+  if (isArgsSchema(schema)) return trustingSdkParse(schema, inputSchema);
   if (!isSdkSchema(schema)) {
     throw new TypeError(
       `Expected ${where} to be a zod schema, a Standard Schema or an AI SDK jsonSchema(), got ${describeValue(schema)}`,
     );
   }
   const validate = schema.validate;
-  if (typeof validate === "function") return fromSdkValidate(schema, validate);
+  if (typeof validate === "function") {
+    return trustingSdkParse(fromSdkValidate(schema, validate), inputSchema);
+  }
+  // The SDK checks nothing for a bare JSON Schema, so Ajv checks every input, whoever sent it.
   let source: unknown;
   try {
     source = schema.jsonSchema;
@@ -68,6 +76,33 @@ export function argsSchemaOf(
     });
   }
   return compiler.standardSchema(`${where}.jsonSchema`, source as JsonSchemaSource);
+}
+
+/**
+ * `schema`, of the same kind (zod's `safeParse`, a Standard Schema's `validate`), taking as it
+ * is an input the AI SDK already parsed with `source` (see {@link sdkParsed}); any other input,
+ * from `execute()`, the CLI or a LangGraph node, it checks.
+ */
+function trustingSdkParse(schema: ArgsSchema, source: unknown): ArgsSchema {
+  const parsedBySdk = (value: unknown): boolean =>
+    typeof value === "object" && value !== null && sdkParsed.get(value) === source;
+  const trusting: { -readonly [K in keyof (SafeParseSchema & StandardSchemaLike)]?: unknown } = {};
+  const zodLike = schema as Partial<SafeParseSchema>;
+  if (typeof zodLike.safeParse === "function") {
+    const safeParse = zodLike.safeParse.bind(schema);
+    trusting.safeParse = (value: unknown) =>
+      parsedBySdk(value) ? { success: true, data: value } : safeParse(value);
+  }
+  const standard = (schema as Partial<StandardSchemaLike>)["~standard"];
+  if (typeof standard?.validate === "function") {
+    const validate = standard.validate.bind(standard);
+    trusting["~standard"] = {
+      version: 1,
+      vendor: standard.vendor,
+      validate: (value: unknown) => (parsedBySdk(value) ? { value } : validate(value)),
+    };
+  }
+  return trusting as ArgsSchema;
 }
 
 function isSdkSchema(value: unknown): value is SdkSchema {

@@ -19,3 +19,11 @@ export interface SdkCall {
 
 /** The calls `volleyTools` is running, by their batch id. */
 export const sdkCalls = new Map<string, SdkCall>();
+
+/**
+ * Inputs the AI SDK parsed before it called a `volleyTools` tool, each with the `inputSchema` it
+ * parsed them with. The Volley tool made of that same schema takes such an input as it is rather
+ * than parse it again: a second parse would see the parsed value (a zod `transform`'s output),
+ * and would run a schema's refinements twice.
+ */
+export const sdkParsed = new WeakMap<object, unknown>();

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ToolSet } from "ai";
 import { describeValue, quoted } from "../core/describe-value.js";
 import type { ApprovalDecision, Approver, ExecuteOptions, Executor } from "../core/index.js";
-import { sdkCalls, type SdkCall } from "./sdk-calls.js";
+import { sdkCalls, sdkParsed, type SdkCall } from "./sdk-calls.js";
 import { ToolOutcomeError } from "./tool-outcome-error.js";
 import { readToolSet, type AiSdkToolLike } from "./tool-set.js";
 
@@ -43,7 +43,7 @@ export function volleyTools<const TOOLS extends ToolSet>(executor: Executor, too
     wrapped[name] =
       execute === undefined
         ? tool
-        : { ...tool, execute: executeThrough(executor, name, sdkApproves(tool)) };
+        : { ...tool, execute: executeThrough(executor, name, tool, sdkApproves(tool)) };
   }
   return wrapped as TOOLS;
 }
@@ -52,9 +52,11 @@ export function volleyTools<const TOOLS extends ToolSet>(executor: Executor, too
 function executeThrough(
   executor: Executor,
   name: string,
+  tool: AiSdkToolLike,
   approve: Approver | undefined,
 ): (input: unknown, options: Readonly<Record<string, unknown>>) => Promise<unknown> {
   return async (input, options) => {
+    if (typeof input === "object" && input !== null) sdkParsed.set(input, tool.inputSchema);
     const signal = options?.["abortSignal"] as AbortSignal | undefined;
     const batchId = randomUUID();
     const call: SdkCall = { options: options ?? {}, thrown: undefined };

@@ -54,7 +54,9 @@ describe("fromAiSdkTools: AI SDK tools as Volley tools", () => {
     expect(rest).toEqual([]);
     expect(isVolleyTool(weather)).toBe(true);
     expect(weather).toMatchObject({ name: "weather", description: "Weather in a city" });
-    expect(weather!.schema).toBe(tools.weather.inputSchema);
+    // Still zod-shaped (safeParse and Standard Schema), for everything that reads a tool's schema.
+    expect(weather!.schema).toHaveProperty("safeParse");
+    expect(weather!.schema).toHaveProperty(["~standard", "vendor"], "zod");
     const executor = createExecutor({ tools: [weather!] });
     const report = await executor.execute([
       { id: "c1", name: "weather", args: { city: "Lyon" } },
@@ -218,6 +220,41 @@ describe("fromAiSdkTools: AI SDK tools as Volley tools", () => {
     expect(result.steps[0]!.content.find((p) => p.type === "tool-error")?.error).toMatchObject({
       kind: "invalid_args",
     });
+  });
+
+  it("through volleyTools, takes the input the SDK parsed as it is: transforms work, refinements run once", async () => {
+    let refined = 0;
+    const tools = {
+      add: tool({
+        description: "Adds one to a number given as text",
+        inputSchema: z.object({
+          n: z
+            .string()
+            .refine(async (text) => (refined++, /^\d+$/.test(text)), "must be digits")
+            .transform(Number),
+        }),
+        execute: async ({ n }) => n + 1,
+      }),
+    };
+    const executor = createExecutor({ tools: fromAiSdkTools(tools) });
+    const { model, seen } = scriptedModel([[{ id: "a", tool: "add", input: { n: "41" } }]]);
+    await generateText({
+      model,
+      tools: volleyTools(executor, tools),
+      stopWhen: stepCountIs(2),
+      prompt: "add",
+    });
+    expect(seen(1)[0]!.output).toEqual({ type: "json", value: 42 });
+    expect(refined).toBe(1);
+    // Called any other way, the executor checks (and transforms) the input itself.
+    const report = await executor.execute([
+      { id: "b", name: "add", args: { n: "9" } },
+      { id: "c", name: "add", args: { n: "nine" } },
+    ]);
+    expect(report.results["b"]).toBe(10);
+    expect(errorOf(report.outcomes[1]).data?.["issues"]).toEqual([
+      { path: "n", message: "must be digits" },
+    ]);
   });
 
   it("bakes per-tool policies into the Volley tools, and leaves out client-side tools", async () => {

@@ -50,6 +50,23 @@ describe("volleyTools: the tool set it returns", () => {
     ).resolves.toEqual({ city: "Oslo", celsius: 0 });
   });
 
+  it("an executor tool with a schema of its own checks the input the SDK parsed", async () => {
+    const executor = createExecutor({
+      tools: [
+        defineTool({
+          name: "weather",
+          description: "Weather, for long city names only",
+          schema: z.object({ city: z.string().min(5) }),
+          run: ({ city }) => city,
+        }),
+      ],
+    });
+    const wrapped = volleyTools(executor, { weather });
+    await expect(
+      wrapped.weather.execute!({ city: "Oslo" }, { toolCallId: "c1", messages: [] }),
+    ).rejects.toMatchObject({ kind: "invalid_args", toolCallId: "c1" });
+  });
+
   it("throws a ToolOutcomeError whose cause is what the tool threw, or the SDK signal's reason", async () => {
     const boom = new RangeError("out of range");
     const tools = {
