@@ -28,6 +28,7 @@ export function callFailure(error: unknown, site: CallSite): McpCallError {
   const text = errorText(error);
   const code = numericCode(error);
   const where = `tool "${site.tool}" of MCP server "${site.server}"`;
+  const subject = `Tool "${site.tool}" of MCP server "${site.server}"`;
   if (nameOf(error) === "McpError") {
     if (code === CONNECTION_CLOSED) {
       return new McpCallError("crashed", `The connection to the server closed while ${where} ran`, {
@@ -36,21 +37,24 @@ export function callFailure(error: unknown, site: CallSite): McpCallError {
       });
     }
     if (code === INVALID_PARAMS && !RESULT_CHECK.test(text)) {
-      return new McpCallError("invalid_args", `${where} refused the arguments: ${bare(text)}`, {
+      return new McpCallError("invalid_args", `${subject} refused the arguments: ${bare(text)}`, {
         cause: error,
         code,
       });
     }
-    return new McpCallError("tool_error", `${where} failed: ${bare(text)}`, { cause: error, code });
+    return new McpCallError("tool_error", `${subject} failed: ${bare(text)}`, {
+      cause: error,
+      code,
+    });
   }
   if (text === "Not connected") {
-    return new McpCallError("crashed", `${where} was called on a closed connection`, {
+    return new McpCallError("crashed", `${subject} was called on a closed connection`, {
       cause: error,
     });
   }
   if (text.startsWith("Streamable HTTP error:")) {
     // 404: the server forgot the session (it restarted); anything else is the call's failure.
-    return new McpCallError(code === 404 ? "crashed" : "tool_error", `${where} failed: ${text}`, {
+    return new McpCallError(code === 404 ? "crashed" : "tool_error", `${subject} failed: ${text}`, {
       cause: error,
       ...(code === undefined ? {} : { code }),
     });
@@ -64,12 +68,12 @@ export function callFailure(error: unknown, site: CallSite): McpCallError {
       },
     );
   }
-  return new McpCallError("tool_error", `${where} failed: ${text}`, { cause: error });
+  return new McpCallError("tool_error", `${subject} failed: ${text}`, { cause: error });
 }
 
-/** "MCP error -32602: Tool x not found" → "Tool x not found". */
+/** "MCP error -32602: Tool x not found" → "Tool x not found" (the server's SDK and ours may both prefix it). */
 function bare(text: string): string {
-  return text.replace(/^MCP error -?\d+: /, "");
+  return text.replace(/^(?:MCP error -?\d+: )+/, "");
 }
 
 function nameOf(error: unknown): unknown {

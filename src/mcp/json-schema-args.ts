@@ -43,6 +43,12 @@ function dialectOf(uri: unknown): Dialect | undefined {
 export class SchemaCompiler {
   readonly #instances = new Map<Dialect, AjvInstance>();
 
+  /** @throws Error saying what to install when the peer `ajv` is missing. */
+  constructor() {
+    // Loaded now, so that a missing peer fails mcpTools() rather than passing for a bad schema.
+    ajvClass("2020-12");
+  }
+
   #ajv(dialect: Dialect): AjvInstance {
     let ajv = this.#instances.get(dialect);
     if (ajv === undefined) {

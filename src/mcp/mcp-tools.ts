@@ -38,7 +38,8 @@ const UNCHECKED: StandardSchemaLike<McpArgs> = Object.freeze({
  * A tool whose input schema Ajv cannot compile is kept, unchecked, with a `VOLLEY_MCP` process
  * warning naming it; a tool that can only run as a task is left out, with the same warning.
  * @throws TypeError (the promise rejects) for a bad option or a client that is not one, naming
- *   what is wrong; the SDK's error when the server cannot list its tools.
+ *   what is wrong; an error saying what to install when the peer `ajv` is missing; the SDK's
+ *   error when the server cannot list its tools.
  * @example
  * const client = new Client({ name: "agent", version: "1.0.0" });
  * await client.connect(new StdioClientTransport({ command: "npx", args: ["my-mcp-server"] }));
@@ -68,9 +69,9 @@ export async function mcpTools(
       ? {}
       : { circuitBreaker: Object.freeze({ ...options.circuitBreaker }) }),
   });
+  const compiler = new SchemaCompiler();
   const listed = await listAllTools(client, server);
   assertToolsListed(options.tools, listed, server);
-  const compiler = new SchemaCompiler();
   const prefix = options.prefix ?? "";
   const taskOnly: string[] = [];
   const tools: Tool<string, McpArgs, unknown>[] = [];
