@@ -10,6 +10,7 @@ import {
 import { POLICY_KEYS } from "../core/tool.js";
 import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { argsSchemaOf } from "./input-schema.js";
+import { ExecutionOptions } from "./execution-options.js";
 import { JsonSchemaCompiler } from "./json-schema-args.js";
 import { sdkCalls, type SdkCall } from "./sdk-calls.js";
 import { lastOutput } from "./streamed-output.js";
@@ -98,12 +99,7 @@ async function runExecute(
   ctx: ToolContext,
 ): Promise<unknown> {
   const call: SdkCall | undefined = sdkCalls.get(ctx.batchId);
-  const options = {
-    messages: [],
-    ...call?.options,
-    toolCallId: ctx.callId,
-    abortSignal: ctx.signal,
-  };
+  const options = new ExecutionOptions(ctx, call?.options);
   try {
     const result = execute.call(tool, args, options);
     return isAsyncIterable(result) ? await lastOutput(result, ctx.signal) : await result;

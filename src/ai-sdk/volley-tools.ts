@@ -48,6 +48,13 @@ export function volleyTools<const TOOLS extends ToolSet>(executor: Executor, too
   return wrapped as TOOLS;
 }
 
+/**
+ * Each call's batch id: unique across processes (a durable journal keys outcomes by it, and must
+ * never take one call for another), and cheaper than a UUID per call.
+ */
+const BATCH_PREFIX = `ai-sdk-${randomUUID()}-`;
+let batches = 0;
+
 /** The `execute` of a wrapped tool: one batch of one call, its outcome mapped back. */
 function executeThrough(
   executor: Executor,
@@ -58,7 +65,7 @@ function executeThrough(
   return async (input, options) => {
     if (typeof input === "object" && input !== null) sdkParsed.set(input, tool.inputSchema);
     const signal = options?.["abortSignal"] as AbortSignal | undefined;
-    const batchId = randomUUID();
+    const batchId = `${BATCH_PREFIX}${++batches}`;
     const call: SdkCall = { options: options ?? {}, thrown: undefined };
     const batchOptions: ExecuteOptions = { batchId, signal, approve };
     sdkCalls.set(batchId, call);
