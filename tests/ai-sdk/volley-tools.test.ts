@@ -178,6 +178,30 @@ describe("bad input: a TypeError that names what was wrong", () => {
     }
   });
 
+  it("a tool set or a tool whose getters or Proxy traps throw is a TypeError, not a crash", () => {
+    const set = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error("no keys today");
+        },
+      },
+    );
+    const tricky = {
+      inputSchema: z.object({}),
+      get execute(): never {
+        throw new Error("no execute today");
+      },
+    };
+    for (const make of [
+      (t: unknown) => volleyTools(executor, t as never),
+      (t: unknown) => fromAiSdkTools(t as never),
+    ]) {
+      expect(() => make(set)).toThrow(/\(\) cannot read the tool set: no keys today$/);
+      expect(() => make({ tricky })).toThrow(/tool "tricky" cannot be read: no execute today$/);
+    }
+  });
+
   it("volleyTools names every tool the executor lacks (client-side tools need none)", () => {
     const search = tool({ description: "s", inputSchema: z.object({}), execute: async () => 1 });
     expect(() => volleyTools(executor, { weather, ask, search, "fetch page": search })).toThrow(
