@@ -102,7 +102,7 @@ async function runExecute(
   const options = new ExecutionOptions(ctx, call?.options);
   try {
     const result = execute.call(tool, args, options);
-    return isAsyncIterable(result) ? await lastOutput(result, ctx.signal) : await result;
+    return isAsyncIterable(result) ? await lastOutput(result, ctx) : await result;
   } catch (error) {
     if (call !== undefined) call.thrown = { error };
     throw error;

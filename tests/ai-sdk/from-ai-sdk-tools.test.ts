@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   dynamicTool,
   generateText,
@@ -320,6 +321,47 @@ describe("fromAiSdkTools: AI SDK tools as Volley tools", () => {
     const report = await executor.execute([{ id: "e", name: "endless", args: {} }]);
     expect(errorOf(report.outcomes[0]).kind).toBe("timeout");
     await expect.poll(() => closed).toBe(true);
+  });
+
+  it("each value a streaming tool yields is progress: idleTimeoutMs ends only a silent stream", async () => {
+    const tools = {
+      ticking: tool({
+        description: "Yields every 30 ms, for 300 ms",
+        inputSchema: z.object({}),
+        async *execute() {
+          for (let i = 1; i <= 10; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            yield i;
+          }
+        },
+      }),
+      silent: tool({
+        description: "Yields once, then nothing for a long while",
+        inputSchema: z.object({}),
+        async *execute(_input, { abortSignal }) {
+          yield 1;
+          await sleep(5_000, undefined, { signal: abortSignal }).catch(() => undefined);
+          if (!abortSignal?.aborted) yield 2;
+        },
+      }),
+    };
+    const policy = { idleTimeoutMs: 150, timeoutMs: 10_000 };
+    const executor = createExecutor({
+      tools: fromAiSdkTools(tools, { policies: { ticking: policy, silent: policy } }),
+    });
+    const progress: string[] = [];
+    executor.on("call:progress", (e) => progress.push(e.callId));
+    const started = performance.now();
+    const report = await executor.execute([
+      { id: "t", name: "ticking", args: {} },
+      { id: "s", name: "silent", args: {} },
+    ]);
+    expect(report.results["t"]).toBe(10);
+    const silent = errorOf(report.outcomes[1]);
+    expect(silent.kind).toBe("timeout");
+    expect(silent.message).toMatch(/made no progress for 150ms/);
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(progress.filter((id) => id === "t").length).toBeGreaterThanOrEqual(9);
   });
 
   it("turns the SDK's needsApproval into Volley's: without an approver such calls do not run", async () => {
