@@ -1,6 +1,11 @@
 import { describeValue } from "../describe-value.js";
 import type { ProgressUpdate, ToolContext } from "../tool.js";
-import type { CallState } from "./call-state.js";
+
+/** What an attempt's context knows of its call: its id and its batch's. */
+export interface AttemptOwner {
+  readonly id: string;
+  readonly batch: { readonly id: string };
+}
 
 /** Checks what a tool gave `ctx.progress()`; throws a `TypeError` (to the tool) naming the field. */
 export function assertProgressUpdate(tool: string, update: unknown): void {
@@ -25,19 +30,19 @@ export function assertProgressUpdate(tool: string, update: unknown): void {
 }
 
 /** Where a running attempt's progress reports go: the scheduler that started it. */
-export interface ProgressSink {
-  progressed(call: CallState, ctx: AttemptContext, update: ProgressUpdate | undefined): void;
+export interface ProgressSink<C extends AttemptOwner> {
+  progressed(call: C, ctx: AttemptContext<C>, update: ProgressUpdate | undefined): void;
 }
 
 /**
  * A running attempt's {@link ToolContext}. The AbortController is made only when the tool reads
  * `signal`: most tools that finish fast never do, and a controller costs more than the call.
  */
-export class AttemptContext implements ToolContext {
+export class AttemptContext<C extends AttemptOwner = AttemptOwner> implements ToolContext {
   readonly callId: string;
   readonly attempt: number;
-  readonly #call: CallState;
-  readonly #sink: ProgressSink;
+  readonly #call: C;
+  readonly #sink: ProgressSink<C>;
   /** Set when the attempt's result came in: a thenable that settles twice is heard once. */
   settled = false;
   readonly deadline: number;
@@ -50,7 +55,7 @@ export class AttemptContext implements ToolContext {
   /** When the attempt last reported progress, or started (epoch ms). */
   #progressAt = 0;
 
-  constructor(call: CallState, sink: ProgressSink, attempt: number, deadline: number) {
+  constructor(call: C, sink: ProgressSink<C>, attempt: number, deadline: number) {
     this.callId = call.id;
     this.#call = call;
     this.#sink = sink;

@@ -62,7 +62,7 @@ export class CallState implements QueueEntry, FeatureCall {
   /** Epoch ms when the current attempt started. */
   attemptStartedAt = 0;
   /** The running attempt's context. */
-  ctx: AttemptContext | undefined = undefined;
+  ctx: AttemptContext<CallState> | undefined = undefined;
   /** Backoff timer handle. */
   timer: unknown = undefined;
   // Links in the timeout wheel, while an attempt with a finite timeout runs.

@@ -461,11 +461,15 @@ export class Scheduler {
   // ─── progress and idle timeouts ───────────────────────────────────────────
 
   /** Where the attempts' `ctx.progress()` reports come: one object for every attempt. */
-  readonly #progressSink: ProgressSink = {
+  readonly #progressSink: ProgressSink<CallState> = {
     progressed: (call, ctx, update) => this.#progressed(call, ctx, update),
   };
 
-  #progressed(call: CallState, ctx: AttemptContext, update: ProgressUpdate | undefined): void {
+  #progressed(
+    call: CallState,
+    ctx: AttemptContext<CallState>,
+    update: ProgressUpdate | undefined,
+  ): void {
     if (update !== undefined) assertProgressUpdate(call.tool.name, update);
     if (call.ctx !== ctx) return; // the attempt was let go of: a late report changes nothing
     const now = this.#clock.now();
@@ -490,19 +494,19 @@ export class Scheduler {
    * at the last report and sleeps on until it is due: one timer per idle period, however often
    * the tool reports.
    */
-  #armIdle(call: CallState, ctx: AttemptContext, now: number): void {
+  #armIdle(call: CallState, ctx: AttemptContext<CallState>, now: number): void {
     AttemptContext.setProgressAt(ctx, now);
     this.#idleTimer(call, ctx, call.tool.idleTimeoutMs);
   }
 
-  #idleTimer(call: CallState, ctx: AttemptContext, delayMs: number): void {
+  #idleTimer(call: CallState, ctx: AttemptContext<CallState>, delayMs: number): void {
     AttemptContext.setIdleTimer(
       ctx,
       this.#clock.setTimeout(() => this.#idleCheck(call, ctx), delayMs),
     );
   }
 
-  #idleCheck(call: CallState, ctx: AttemptContext): void {
+  #idleCheck(call: CallState, ctx: AttemptContext<CallState>): void {
     AttemptContext.setIdleTimer(ctx, undefined);
     if (call.phase !== CallPhase.Running || call.ctx !== ctx) return;
     const idleMs = call.tool.idleTimeoutMs;
@@ -533,7 +537,12 @@ export class Scheduler {
     this.drain();
   }
 
-  #attemptSettled(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {
+  #attemptSettled(
+    call: CallState,
+    ctx: AttemptContext<CallState>,
+    ok: boolean,
+    value: unknown,
+  ): void {
     if (ctx.settled) return;
     ctx.settled = true;
     if (call.ctx !== ctx) {
@@ -565,7 +574,7 @@ export class Scheduler {
   }
 
   /** An attempt that was abandoned (timeout, deadline, cancel) settled. */
-  #settleLate(call: CallState, ctx: AttemptContext, ok: boolean, value: unknown): void {
+  #settleLate(call: CallState, ctx: AttemptContext<CallState>, ok: boolean, value: unknown): void {
     this.#detached--;
     const reason = AttemptContext.reasonOf(ctx);
     if (!ok && honouredAbort(value, reason)) return;
