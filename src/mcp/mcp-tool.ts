@@ -26,6 +26,38 @@ export interface McpToolParts {
   readonly policy: Policy;
 }
 
+/**
+ * One request in flight. It listens to the attempt's signal itself (`handleEvent`), and aborts
+ * the controller it gives the SDK: the SDK tells the server `String(signal.reason)`, so that
+ * controller is aborted with the kind alone, never the Volley error (its message, class and
+ * stack). One object per call, not a closure for each listener.
+ */
+class McpRequest {
+  readonly controller = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #ctx: ToolContext;
+
+  constructor(ctx: ToolContext) {
+    this.#ctx = ctx;
+    this.#signal = ctx.signal;
+    if (this.#signal.aborted) this.handleEvent();
+    else this.#signal.addEventListener("abort", this);
+  }
+
+  /** The attempt's signal aborted: abort the request with a reason safe to send. */
+  handleEvent(): void {
+    this.controller.abort(abortReason(this.#signal.reason));
+  }
+
+  /** A progress notification from the server: the attempt's heartbeat. */
+  readonly onprogress = (p: Progress): void =>
+    this.#ctx.progress({ progress: p.progress, total: p.total, message: p.message });
+
+  done(): void {
+    this.#signal.removeEventListener("abort", this);
+  }
+}
+
 /** A Volley tool that calls `info.name` on the server, under `policy`. */
 export function mcpTool(parts: McpToolParts): Tool<string, McpArgs, unknown> {
   const { client, info } = parts;
@@ -37,28 +69,21 @@ export function mcpTool(parts: McpToolParts): Tool<string, McpArgs, unknown> {
     description: info.description ?? "",
     schema: parts.schema,
     run: async (args: McpArgs, ctx: ToolContext): Promise<unknown> => {
-      const signal = ctx.signal;
-      // The SDK tells the server String(signal.reason): it gets a controller of its own, aborted
-      // with the kind alone, never the Volley error (its message, class and stack).
-      const controller = new AbortController();
-      const onAbort = (): void => controller.abort(abortReason(signal.reason));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort);
+      const request = new McpRequest(ctx);
       try {
         const answer = await client.callTool({ name: toolName, arguments: args }, undefined, {
-          signal: controller.signal,
+          signal: request.controller.signal,
           timeout: SDK_TIMEOUT_OFF,
-          onprogress: (p: Progress) =>
-            ctx.progress({ progress: p.progress, total: p.total, message: p.message }),
+          onprogress: request.onprogress,
         });
         return callValue(answer, toolName);
       } catch (error) {
         // Volley ended the attempt: the reason it gave tells it the attempt honoured the abort.
-        if (signal.aborted) throw signal.reason;
+        if (ctx.signal.aborted) throw ctx.signal.reason;
         if (isMcpToolError(error)) throw error;
         throw callFailure(error, site);
       } finally {
-        signal.removeEventListener("abort", onAbort);
+        request.done();
       }
     },
   });
