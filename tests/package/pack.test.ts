@@ -254,7 +254,7 @@ describe("the tarball alone, with no optional peer installed", () => {
     writeFileSync(
       join(dir, "check.mjs"),
       `const out = {};
-for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard", "volley/bullmq"]) {
+for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard", "volley/bullmq", "volley/ai-sdk"]) {
   try { out[s] = Object.keys(await import(s)).length + " exports"; } catch (e) { out[s] = e.message; }
 }
 const { SqliteJournal, PostgresJournal } = await import("volley/journal");
@@ -286,7 +286,14 @@ console.log(JSON.stringify(out));
     expect(out["volley/metrics"]).toBe(needs("volley/metrics", "prom-client"));
     expect(out["volley/tracing"]).toBe(needs("volley/tracing", "@opentelemetry/api"));
     // These load their peers when used, not when imported; logging is given its logger.
-    for (const s of ["volley/journal", "volley/logging", "volley/dashboard", "volley/bullmq"]) {
+    const lazy = [
+      "volley/journal",
+      "volley/logging",
+      "volley/dashboard",
+      "volley/bullmq",
+      "volley/ai-sdk",
+    ];
+    for (const s of lazy) {
       expect(out[s], s).toMatch(/^\d+ exports$/);
     }
     expect(out["SqliteJournal"]).toContain(
