@@ -78,6 +78,14 @@ describe("mcpTools(): options and the tools it makes", () => {
     expect(renamed!.upstream).toEqual({ name: "mcp:search-api" });
   });
 
+  it("two mcpTools() of one server with different limits cannot share an executor", async () => {
+    const first = await mcpTools(server.client, { concurrency: 2 });
+    const second = await mcpTools(server.client, { concurrency: 3, prefix: "again_" });
+    expect(() => createExecutor({ tools: [...first, ...second] })).toThrow(TypeError);
+    const renamed = await mcpTools(server.client, { name: "other", concurrency: 3, prefix: "b_" });
+    await createExecutor({ tools: [...first, ...renamed] }).close();
+  });
+
   it("puts the prefix before each name; options.tools and the server use the server's names", async () => {
     const tools = await mcpTools(server.client, {
       prefix: "srv_",
