@@ -20,7 +20,10 @@ export class McpCallError extends VolleyError {
   /** Always `"McpCallError"`, which `isMcpCallError()` checks. */
   override name = "McpCallError";
   /** The JSON-RPC error code or HTTP status, in `error.data.code`. */
-  readonly data: Readonly<{ code?: number }>;
+  readonly data: Readonly<{
+    /** The JSON-RPC error code or HTTP status, when the failure had one. */
+    code?: number;
+  }>;
 
   /**
    * Makes the error of a failed request to an MCP server.
