@@ -117,9 +117,10 @@ describe("volley/mcp over Streamable HTTP, against an McpServer on a loopback po
     }
   });
 
-  it("progress over HTTP resets the idle timeout too", async () => {
+  it("progress over HTTP resets the idle timeout too, set in the executor's policies", async () => {
     const executor = createExecutor({
-      tools: await mcpTools(server.client, { tools: { heartbeat: { idleTimeoutMs: 200 } } }),
+      tools: await mcpTools(server.client),
+      policies: { heartbeat: { idleTimeoutMs: 200 } },
     });
     try {
       const report = await executor.execute([
