@@ -73,7 +73,17 @@ describe("package: what an install can load", () => {
     for (const name of peers) expect(manifest.peerDependenciesMeta[name]?.optional).toBe(true);
     const allowed = [...Object.keys(manifest.dependencies), ...peers];
     const integrations = [
-      ...["langgraph", "journal", "threads", "logging", "metrics", "tracing", "bullmq", "ai-sdk"],
+      ...[
+        "langgraph",
+        "journal",
+        "threads",
+        "logging",
+        "metrics",
+        "tracing",
+        "bullmq",
+        "mcp",
+        "ai-sdk",
+      ],
     ];
     for (const folder of [...integrations, "dashboard"]) {
       for (const [name, files] of importsUnder(folder)) {

@@ -254,7 +254,7 @@ describe("the tarball alone, with no optional peer installed", () => {
     writeFileSync(
       join(dir, "check.mjs"),
       `const out = {};
-for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard", "volley/bullmq", "volley/ai-sdk"]) {
+for (const s of ["volley", "volley/langgraph", "volley/journal", "volley/threads", "volley/logging", "volley/metrics", "volley/tracing", "volley/dashboard", "volley/bullmq", "volley/mcp", "volley/ai-sdk"]) {
   try { out[s] = Object.keys(await import(s)).length + " exports"; } catch (e) { out[s] = e.message; }
 }
 const { SqliteJournal, PostgresJournal } = await import("volley/journal");
