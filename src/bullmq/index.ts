@@ -10,6 +10,8 @@
  * });
  * // each worker machine
  * const worker = await startWorker({ connection: "redis://127.0.0.1:6379", queue: "tools", tools });
+ * // the cluster's dashboard
+ * const dashboard = await attachDashboard(await clusterSource({ connection, queue: "tools" }), { port: 4317 });
  * @module volley/bullmq
  */
 export { BullmqBackend, bullmqBackend } from "./bullmq-backend.js";
@@ -21,6 +23,13 @@ export type {
   VolleyWorkerStats,
   WorkerCloseOptions,
 } from "./start-worker.js";
+export { clusterSource } from "./cluster-source.js";
+export type {
+  ClusterEvents,
+  ClusterSource,
+  ClusterSourceOptions,
+  ClusterWorker,
+} from "./cluster-source.js";
 export { remoteTools } from "./remote-tools.js";
 export type { RemoteToolSpec } from "./remote-tools.js";
 export { redactUrl } from "./connection.js";

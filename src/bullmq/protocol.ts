@@ -3,6 +3,7 @@
  * on the tool's queue, its reply as the job's return value (which reaches callers in the queue's
  * `completed` event), and custom events on the cluster's control queue for what is not a job.
  */
+import type { ExecutorStats } from "../core/stats.js";
 import type { WireError } from "../core/wire-error.js";
 
 /** Bumped when a caller and a worker of different versions could misread each other. */
@@ -82,6 +83,46 @@ export function toolQueueName(queue: string, tool: string): string {
  */
 export function controlQueueName(queue: string): string {
   return queue;
+}
+
+/** The custom event of the events queue: one {@link EventsMessage}. */
+export const EVENTS_EVENT = "volley:events";
+
+/**
+ * Most messages the events queue's stream keeps (each at most 500 events): a few seconds of a
+ * busy cluster, for a dashboard that reads a little behind; the dashboard reads from now on.
+ */
+export const EVENTS_STREAM_LENGTH = 500;
+
+/**
+ * The queue whose event stream carries the workers' executor events, for the cluster's
+ * dashboard. No tool's queue can take its name: a tool's is `<queue>.` and the tool's name
+ * through `encodeURIComponent`, which never writes a `%` that is not followed by two hex digits.
+ */
+export function eventsQueueName(queue: string): string {
+  return `${queue}.%events`;
+}
+
+/** An executor event as a worker relays it: its name and a JSON-safe copy of its payload. */
+export type RelayedEvent = readonly [name: string, payload: Record<string, unknown>];
+
+/** One flush of a worker's events: what its executor did since the last one, and its stats. */
+export interface EventsMessage {
+  readonly v: number;
+  /** The worker's name (`startWorker`'s `id`). */
+  readonly worker: string;
+  /** When it was sent (epoch ms). */
+  readonly at: number;
+  /** How long a reader should wait for the next one before it counts the worker gone (ms). */
+  readonly ttlMs: number;
+  /** The worker's executor's stats when it was sent. */
+  readonly stats: ExecutorStats;
+  /** The events, oldest first. */
+  readonly events: readonly RelayedEvent[];
+  /** Events the worker dropped so far, because its buffer was full while publishing lagged. */
+  readonly dropped: number;
+  /** Set on the worker's last message, sent as it closes. */
+  readonly bye?: true;
 }
 
 /** Reads a control event's payload (sent as one JSON field); `undefined` when it is malformed. */

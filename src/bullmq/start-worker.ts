@@ -17,12 +17,15 @@ import {
 } from "../core/validate-options.js";
 import { flattenError, jsonCopy, type WireError } from "../core/wire-error.js";
 import { resolveConnection, type BullmqConnection } from "./connection.js";
+import { EventRelay, type JobFacts } from "./event-relay.js";
 import { loadBullmq, openBullmq } from "./load-bullmq.js";
 import {
   CONTROL_EVENTS,
   CONTROL_STREAM_LENGTH,
+  EVENTS_STREAM_LENGTH,
   PROTOCOL_VERSION,
   controlQueueName,
+  eventsQueueName,
   payloadOf,
   toolQueueName,
   type CancelRequest,
@@ -74,6 +77,13 @@ export interface StartWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** The worker's name in announcements and stats. @default host, pid and a random suffix */
   readonly id?: string;
+  /**
+   * Publish the executor's events (without the calls' arguments and results' values) and its
+   * stats on the cluster's events queue, for the cluster's dashboard (`clusterSource()`,
+   * `volley dashboard --redis`). At most one message every 100 ms, and one per heartbeat.
+   * @default true
+   */
+  readonly publishEvents?: boolean;
   /** Told of the connection's errors, with any password cut out. @default a process warning, at most one every 10 s */
   readonly onError?: (error: Error) => void;
 }
@@ -127,6 +137,7 @@ const OPTION_KEYS = optionKeys<StartWorkerOptions>()([
   "lockDurationMs",
   "stalledIntervalMs",
   "id",
+  "publishEvents",
   "onError",
 ]);
 
@@ -191,6 +202,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         `Expected startWorker's onError to be a function, got ${describeValue(v)}`,
       );
   });
+  optional(options.publishEvents, (v) => {
+    if (typeof v !== "boolean")
+      throw new TypeError(
+        `Expected startWorker's publishEvents to be a boolean, got ${describeValue(v)}`,
+      );
+  });
   const classes = loadBullmq("volley/bullmq");
   const connection = resolveConnection(options.connection, "startWorker");
   const onError = errorReporter("startWorker", options.connection, options.onError);
@@ -220,6 +237,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
   const controlEvents = openBullmq<QueueEvents>(classes.QueueEvents, control, site);
   const producer = openBullmq<QueueEventsProducer>(classes.QueueEventsProducer, control, site);
   const held = new Map<string, Held>();
+  const publishEvents = options.publishEvents ?? true;
+  const eventsProducer = publishEvents
+    ? openBullmq<QueueEventsProducer>(
+        classes.QueueEventsProducer,
+        eventsQueueName(options.queue),
+        site,
+      )
+    : undefined;
+  /** The caller's side of each job running, for the events relayed: by batch and call id. */
+  const jobs = new Map<string, JobFacts>();
   let answered = 0;
   let handedBack = 0;
   let closing = false;
@@ -298,6 +325,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     const controller = new AbortController();
     const entry: Held = { job, controller, started: false, rerun: data.rerun === true };
     held.set(job.id!, entry);
+    const jobKey = `${String(data.batchId)}\u0000${String(data.callId)}`;
+    const facts: JobFacts = {
+      attempt: typeof data.attempt === "number" ? data.attempt : 1,
+      sentAt: job.timestamp,
+    };
+    if (eventsProducer !== undefined) jobs.set(jobKey, facts);
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     let thrown: { error: unknown } | undefined;
@@ -340,6 +373,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     } finally {
       signal?.removeEventListener("abort", onAbort);
       held.delete(job.id!);
+      // A later job of the same call (the caller's retry) may have taken the key meanwhile.
+      if (jobs.get(jobKey) === facts) jobs.delete(jobKey);
     }
   }
 
@@ -379,10 +414,36 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     worker.on("error", onError);
     return worker;
   });
-  await Promise.all([controlEvents.waitUntilReady(), producer.waitUntilReady()]);
+  await Promise.all([
+    controlEvents.waitUntilReady(),
+    producer.waitUntilReady(),
+    eventsProducer?.waitUntilReady(),
+  ]);
+  if (eventsProducer !== undefined && connection.kind === "postgres") {
+    // Redis trims the events' stream as each message is added; BullMQ's Postgres backend trims
+    // it to the length in the queue's settings, which a Queue writes there.
+    const settings = openBullmq<Queue>(classes.Queue, eventsQueueName(options.queue), site, {
+      streams: { events: { maxLen: EVENTS_STREAM_LENGTH } },
+    });
+    await settings.getVersion().catch(onError);
+    await settings.close().catch(onError);
+  }
+  const relay =
+    eventsProducer === undefined
+      ? undefined
+      : new EventRelay({
+          worker: id,
+          executor,
+          producer: eventsProducer,
+          heartbeatMs,
+          ttlMs: heartbeatMs * 5,
+          onError,
+          jobOf: (batchId, callId) => jobs.get(`${batchId}\u0000${callId}`),
+        });
   // Jobs are taken once the control reader runs, so that no cancel goes unheard.
   for (const worker of workers) worker.run().catch(onError);
   announce();
+  relay?.announce();
   const heartbeat = setInterval(announce, heartbeatMs);
   heartbeat.unref();
 
@@ -415,6 +476,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
           await idle;
         }
         await executor.close({ cancel: true });
+        // Its last events before its goodbye, so that readers see every call end.
+        await relay?.close();
         await producer
           .publishEvent(
             { eventName: CONTROL_EVENTS.bye, data: JSON.stringify({ id }) },
@@ -424,6 +487,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         await Promise.allSettled([
           controlEvents.close(),
           producer.close(),
+          eventsProducer?.close(),
           ...queues.map((q) => q.close()),
         ]);
         await connection.close();

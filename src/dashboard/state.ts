@@ -150,6 +150,9 @@ export class DashboardState {
     incidents: IncidentRecord[],
   ): DashboardUpdate {
     const stats = this.#source.stats();
+    for (const name of this.#source.toolNames) {
+      if (!this.#tools.has(name)) this.#tools.set(name, newToolState());
+    }
     const tools: ToolRecord[] = [];
     for (const [tool, t] of this.#tools) {
       const sorted = t.durations.toArray().sort((a, b) => a - b);
@@ -210,6 +213,12 @@ export class DashboardState {
   #tool(name: string): ToolState {
     const known = this.#tools.get(name);
     if (known) return known;
+    // A cluster's tools come and go with its workers: one that came since is a tool, not unknown.
+    if (this.#source.toolNames.includes(name)) {
+      const added = newToolState();
+      this.#tools.set(name, added);
+      return added;
+    }
     let other = this.#tools.get(UNKNOWN_TOOL);
     if (!other) this.#tools.set(UNKNOWN_TOOL, (other = newToolState()));
     return other;
@@ -235,8 +244,11 @@ export class DashboardState {
         attemptStartedAt: null,
         attempts: 0,
         retried: [],
+        worker: null,
       };
       batch.calls.set(callId, call);
+      // A cluster's batch is seen call by call, as its workers run them: it grows.
+      batch.record.size = Math.max(batch.record.size, batch.calls.size);
       batch.record.hidden = Math.max(0, batch.record.size - batch.calls.size);
       this.#dirtyBatches.add(batch);
     }
@@ -296,13 +308,23 @@ export class DashboardState {
     this.#touch(batch);
   }
 
+  /**
+   * A batch that had finished and gets another call (a cluster's batch, whose callers retried
+   * a call after its workers were done) runs again, until its next `batch:finished`.
+   */
+  #reopen(batch: BatchState | undefined): void {
+    if (batch !== undefined && batch.record.endedAt !== null) batch.record.endedAt = null;
+  }
+
   #callQueued(e: ExecutorEvents["call:queued"]): void {
     const { batch, call } = this.#call(e.batchId, e.callId, e.index, e.tool);
+    this.#reopen(batch);
     if (call) call.queuedAt = e.queuedAt;
     this.#touch(batch, call);
   }
 
   #callStarted(e: ExecutorEvents["call:started"]): void {
+    const worker = workerOf(e);
     this.#inFlight.delete(key(e));
     this.#inFlight.set(key(e), {
       batchId: e.batchId,
@@ -310,9 +332,12 @@ export class DashboardState {
       tool: cut(e.tool),
       attempt: e.attempt,
       startedAt: e.startedAt,
+      ...(worker === null ? {} : { worker }),
     });
     const { batch, call } = this.#call(e.batchId, e.callId, e.index, e.tool);
+    this.#reopen(batch);
     if (call) {
+      call.worker = worker ?? call.worker;
       call.status = "running";
       call.attempts = e.attempt;
       call.startedAt ??= e.startedAt;
@@ -376,11 +401,13 @@ export class DashboardState {
       this.#incident({ ...e, attempt: outcome.attempts }, "timeout", kind, message ?? "");
     }
     const { batch, call } = this.#call(e.batchId, e.callId, e.index, e.tool);
+    this.#reopen(batch);
     if (batch) {
       if (outcome.status === "ok") batch.record.ok++;
       else batch.record.failed++;
     }
     if (call) {
+      call.worker = workerOf(e) ?? call.worker;
       call.status = outcome.status;
       call.kind = kind;
       call.message = message === null ? null : cut(message);
@@ -409,6 +436,8 @@ export class DashboardState {
       batch.record.endedAt = batch.record.startedAt + e.wallMs;
       batch.record.ok = e.counts.ok;
       batch.record.failed = e.counts.error;
+      batch.record.size = Math.max(batch.record.size, e.counts.total);
+      batch.record.hidden = Math.max(0, batch.record.size - batch.calls.size);
     }
     this.#touch(batch);
   }
@@ -424,6 +453,15 @@ function newToolState(): ToolState {
     abandoned: 0,
     durations: new RingBuffer(LATENCY_WINDOW),
   };
+}
+
+/**
+ * The worker that ran the call, on the events of a cluster's source (`clusterSource()` of
+ * `volley/bullmq`); `null` on an executor's own.
+ */
+function workerOf(e: object): string | null {
+  const worker = (e as { worker?: unknown }).worker;
+  return typeof worker === "string" && worker !== "" ? cut(worker) : null;
 }
 
 function key(e: { batchId: string; callId: string }): string {

@@ -56,6 +56,11 @@ export interface CallRecord {
   readonly attempts: number;
   /** The failed attempts that were retried (the first 10). */
   readonly retried: readonly RetriedAttempt[];
+  /**
+   * The worker that ran the call's latest attempt, on a cluster's dashboard (`clusterSource()`
+   * of `volley/bullmq`); `null` on an executor's own.
+   */
+  readonly worker: string | null;
 }
 
 /** An attempt that failed and was retried. Times are epoch ms. */
@@ -138,6 +143,8 @@ export interface InFlightRecord {
   readonly startedAt: number;
   /** What the attempt last said of its progress (`ctx.progress()`), once it has. */
   readonly progress?: ProgressRecord;
+  /** The worker running it, on a cluster's dashboard (`clusterSource()` of `volley/bullmq`). */
+  readonly worker?: string;
 }
 
 /** A running attempt's last progress report. */

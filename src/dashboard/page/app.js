@@ -65,6 +65,8 @@ const state = {
   limits: { batches: 20, incidents: 50 },
   /** The server's clock minus ours, so running calls tick in server time. */
   skew: 0,
+  /** Set once a call names the worker that ran it (a cluster's dashboard): the worker column. */
+  workers: false,
 };
 
 function apply(update) {
@@ -72,6 +74,7 @@ function apply(update) {
     state.batches.clear();
     state.incidents = [];
     state.lastSeq = 0;
+    state.workers = false;
   }
   state.skew = update.now - Date.now();
   Object.assign(state, {
@@ -98,7 +101,9 @@ function apply(update) {
     if (!batch) continue; // its batch was dropped from the ring
     batch.calls.set(call.id, call);
     batch.version++;
+    if (call.worker) state.workers = true;
   }
+  if (update.inFlight.calls.some((c) => c.worker)) state.workers = true;
   for (const incident of update.incidents) {
     if (incident.seq > state.lastSeq) state.incidents.push(incident);
   }
@@ -275,10 +280,13 @@ function renderTimeline(now) {
   const ticks = Array.from({ length: Math.floor(span / step) + 1 }, (_, i) => i * step);
   sub.textContent = `${batches.length} recent batch${batches.length === 1 ? "" : "es"}, newest first`;
 
+  // A cluster's calls name the worker that ran them, in a column of their own.
+  $("timeline").classList.toggle("workers", state.workers);
   const axis = h(
     "div",
     { class: "row axis" },
     h("div", { class: "label" }),
+    state.workers ? h("div", { class: "worker" }, "Worker") : null,
     h(
       "div",
       { class: "track" },
@@ -292,7 +300,7 @@ function renderTimeline(now) {
 
   const blocks = batches.map((batch) => {
     // A finished batch is redrawn only when it or the scale changes, so its tooltips stay put.
-    const key = `${batch.version}/${span}/${step}`;
+    const key = `${batch.version}/${span}/${step}/${state.workers}`;
     if (batch.record.endedAt !== null && batch.drawn?.key === key) return batch.drawn.node;
     const node = batchBlock(batch, now, x, grid, span);
     batch.drawn = { key, node };
@@ -338,10 +346,16 @@ function callRow(call, origin, now, x, grid, scale) {
     call.kind && call.status !== "ok" ? `${call.kind}: ${call.message ?? ""}` : null,
     `${call.attempts} attempt${call.attempts === 1 ? "" : "s"}`,
     first != null ? ms(end - first) : "never started",
+    call.worker ? `worker ${call.worker}` : null,
   ]
     .filter(Boolean)
     .join("\n");
-  const span = (from, to) => ({ left: x(from - origin), width: x(Math.max(0, to - from)) });
+  // A cluster's batch starts when its first call is seen: another may have been sent a little
+  // before, so nothing is drawn left of the batch's start.
+  const span = (from, to) => {
+    const start = Math.max(from, origin);
+    return { left: x(start - origin), width: x(Math.max(0, to - start)) };
+  };
   const wait = (from, to) =>
     from < to ? h("div", { class: "wait", style: span(from, to) }) : null;
 
@@ -389,6 +403,13 @@ function callRow(call, origin, now, x, grid, scale) {
       h("span", { class: "id" }, call.id),
       h("span", { class: "tool" }, call.tool),
     ),
+    state.workers
+      ? h(
+          "div",
+          { class: "worker", title: call.worker ? `worker ${call.worker}` : "no worker yet" },
+          call.worker ?? "–",
+        )
+      : null,
     h("div", { class: "track", style: grid }, parts),
     h(
       "div",
@@ -423,6 +444,7 @@ function renderInFlight(now) {
       h("span", { class: "pulse" }),
       h("span", { class: "tool" }, c.tool),
       h("span", { class: "id", title: `batch ${c.batchId}` }, c.id),
+      c.worker ? h("span", { class: "worker", title: `worker ${c.worker}` }, c.worker) : null,
       c.attempt > 1 ? h("span", { class: "chip retry" }, `attempt ${c.attempt}`) : null,
       c.progress ? progressOf(c.progress, now) : null,
       h("span", { class: "elapsed" }, ms(Math.max(0, now - c.startedAt))),
