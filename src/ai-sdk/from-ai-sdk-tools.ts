@@ -11,7 +11,10 @@ import { POLICY_KEYS } from "../core/tool.js";
 import { assertKnownKeys, optionKeys } from "../core/validate-options.js";
 import { argsSchemaOf } from "./input-schema.js";
 import { ExecutionOptions } from "./execution-options.js";
-import { JsonSchemaCompiler } from "./json-schema-args.js";
+import {
+  JsonSchemaCompiler,
+  type JsonSchemaCompilerOptions,
+} from "../json-schema/json-schema-compiler.js";
 import { sdkCalls, type SdkCall } from "./sdk-calls.js";
 import { lastOutput } from "./streamed-output.js";
 import { readToolSet, type AiSdkExecute, type AiSdkToolLike } from "./tool-set.js";
@@ -47,6 +50,18 @@ export type VolleyToolsOf<TOOLS extends ToolSet> = ReadonlyArray<
 const AJV_NEEDER = "fromAiSdkTools() for a jsonSchema() input";
 
 /**
+ * How a `jsonSchema()` input is read: as draft-07 without a `$schema` naming another dialect (the
+ * AI SDK's `JSONSchema7`), checked against its meta-schema first (a malformed one is a
+ * `TypeError` now, not odd checks later), issues in Ajv's words.
+ */
+const JSON_SCHEMA_OPTIONS = {
+  vendor: "volley-ajv",
+  dialects: ["draft-07"],
+  checkSchemas: true,
+  messages: "ajv",
+} as const satisfies JsonSchemaCompilerOptions;
+
+/**
  * Turns AI SDK tools (the object of `tool({...})`s given to `generateText`) into Volley tools,
  * for `createExecutor()`, `volley run` or the LangGraph nodes. Each keeps its key as its name,
  * its description and its input schema: a zod schema or Standard Schema as it is, a schema's own
@@ -71,7 +86,7 @@ export function fromAiSdkTools<const TOOLS extends ToolSet>(
 ): VolleyToolsOf<TOOLS> {
   const entries = readToolSet("fromAiSdkTools", tools);
   const policies = policiesOf(options, new Set(entries.map((e) => e.name)));
-  const compiler = new JsonSchemaCompiler(AJV_NEEDER);
+  const compiler = new JsonSchemaCompiler(AJV_NEEDER, JSON_SCHEMA_OPTIONS);
   const made: Tool[] = [];
   for (const { name, tool, execute } of entries) {
     if (execute === undefined) continue;

@@ -18,7 +18,7 @@ import {
   type StandardResult,
   type StandardSchemaLike,
 } from "../core/schema.js";
-import type { JsonSchemaCompiler, JsonSchemaSource } from "./json-schema-args.js";
+import type { JsonSchemaCompiler, JsonSchemaSource } from "../json-schema/json-schema-compiler.js";
 import { sdkParsed } from "./sdk-calls.js";
 
 /** The marker of the AI SDK's own schemas (`jsonSchema()`, `zodSchema()`), across its copies. */

@@ -4,12 +4,8 @@ import type { Policy } from "../core/policy.js";
 import type { StandardSchemaLike } from "../core/schema.js";
 import type { Tool } from "../core/tool.js";
 import { annotationPolicy } from "./annotation-policy.js";
-import {
-  SchemaCompiler,
-  compileProblem,
-  jsonSchemaArgs,
-  type McpArgs,
-} from "./json-schema-args.js";
+import type { JsonSchemaCompiler } from "../json-schema/json-schema-compiler.js";
+import { compileProblem, mcpSchemaCompiler, type McpArgs } from "./json-schema-args.js";
 import { listAllTools } from "./list-all-tools.js";
 import { assertMcpClient, type McpClient } from "./mcp-client.js";
 import { mcpTool } from "./mcp-tool.js";
@@ -69,7 +65,7 @@ export async function mcpTools(
       ? {}
       : { circuitBreaker: Object.freeze({ ...options.circuitBreaker }) }),
   });
-  const compiler = new SchemaCompiler();
+  const compiler = mcpSchemaCompiler();
   const listed = await listAllTools(client, server);
   assertToolsListed(options.tools, listed, server);
   const prefix = options.prefix ?? "";
@@ -102,12 +98,15 @@ export async function mcpTools(
 
 /** The tool's compiled input schema; unchecked, with a warning, when it does not compile. */
 function argsSchema(
-  compiler: SchemaCompiler,
+  compiler: JsonSchemaCompiler,
   info: McpToolInfo,
   server: string,
 ): StandardSchemaLike<McpArgs> {
   try {
-    return jsonSchemaArgs(compiler.compile(info.inputSchema));
+    return compiler.standardSchema<McpArgs>(
+      `the input schema of tool "${info.name}" of MCP server "${server}"`,
+      info.inputSchema,
+    );
   } catch (error) {
     process.emitWarning(
       `volley/mcp: the input schema of tool "${info.name}" of MCP server "${server}" does not compile (${compileProblem(error)}): its arguments go to the server unchecked`,

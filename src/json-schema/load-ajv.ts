@@ -21,14 +21,14 @@ const MODULES: Readonly<Record<Dialect, string>> = {
 const loaded = new Map<Dialect, AjvClass>();
 
 /**
- * The Ajv class of a dialect, loaded from the optional peer `ajv` at first use (so that
- * `volley/mcp` loads without it until a schema is compiled), or an error that says what to
- * install.
+ * The Ajv class of a dialect, loaded from the optional peer `ajv` at first use (so that a
+ * subpath loads without it until a schema is compiled), or an error that says what to install.
+ * @param needer who needs Ajv, for the "npm install ajv" message: `volley/mcp`, …
  */
-export function ajvClass(dialect: Dialect): AjvClass {
+export function ajvClass(dialect: Dialect, needer: string): AjvClass {
   let Class = loaded.get(dialect);
   if (Class === undefined) {
-    Class = requirePeer<{ default: AjvClass }>(MODULES[dialect], "volley/mcp", "ajv").default;
+    Class = requirePeer<{ default: AjvClass }>(MODULES[dialect], needer, "ajv").default;
     loaded.set(dialect, Class);
   }
   return Class;
