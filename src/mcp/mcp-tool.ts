@@ -1,6 +1,7 @@
 import type { Progress, Tool as McpToolInfo } from "@modelcontextprotocol/sdk/types.js";
 import type { Policy } from "../core/policy.js";
 import type { StandardSchemaLike } from "../core/schema.js";
+import { AttemptContext } from "../core/engine/attempt-context.js";
 import { defineTool, type Tool, type ToolContext } from "../core/tool.js";
 import { abortReason } from "./abort-reason.js";
 import { callFailure, type CallSite } from "./call-failure.js";
@@ -27,34 +28,72 @@ export interface McpToolParts {
 }
 
 /**
- * One request in flight. It listens to the attempt's signal itself (`handleEvent`), and aborts
- * the controller it gives the SDK: the SDK tells the server `String(signal.reason)`, so that
- * controller is aborted with the kind alone, never the Volley error (its message, class and
- * stack). One object per call, not a closure for each listener.
+ * One request in flight. It hears the attempt end and aborts the controller it gives the SDK:
+ * the SDK tells the server `String(signal.reason)`, so that controller is aborted with the kind
+ * alone, never the Volley error (its message, class and stack).
+ *
+ * The executor's own context tells the abort without making its `signal` (an AbortSignal per
+ * call is most of what a fast call costs), and says whether progress is heard at all: when not,
+ * no `onprogress` goes to the SDK, which then sends no progress token and keeps no handler. Any
+ * other {@link ToolContext} (one wrapped by a worker, or made by hand) is heard through its
+ * public `signal`, and its progress is always passed on.
  */
 class McpRequest {
   readonly controller = new AbortController();
-  readonly #signal: AbortSignal;
   readonly #ctx: ToolContext;
+  /** The executor's context, or undefined for another one. */
+  readonly #attempt: AttemptContext | undefined;
+  /** The other context's signal, listened to (`handleEvent`). */
+  readonly #signal: AbortSignal | undefined;
+  /** For the SDK: undefined when nothing hears the attempt's progress. */
+  readonly onprogress: ((p: Progress) => void) | undefined;
 
   constructor(ctx: ToolContext) {
     this.#ctx = ctx;
-    this.#signal = ctx.signal;
-    if (this.#signal.aborted) this.handleEvent();
-    else this.#signal.addEventListener("abort", this);
+    if (ctx instanceof AttemptContext) {
+      this.#attempt = ctx;
+      this.#signal = undefined;
+      this.onprogress = AttemptContext.wantsProgress(ctx)
+        ? (p: Progress): void => this.#progressed(p)
+        : undefined;
+      AttemptContext.onAbort(ctx, (reason) => this.#abort(reason));
+    } else {
+      this.#attempt = undefined;
+      this.#signal = ctx.signal;
+      this.onprogress = (p: Progress): void => this.#progressed(p);
+      if (this.#signal.aborted) this.handleEvent();
+      else this.#signal.addEventListener("abort", this);
+    }
   }
 
-  /** The attempt's signal aborted: abort the request with a reason safe to send. */
+  /** The other context's signal aborted. */
   handleEvent(): void {
-    this.controller.abort(abortReason(this.#signal.reason));
+    this.#abort(this.#signal!.reason);
+  }
+
+  /** The attempt aborted: abort the request with a reason safe to send. */
+  #abort(reason: unknown): void {
+    this.controller.abort(abortReason(reason));
   }
 
   /** A progress notification from the server: the attempt's heartbeat. */
-  readonly onprogress = (p: Progress): void =>
+  #progressed(p: Progress): void {
     this.#ctx.progress({ progress: p.progress, total: p.total, message: p.message });
+  }
+
+  /** Why the attempt was aborted, or undefined if it was not (it ended otherwise). */
+  abortedWith(): { readonly reason: unknown } | undefined {
+    if (this.#attempt !== undefined) {
+      return AttemptContext.aborted(this.#attempt)
+        ? { reason: AttemptContext.reasonOf(this.#attempt) }
+        : undefined;
+    }
+    return this.#signal!.aborted ? { reason: this.#signal!.reason } : undefined;
+  }
 
   done(): void {
-    this.#signal.removeEventListener("abort", this);
+    if (this.#attempt !== undefined) AttemptContext.onAbort(this.#attempt, undefined);
+    else this.#signal!.removeEventListener("abort", this);
   }
 }
 
@@ -79,7 +118,8 @@ export function mcpTool(parts: McpToolParts): Tool<string, McpArgs, unknown> {
         return callValue(answer, toolName);
       } catch (error) {
         // Volley ended the attempt: the reason it gave tells it the attempt honoured the abort.
-        if (ctx.signal.aborted) throw ctx.signal.reason;
+        const aborted = request.abortedWith();
+        if (aborted !== undefined) throw aborted.reason;
         if (isMcpToolError(error)) throw error;
         throw callFailure(error, site);
       } finally {

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createExecutor, type Executor, type Outcome } from "volley";
+import {
+  createExecutor,
+  type Executor,
+  type Outcome,
+  type ProgressUpdate,
+  type ToolContext,
+} from "volley";
 import { mcpTools } from "volley/mcp";
 import { connectStdio, type Connected } from "./fixtures/connect.js";
 import type { ServerRecords } from "./fixtures/fixture-server.js";
@@ -150,6 +156,33 @@ describe("volley/mcp over stdio, against an McpServer in a child process", () =>
     expect(silent.durationMs).toBeLessThan(1_500);
     const seen = (await records(executor)).cancellations.find((c) => c.id === "silent-1");
     expect(seen?.reason).toBe("timeout");
+  });
+  it("a context that is not the executor's is heard through its signal, and gets progress", async () => {
+    // As a worker's wrapped context, or one made by hand: only the public ToolContext.
+    const tools = await mcpTools(server.client);
+    const find = (name: string) => tools.find((t) => t.name === name)!;
+    const controller = new AbortController();
+    const reports: ProgressUpdate[] = [];
+    const ctx: ToolContext = {
+      signal: controller.signal,
+      callId: "plain",
+      batchId: "b",
+      attempt: 1,
+      deadline: Number.POSITIVE_INFINITY,
+      idempotencyKey: "b:plain",
+      progress: (update) => void reports.push(update ?? {}),
+    };
+    const beat = await find("heartbeat").run({ id: "plain-beat", everyMs: 20, forMs: 100 }, ctx);
+    expect(beat).toMatch(/^beat/);
+    expect(reports.length).toBeGreaterThan(0);
+
+    const reason = new Error("stopped by hand");
+    const waiting = find("wait").run({ id: "plain-wait", ms: 10_000 }, ctx);
+    setTimeout(() => controller.abort(reason), 100);
+    await expect(waiting).rejects.toBe(reason);
+    await expect
+      .poll(async () => (await records(executor)).cancellations.find((c) => c.id === "plain-wait"))
+      .toMatchObject({ reason: "cancelled" });
   });
 });
 

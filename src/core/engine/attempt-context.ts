@@ -32,6 +32,11 @@ export function assertProgressUpdate(tool: string, update: unknown): void {
 /** Where a running attempt's progress reports go: the scheduler that started it. */
 export interface ProgressSink<C extends AttemptOwner> {
   progressed(call: C, ctx: AttemptContext<C>, update: ProgressUpdate | undefined): void;
+  /**
+   * Whether a report would be heard beyond the idle timer (a `call:progress` listener). A sink
+   * without it is taken to always hear them.
+   */
+  wantsProgress?(call: C): boolean;
 }
 
 /**
@@ -54,6 +59,8 @@ export class AttemptContext<C extends AttemptOwner = AttemptOwner> implements To
   #idleTimer: unknown = undefined;
   /** When the attempt last reported progress, or started (epoch ms). */
   #progressAt = 0;
+  /** The one listener {@link AttemptContext.onAbort} set, told the reason without a signal. */
+  #onAbort: ((reason: unknown) => void) | undefined = undefined;
 
   constructor(call: C, sink: ProgressSink<C>, attempt: number, deadline: number) {
     this.callId = call.id;
@@ -92,6 +99,40 @@ export class AttemptContext<C extends AttemptOwner = AttemptOwner> implements To
     ctx.#abortedAt = now;
     ctx.#reason = reason;
     ctx.#controller?.abort(reason);
+    const onAbort = ctx.#onAbort;
+    if (onAbort !== undefined) {
+      ctx.#onAbort = undefined;
+      onAbort(reason);
+    }
+  }
+
+  /**
+   * Tells `fn` the reason when the attempt aborts (at once if it has), without making the
+   * AbortController that `signal` costs. One listener per attempt; `undefined` removes it. For
+   * Volley's own tools (`volley/mcp`); `fn` must not throw.
+   */
+  static onAbort(ctx: AttemptContext, fn: ((reason: unknown) => void) | undefined): void {
+    if (fn !== undefined && ctx.#aborted) {
+      ctx.#onAbort = undefined;
+      fn(ctx.#reason);
+      return;
+    }
+    ctx.#onAbort = fn;
+  }
+
+  /** Whether the attempt was aborted. */
+  static aborted(ctx: AttemptContext): boolean {
+    return ctx.#aborted;
+  }
+
+  /**
+   * Whether anything hears the attempt's `ctx.progress()`: its idle timer, or (as the sink says)
+   * a `call:progress` listener. A tool may skip the work of reporting when nothing does.
+   */
+  static wantsProgress(ctx: AttemptContext): boolean {
+    if (ctx.#idleTimer !== undefined) return true;
+    const sink = ctx.#sink;
+    return sink.wantsProgress === undefined || sink.wantsProgress(ctx.#call);
   }
 
   /** The reason the attempt was aborted with, if it was. */
