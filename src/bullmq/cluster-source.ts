@@ -158,6 +158,8 @@ interface CallState {
   readonly index: number;
   status: "running" | "ok" | "error";
   kind: ErrorKind | null;
+  /** Set when it ended `crashed` here because its worker left: the next worker may say so too. */
+  guessed: boolean;
 }
 
 interface BatchState {
@@ -526,6 +528,7 @@ class Cluster implements ClusterSource {
         const batch = this.#batch(batchId, startedAt - count(p["queuedMs"]), now);
         const call = this.#call(batch, callId);
         call.status = "running";
+        call.guessed = false;
         if (!worker.open.has(key) && worker.open.size < MAX_OPEN) {
           batch.open += 1;
           worker.open.set(key, {
@@ -551,8 +554,14 @@ class Cluster implements ClusterSource {
         const startedAt = typeof outcome["startedAt"] === "number" ? outcome["startedAt"] : null;
         const batch = this.#batch(batchId, startedAt ?? now, now);
         const call = this.#call(batch, callId);
-        if (worker.open.delete(key)) batch.open -= 1;
+        // Another worker may answer a call whose worker died under it (a restarted job).
+        if (worker.open.delete(key) || this.#closeElsewhere(key)) batch.open -= 1;
         const error = outcome["error"] as { kind?: unknown } | undefined;
+        if (call.guessed && error?.kind === "crashed") {
+          // Said already, when its worker left.
+          call.guessed = false;
+          return;
+        }
         this.#ended(
           batch,
           call,
@@ -631,7 +640,7 @@ class Cluster implements ClusterSource {
   #call(batch: BatchState, callId: string): CallState {
     let call = batch.calls.get(callId);
     if (call === undefined) {
-      call = { index: batch.size, status: "running", kind: null };
+      call = { index: batch.size, status: "running", kind: null, guessed: false };
       batch.size += 1;
       if (batch.calls.size < MAX_CALLS) batch.calls.set(callId, call);
     }
@@ -678,6 +687,12 @@ class Cluster implements ClusterSource {
     }
   }
 
+  /** Forgets call `key` on whichever worker had it running; true if one had. */
+  #closeElsewhere(key: string): boolean {
+    for (const worker of this.#workers.values()) if (worker.open.delete(key)) return true;
+    return false;
+  }
+
   /** A worker left: its calls still running end `crashed` here, and its counters are kept. */
   #drop(worker: WorkerState, why: string): void {
     this.#workers.delete(worker.id);
@@ -689,7 +704,10 @@ class Cluster implements ClusterSource {
       if (batch !== undefined) {
         batch.open -= 1;
         const call = batch.calls.get(open.callId);
-        if (call !== undefined) this.#ended(batch, call, "crashed", now);
+        if (call !== undefined) {
+          this.#ended(batch, call, "crashed", now);
+          call.guessed = true;
+        }
         batch.touchedAt = now;
       }
       this.#emit("call:finished", {

@@ -94,6 +94,36 @@ export class EventRelay {
     return this.#dropped;
   }
 
+  /**
+   * Relays the end of a call the worker answered without running it on its executor (its
+   * deadline passed in the queue, its tool is not here, its first worker died under it), which
+   * the executor's events cannot tell.
+   */
+  unrun(call: {
+    readonly batchId: string;
+    readonly callId: string;
+    readonly tool: string;
+    readonly attempts: number;
+    readonly error: OutcomeError;
+  }): void {
+    if (this.#closed) return;
+    this.#push([
+      "call:finished",
+      {
+        batchId: call.batchId,
+        callId: call.callId,
+        tool: call.tool,
+        outcome: {
+          status: "error",
+          startedAt: null,
+          durationMs: 0,
+          attempts: call.attempts,
+          error: errorOf(call.error),
+        },
+      },
+    ]);
+  }
+
   /** Sends the stats at once (a worker's first message, so readers learn of it). */
   announce(): void {
     this.#flush();

@@ -284,6 +284,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     }
   });
 
+  /** The reply to a job answered without running it, told to the cluster's dashboard too. */
+  function unrun(data: Partial<JobData>, attempts: number, error: WireError): JobReply {
+    relay?.unrun({
+      batchId: String(data.batchId),
+      callId: String(data.callId),
+      tool: String(data.tool),
+      attempts,
+      error: { kind: error.kind ?? "tool_error", message: error.message },
+    });
+    return failure(error);
+  }
+
   /** Runs one job on the executor; resolves with its reply, or throws to hand it back. */
   async function processJob(
     job: Job,
@@ -300,14 +312,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     }
     const tool = byName.get(String(data.tool));
     if (tool === undefined) {
-      return failure({
+      return unrun(data, 0, {
         name: "UnknownTool",
         kind: "unknown_tool",
         message: `Worker ${id} runs no tool "${String(data.tool)}"`,
       });
     }
     if (job.stalledCounter > 0 && data.rerun !== true) {
-      return failure({
+      return unrun(data, typeof data.attempt === "number" ? data.attempt : 1, {
         name: "WorkerCrashedError",
         kind: "crashed",
         message: `The worker running call "${String(data.callId)}" stopped answering (it died, or its event loop was blocked past the job's lock); not run again, as tool "${tool.name}" is not idempotent`,
@@ -316,7 +328,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     const deadline = typeof data.deadline === "number" ? data.deadline : Number.POSITIVE_INFINITY;
     const left = deadline - Date.now();
     if (left <= 0) {
-      return failure({
+      return unrun(data, 0, {
         name: "ToolTimeoutError",
         kind: "timeout",
         message: `Call "${String(data.callId)}" to tool "${tool.name}" was not run: its deadline passed before a worker took it`,

@@ -224,8 +224,8 @@ describe.skipIf(missing !== undefined)("the cluster's dashboard source, on Redis
     }
   }, 60_000);
 
-  it("ends the calls of a worker that died crashed, and drops it, once its heartbeats stop", async () => {
-    const queue = "dies";
+  /** A worker in a child process (heartbeats every 200 ms, 1 s locks), a source, a caller. */
+  async function dyingWorker(queue: string) {
     const child = children.track(runTs(fixtureWorker, { REDIS_URL: redis.url, QUEUE: queue }));
     await child.waitFor((lines) => lines.some((l) => l.startsWith("ready")), 30_000);
     const source = await clusterSource({ connection: redis.url, queue, discoveryMs: 500 });
@@ -234,33 +234,78 @@ describe.skipIf(missing !== undefined)("the cluster's dashboard source, on Redis
       tools,
       backend: bullmqBackend({ connection: redis.url, queue }),
     });
-    try {
-      const worker = source.workers().find((w) => w.announcement?.pid === child.process.pid);
-      expect(worker).toBeDefined();
-      const batch = executor.execute([{ id: "long", name: "sleep", args: { ms: 20_000 } }], {
-        batchId: "dies-batch",
-        deadlineMs: 4_000,
+    const id = source.workers().find((w) => w.announcement?.pid === child.process.pid)?.id;
+    expect(id).toBeDefined();
+    const batch = executor.execute([{ id: "long", name: "sleep", args: { ms: 20_000 } }], {
+      batchId: "dies-batch",
+      deadlineMs: 15_000,
+    });
+    await expect.poll(() => seen.some((s) => s.name === "call:started")).toBe(true);
+    child.process.kill("SIGKILL");
+    const heir = () =>
+      startWorker({
+        connection: redis.url,
+        queue,
+        tools,
+        id: "heir",
+        heartbeatMs: 100,
+        stalledIntervalMs: 300,
       });
-      await expect.poll(() => seen.some((s) => s.name === "call:started")).toBe(true);
-      const killedAt = Date.now();
-      child.process.kill("SIGKILL");
-      // Its heartbeats come every 200 ms: gone after 5 of them missed.
-      await expect.poll(() => seen.some((s) => s.name === "call:finished")).toBe(true);
-      expect(source.workers()).toEqual([]);
-      const crashed = seen.find((s) => s.name === "call:finished")!.event;
-      expect(crashed).toMatchObject({
+    const ends = () =>
+      seen.filter((s) => s.name === "call:finished").map((s) => s.event as Record<string, unknown>);
+    const crashed = (worker: string) =>
+      expect.objectContaining({
         batchId: "dies-batch",
         callId: "long",
-        worker: worker!.id,
-        outcome: { status: "error", error: { kind: "crashed" } },
+        worker,
+        outcome: expect.objectContaining({
+          status: "error",
+          error: expect.objectContaining({ kind: "crashed" }),
+        }),
       });
-      expect(Date.now() - killedAt).toBeLessThan(8_000);
-      expect(source.stats().running).toBe(0);
-      // The caller's own outcome is its own business: here, its deadline.
-      expect((await batch).outcomes[0]).toMatchObject({ error: { kind: "deadline" } });
-    } finally {
+    const close = async () => {
       await executor.close();
       await source.close();
+    };
+    return { id: id!, source, batch, heir, ends, crashed, close };
+  }
+
+  it("ends the calls of a worker that died crashed once its heartbeats stop, and not again when another worker answers for it", async () => {
+    const dying = await dyingWorker("dies-first");
+    let heir: VolleyWorker | undefined;
+    try {
+      const killedAt = Date.now();
+      // Its heartbeats came every 200 ms: gone once 5 of them are missed.
+      await expect.poll(() => dying.ends()).toEqual([dying.crashed(dying.id)]);
+      expect(Date.now() - killedAt).toBeLessThan(8_000);
+      expect(dying.source.workers()).toEqual([]);
+      expect(dying.source.stats().running).toBe(0);
+      const said = dying.ends()[0]!["outcome"] as { error: { message: string } };
+      expect(said.error.message).toMatch(/^Worker .+ left while it ran this call/);
+      // Then another worker finds the job stalled and answers it: the caller hears of it.
+      heir = await dying.heir();
+      expect((await dying.batch).outcomes[0]).toMatchObject({ error: { kind: "crashed" } });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(dying.ends()).toHaveLength(1);
+    } finally {
+      await dying.close();
+      await heir?.close({ graceMs: 1_000 });
+    }
+  }, 60_000);
+
+  it("ends the calls of a worker that died crashed once, when another worker answers for it first", async () => {
+    const dying = await dyingWorker("heir-first");
+    const heir = await dying.heir();
+    try {
+      expect((await dying.batch).outcomes[0]).toMatchObject({ error: { kind: "crashed" } });
+      await expect.poll(() => dying.source.workers().map((w) => w.id)).toEqual(["heir"]);
+      await new Promise((r) => setTimeout(r, 500));
+      // Whichever came first, the call ended once.
+      expect(dying.ends()).toHaveLength(1);
+      expect([dying.crashed("heir"), dying.crashed(dying.id)]).toContainEqual(dying.ends()[0]);
+    } finally {
+      await dying.close();
+      await heir.close({ graceMs: 1_000 });
     }
   }, 60_000);
 
