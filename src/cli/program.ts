@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isCliInputError } from "./cli-input-error.js";
+import { dashboardCommand, type DashboardCommandOptions } from "./dashboard-command.js";
 import { EXIT, runCommand, type CliIo, type RunCommandOptions } from "./run-command.js";
 import { workerCommand, type WorkerCommandOptions } from "./worker-command.js";
 
@@ -187,6 +188,10 @@ Examples:
     )
     .option("--id <name>", "the worker's name in announcements (default host:pid:random)")
     .option(
+      "--no-publish-events",
+      "do not publish the calls' events and stats for the cluster's dashboard (volley dashboard)",
+    )
+    .option(
       "--load-timeout <ms>",
       "time the tools module may take to load, top-level await included (default 30000)",
       parseMs,
@@ -203,6 +208,38 @@ Examples:
     )
     .action(async (options: WorkerCommandOptions) => {
       result.code = await workerCommand(options, io);
+    });
+
+  program
+    .command("dashboard")
+    .description(
+      "Serve the live dashboard of a cluster: every call its workers run, and which worker ran it.",
+    )
+    .requiredOption("-q, --queue <name>", "the cluster's name, the same as its workers' queue")
+    .option("--redis <url>", "the queues' Redis: redis://[user:password@]host:port, or rediss://")
+    .option("--postgres <url>", "the queues' Postgres database (BullMQ's Postgres backend)")
+    .option("--port <port>", "the dashboard's port; 0 picks a free one", parsePort, 4317)
+    .option(
+      "--host <host>",
+      "the interface to listen on (default 127.0.0.1); any other needs a token",
+    )
+    .option(
+      "--token <token>",
+      "a secret every request must carry (default: the VOLLEY_DASHBOARD_TOKEN environment variable)",
+    )
+    .addHelpText(
+      "after",
+      `
+Workers publish their calls unless started with --no-publish-events.
+Exit codes: 0 stopped by SIGTERM or Ctrl-C, 2 bad input.
+
+Examples:
+  $ volley dashboard --redis redis://127.0.0.1:6379 --queue tools
+  $ VOLLEY_DASHBOARD_TOKEN=s3cret volley dashboard --redis "$REDIS_URL" --queue tools --host 0.0.0.0
+  $ volley dashboard --postgres postgres://volley@db.internal/volley --queue tools --port 8080`,
+    )
+    .action(async (options: DashboardCommandOptions) => {
+      result.code = await dashboardCommand(options, io);
     });
 
   return program;

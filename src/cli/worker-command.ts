@@ -14,6 +14,8 @@ export interface WorkerCommandOptions {
   readonly loadTimeout?: number;
   readonly clusterLimits?: boolean;
   readonly id?: string;
+  /** False with `--no-publish-events`. */
+  readonly publishEvents?: boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.clusterLimits === true ? { clusterLimits: true } : {}),
       ...(options.id === undefined ? {} : { id: options.id }),
+      ...(options.publishEvents === false ? { publishEvents: false } : {}),
     });
   } catch (error) {
     if (error instanceof TypeError || /needs the package/.test((error as Error).message)) {
