@@ -108,24 +108,29 @@ export function mcpTool(parts: McpToolParts): Tool<string, McpArgs, unknown> {
     name: parts.name,
     description: info.description ?? "",
     schema: parts.schema,
-    run: async (args: McpArgs, ctx: ToolContext): Promise<unknown> => {
+    // Not an async function: the SDK's promise, and one `then`, are all the hops a call takes.
+    run: (args: McpArgs, ctx: ToolContext): Promise<unknown> => {
       const request = new McpRequest(ctx);
-      try {
-        const answer = await client.callTool({ name: toolName, arguments: args }, undefined, {
+      return client
+        .callTool({ name: toolName, arguments: args }, undefined, {
           signal: request.signal.asAbortSignal(),
           timeout: SDK_TIMEOUT_OFF,
           onprogress: request.onprogress,
-        });
-        return callValue(answer, toolName);
-      } catch (error) {
-        // Volley ended the attempt: the reason it gave tells it the attempt honoured the abort.
-        const aborted = request.abortedWith();
-        if (aborted !== undefined) throw aborted.reason;
-        if (isMcpToolError(error)) throw error;
-        throw callFailure(error, site);
-      } finally {
-        request.done();
-      }
+        })
+        .then(
+          (answer) => {
+            request.done();
+            return callValue(answer, toolName);
+          },
+          (error: unknown) => {
+            request.done();
+            // Volley ended the attempt: the reason it gave tells it the attempt honoured the abort.
+            const aborted = request.abortedWith();
+            if (aborted !== undefined) throw aborted.reason;
+            if (isMcpToolError(error)) throw error;
+            throw callFailure(error, site);
+          },
+        );
     },
   });
 }
