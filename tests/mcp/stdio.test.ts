@@ -157,6 +157,26 @@ describe("volley/mcp over stdio, against an McpServer in a child process", () =>
     const seen = (await records(executor)).cancellations.find((c) => c.id === "silent-1");
     expect(seen?.reason).toBe("timeout");
   });
+  it("a call:progress listener hears the server's progress, with no idle timeout", async () => {
+    const plain = createExecutor({ tools: await mcpTools(server.client) });
+    try {
+      const heard: string[] = [];
+      const off = plain.on("call:progress", (e) => void heard.push(e.message ?? ""));
+      const report = await plain.execute([
+        { id: "b", name: "heartbeat", args: { id: "listened-1", everyMs: 20, forMs: 120 } },
+      ]);
+      off();
+      expect(report.outcomes[0]).toMatchObject({
+        status: "ok",
+        value: expect.stringMatching(/^beat/),
+      });
+      expect(heard.length).toBeGreaterThan(0);
+      expect(heard[0]).toMatch(/^step /);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it("a context that is not the executor's is heard through its signal, and gets progress", async () => {
     // As a worker's wrapped context, or one made by hand: only the public ToolContext.
     const tools = await mcpTools(server.client);
