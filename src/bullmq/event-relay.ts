@@ -49,6 +49,8 @@ const FLUSH_EVERY_MS = 100;
 const FLUSH_AT = 500;
 /** Most events held while a publish is slow: past it the oldest are dropped, and counted. */
 const MAX_BUFFERED = 10_000;
+/** Longest a closing relay waits for its last messages to go out (ms): Redis may be away. */
+const CLOSE_TIMEOUT_MS = 5_000;
 /** Messages are cut here: a page shows a line, and a message stays small. */
 const MAX_TEXT = 1_000;
 
@@ -137,8 +139,17 @@ export class EventRelay {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#sending;
-    await this.#publish(this.#take(), true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      timer.unref();
+    });
+    const last = (async () => {
+      await this.#sending;
+      await this.#publish(this.#take(), true);
+    })();
+    await Promise.race([last, late]);
+    clearTimeout(timer);
   }
 
   #push(event: RelayedEvent): void {
