@@ -463,6 +463,7 @@ export class Scheduler {
   /** Where the attempts' `ctx.progress()` reports come: one object for every attempt. */
   readonly #progressSink: ProgressSink<CallState> = {
     progressed: (call, ctx, update) => this.#progressed(call, ctx, update),
+    wantsProgress: () => this.#events.wants["call:progress"],
   };
 
   #progressed(
