@@ -51,12 +51,6 @@ export interface ClusterSourceOptions {
   readonly onError?: (error: Error) => void;
 }
 
-/** What the cluster's events carry more than an executor's: the worker that ran the call. */
-interface FromWorker {
-  /** The worker that ran the call (its `startWorker` `id`). */
-  readonly worker: string;
-}
-
 /**
  * The events of a {@link ClusterSource}: an executor's, with `worker` on each call's and
  * circuit's event. `call:started` carries no `args` and an ok outcome no `value`: workers keep
@@ -67,7 +61,10 @@ interface FromWorker {
 export type ClusterEvents = {
   readonly [E in ExecutorEventName]: E extends "batch:started" | "batch:finished"
     ? ExecutorEvents[E]
-    : ExecutorEvents[E] & FromWorker;
+    : ExecutorEvents[E] & {
+        /** The worker that ran the call, or whose breaker it is (its `startWorker` `id`). */
+        readonly worker: string;
+      };
 };
 
 /** A live worker of the cluster, as a {@link ClusterSource} knows it. */

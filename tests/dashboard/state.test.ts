@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { DashboardState, MAX_INCIDENTS } from "../../src/dashboard/state.js";
-import { createExecutor, defineTool } from "../../src/index.js";
+import { DashboardState, MAX_INCIDENTS, type DashboardSource } from "../../src/dashboard/state.js";
+import {
+  createExecutor,
+  defineTool,
+  type ExecutorEventName,
+  type ExecutorEvents,
+  type ExecutorStats,
+} from "../../src/index.js";
 import { demoCalls, demoTools, nextStepsCalls } from "./demo.js";
 
 const instant = defineTool({
@@ -236,4 +242,116 @@ describe("DashboardState", () => {
     await executor.execute([{ id: "c", name: "instant", args: {} }]);
     expect(state.takeUpdate()).toBeNull();
   });
+
+  it("records a local executor's calls without a worker", async () => {
+    const executor = createExecutor({ tools: [instant] });
+    const state = new DashboardState(executor, { maxBatches: 3, maxCallsPerBatch: 10 });
+    await executor.execute([{ id: "a", name: "instant", args: {} }]);
+    expect(state.snapshot().calls[0]).toMatchObject({ id: "a", worker: null });
+    state.dispose();
+  });
+
+  it("follows a cluster's batch as its workers run it: the worker of each call, a size that grows, and a batch that runs again when a call comes after its end", () => {
+    const cluster = clusterLike(["search"]);
+    const state = new DashboardState(cluster, { maxBatches: 3, maxCallsPerBatch: 10 });
+    const at = Date.now();
+    cluster.emit("batch:started", { batchId: "B", size: 1, startedAt: at, deadline: Infinity });
+    const start = (callId: string, worker: string, attempt = 1) =>
+      cluster.emit("call:started", {
+        ...{ batchId: "B", callId, index: 0, tool: "search", attempt },
+        ...{ startedAt: at + 5, queuedMs: 5, args: undefined, worker },
+      } as ExecutorEvents["call:started"]);
+    const times = { startedAt: at + 5, durationMs: 10 };
+    const finish = (callId: string, worker: string, status: "ok" | "error", attempts = 1) =>
+      cluster.emit("call:finished", {
+        ...{ batchId: "B", callId, index: 0, tool: "search", worker },
+        outcome:
+          status === "ok"
+            ? { ...{ id: callId, index: 0, name: "search", status, attempts }, ...times }
+            : {
+                ...{ id: callId, index: 0, name: "search", status, attempts, ...times },
+                error: { kind: "tool_error", message: "503" },
+              },
+      } as unknown as ExecutorEvents["call:finished"]);
+    start("a", "w1");
+    start("b", "w2");
+    const running = state.snapshot();
+    expect(running.inFlight.calls.map((c) => [c.id, c.worker])).toEqual([
+      ["a", "w1"],
+      ["b", "w2"],
+    ]);
+    expect(running.batches[0]).toMatchObject({ size: 2, hidden: 0 });
+    finish("a", "w1", "ok");
+    finish("b", "w2", "error");
+    cluster.emit("batch:finished", {
+      batchId: "B",
+      wallMs: 20,
+      counts: { total: 2, ok: 1, error: 1, byKind: { tool_error: 1 } },
+    });
+    expect(state.snapshot().batches[0]).toMatchObject({ endedAt: at + 20, ok: 1, failed: 1 });
+    // Its caller retried b: it runs again, on another worker.
+    start("b", "w1", 2);
+    const again = state.snapshot();
+    expect(again.batches[0]).toMatchObject({ endedAt: null, size: 2 });
+    expect(again.calls.find((c) => c.id === "b")).toMatchObject({
+      status: "running",
+      attempts: 2,
+      worker: "w1",
+    });
+    finish("b", "w1", "ok", 2);
+    cluster.emit("batch:finished", {
+      batchId: "B",
+      wallMs: 40,
+      counts: { total: 2, ok: 2, error: 0, byKind: {} },
+    });
+    expect(state.snapshot().batches[0]).toMatchObject({ endedAt: at + 40, ok: 2, failed: 0 });
+    state.dispose();
+  });
+
+  it("counts the calls of a tool a worker brought later as that tool's, not as (unknown)", () => {
+    const cluster = clusterLike(["search"]);
+    const state = new DashboardState(cluster, { maxBatches: 3, maxCallsPerBatch: 10 });
+    cluster.tools.push("fetch_page");
+    expect(state.snapshot().tools.map((t) => t.tool)).toEqual(["search", "fetch_page"]);
+    cluster.emit("batch:started", { batchId: "B", size: 1, startedAt: 0, deadline: Infinity });
+    cluster.emit("call:finished", {
+      ...{ batchId: "B", callId: "c", index: 0, tool: "fetch_page" },
+      outcome: { id: "c", index: 0, name: "fetch_page", status: "ok", startedAt: 0, durationMs: 1 },
+      ...{ worker: "w1" },
+    } as unknown as ExecutorEvents["call:finished"]);
+    cluster.emit("call:finished", {
+      ...{ batchId: "B", callId: "d", index: 1, tool: "invented" },
+      outcome: { id: "d", index: 1, name: "invented", status: "ok", startedAt: 0, durationMs: 1 },
+    } as unknown as ExecutorEvents["call:finished"]);
+    const tools = Object.fromEntries(state.snapshot().tools.map((t) => [t.tool, t.calls]));
+    expect(tools).toEqual({ search: 0, fetch_page: 1, "(unknown)": 1 });
+    state.dispose();
+  });
 });
+
+/** A source like a cluster's (volley/bullmq's clusterSource): events fed by hand, tools that change. */
+function clusterLike(tools: string[]) {
+  const listeners = new Map<string, ((event: unknown) => void)[]>();
+  const stats: ExecutorStats = {
+    ...{ queued: 0, running: 0, retrying: 0, detached: 0, abandoned: 0, finished: 0 },
+    ...{ ok: 0, failed: 0, batches: 0, held: 0, concurrency: 0, tools: {} },
+  };
+  const source: DashboardSource & {
+    tools: string[];
+    emit<E extends ExecutorEventName>(name: E, event: ExecutorEvents[E]): void;
+  } = {
+    tools,
+    get toolNames() {
+      return [...tools];
+    },
+    stats: () => stats,
+    on(name, listener) {
+      listeners.set(name, [...(listeners.get(name) ?? []), listener as (event: unknown) => void]);
+      return () => undefined;
+    },
+    emit(name, event) {
+      for (const listener of listeners.get(name) ?? []) listener(event);
+    },
+  };
+  return source;
+}
