@@ -3,12 +3,12 @@
  * whose `completed` and `failed` events bring their replies back (no polling), and the callers'
  * attempts waiting for them, by job id.
  */
-import { randomUUID } from "node:crypto";
 import type { Job, Queue, QueueEvents, QueueEventsProducer } from "bullmq";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
 import { reviveError, type WireError } from "../core/wire-error.js";
 import { openBullmq, type BullmqClasses, type BullmqSite } from "./load-bullmq.js";
 import type { JobReply } from "./protocol.js";
+import { untilReading } from "./reader-sync.js";
 
 /** An attempt waiting for its job's reply. */
 export interface Waiter {
@@ -17,9 +17,6 @@ export interface Waiter {
   /** When it was sent (epoch ms), for the audit of replies that never came. */
   readonly sentAt: number;
 }
-
-/** The event that proves the lane's reader is running: sent on the lane's own stream. */
-const SYNC_EVENT = "volley:sync";
 
 /** How long a lane waits for its own sync event before it gives up starting (ms). */
 const SYNC_TIMEOUT_MS = 15_000;
@@ -59,42 +56,10 @@ export class ToolLane {
     this.ready.catch(() => {});
   }
 
-  /** Publishes a marker on the lane's stream and waits until the reader has seen it. */
+  /** Waits until the lane's reader reads its stream, so that no reply can pass it unseen. */
   async #sync(): Promise<void> {
     await this.#events.waitUntilReady();
-    const nonce = randomUUID();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let listener: ((args: { nonce?: string }) => void) | undefined;
-    const seen = new Promise<void>((resolve, reject) => {
-      listener = (args) => {
-        if (args.nonce === nonce) resolve();
-      };
-      this.#events.on(SYNC_EVENT as "completed", listener as never);
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `The reader of queue "${this.name}" did not see its own event within ${SYNC_TIMEOUT_MS} ms`,
-            ),
-          ),
-        SYNC_TIMEOUT_MS,
-      );
-    });
-    try {
-      // Published until seen: a reader that started after the first marker reads the next.
-      const publish = () =>
-        this.#producer.publishEvent({ eventName: SYNC_EVENT, nonce }).catch(() => {});
-      await publish();
-      const again = setInterval(() => void publish(), 200);
-      try {
-        await seen;
-      } finally {
-        clearInterval(again);
-      }
-    } finally {
-      clearTimeout(timer);
-      this.#events.off(SYNC_EVENT as "completed", listener as never);
-    }
+    await untilReading(this.#events, this.#producer, this.name, SYNC_TIMEOUT_MS);
   }
 
   /** Adds `waiter` for job `jobId`. */

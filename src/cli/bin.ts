@@ -3,14 +3,15 @@
  * The `volley` executable: `volley demo`, `volley run --tools <module> --calls <file|->`.
  * Ctrl-C cancels the running calls and prints their outcomes (exit 130); a second Ctrl-C quits at once.
  * SIGTERM does the same for `run`, with exit code 143; `volley worker` stops taking calls, finishes
- * the running ones and exits 0; any other command exits 143 at once.
+ * the running ones and exits 0; `volley dashboard` closes its server and exits 0; any other command
+ * exits 143 at once.
  */
 import { EXIT } from "./run-command.js";
 import { main } from "./program.js";
 
 const interrupt = new AbortController();
-// Only `run` and `worker` have calls to stop in order; anything else stops at the first Ctrl-C.
-const cancellable = process.argv[2] === "run" || process.argv[2] === "worker";
+// Only `run`, `worker` and `dashboard` stop in order; anything else stops at the first Ctrl-C.
+const cancellable = ["run", "worker", "dashboard"].includes(process.argv[2] ?? "");
 process.on("SIGINT", () => {
   if (!cancellable || interrupt.signal.aborted) process.exit(EXIT.interrupted);
   // `run` cancels its batch (or stops its dashboard) and says so.

@@ -18,7 +18,7 @@ import { launchChromium, requireChromium, runBrowserTests } from "../dashboard/c
 import { demoCalls, demoTools } from "../dashboard/demo.js";
 import { redisMissing, startRedis, type RedisServer } from "../helpers/redis-server.js";
 import { allTools as tools } from "./fixtures/tools.js";
-import { legibility, READABLE } from "./page-legibility.js";
+import { legibility, READABLE } from "../dashboard/legibility.js";
 
 const missing = redisMissing();
 if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);

@@ -167,7 +167,7 @@ describe.skipIf(missing !== undefined)("volley dashboard --redis", () => {
     expect(await published(["--no-publish-events"])).toEqual([]);
   }, 60_000);
 
-  it("prints the URL of the queues without their password", async () => {
+  it("prints the URL of the queues without their password, and exits 0 on Ctrl-C and on SIGTERM", async () => {
     const secured = await startRedis({ password: "hunter2-Secret" });
     try {
       const run = await runCli(
@@ -178,6 +178,18 @@ describe.skipIf(missing !== undefined)("volley dashboard --redis", () => {
       expect(printed).toContain("redis://:***@127.0.0.1");
       expect(printed).not.toContain("hunter2");
       expect(run.stderr).not.toContain("hunter2");
+      // Ctrl-C closes the server in order.
+      expect(run.code, run.stderr).toBe(0);
+      const terminated = await runCli(
+        ["dashboard", "--redis", secured.url, "--queue", queue, "--port", "0"],
+        {
+          interruptWhen: "serving at",
+          interruptOn: "stdout",
+          interruptSignal: "SIGTERM",
+          killAfterMs: 30_000,
+        },
+      );
+      expect(terminated.code, terminated.stderr).toBe(0);
     } finally {
       await secured.stop();
     }

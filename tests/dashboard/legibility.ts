@@ -1,6 +1,6 @@
 /**
  * What a reader sees of an element of the dashboard page in Chromium: its text, size and the
- * contrast of its text against what is behind it (as tests/dashboard/page.int.test.ts reads it).
+ * contrast of its text against what is behind it.
  */
 import type { Page } from "playwright-core";
 
