@@ -152,7 +152,15 @@ describe.skipIf(missing !== undefined)("bullmqBackend with a worker, on Redis", 
       createExecutor({ tools, backend: bullmqBackend({ connection: redis.url, queue }) });
     const [one, two] = [make(), make()];
     try {
-      const call = { id: "k", name: "counted", args: { key: "same", ms: 300 } };
+      // Both callers ready first (their workers found, their reply readers running), so that
+      // under load the second call is not sent after the first one's job has already finished:
+      // BullMQ dedupes identical jobs while one is in flight.
+      await Promise.all(
+        [one, two].map((e, i) =>
+          e.execute([{ id: "warm", name: "counted", args: { key: `warm-${i}`, ms: 1 } }]),
+        ),
+      );
+      const call = { id: "k", name: "counted", args: { key: "same", ms: 1_000 } };
       const [a, b] = await Promise.all([one.execute([call]), two.execute([call])]);
       expect(a.outcomes[0]).toMatchObject({ status: "ok" });
       expect(b.outcomes[0]).toMatchObject({ status: "ok" });
