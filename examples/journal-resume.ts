@@ -33,10 +33,12 @@ const translate = defineTool({
   },
 });
 
+// Three quick calls and two slow ones: run 1 stops once the quick ones are done, with a wide
+// margin before the slow ones would finish, however busy the machine.
 const calls: ToolCall[] = ["one", "two", "three", "four", "five"].map((text, i) => ({
   id: `t${i + 1}`,
   name: "translate",
-  args: { text, ms: 100 * (i + 1) },
+  args: { text, ms: i < 3 ? 100 * (i + 1) : 1_500 + 500 * (i - 3) },
 }));
 // The key a journal resumes by: the same id means the same batch.
 const batchId = "translations-2026-01-01";
