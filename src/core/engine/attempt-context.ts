@@ -32,11 +32,8 @@ export function assertProgressUpdate(tool: string, update: unknown): void {
 /** Where a running attempt's progress reports go: the scheduler that started it. */
 export interface ProgressSink<C extends AttemptOwner> {
   progressed(call: C, ctx: AttemptContext<C>, update: ProgressUpdate | undefined): void;
-  /**
-   * Whether a report would be heard beyond the idle timer (a `call:progress` listener). A sink
-   * without it is taken to always hear them.
-   */
-  wantsProgress?(call: C): boolean;
+  /** Whether a report would be heard beyond the idle timer (a `call:progress` listener). */
+  wantsProgress(call: C): boolean;
 }
 
 /**
@@ -131,8 +128,7 @@ export class AttemptContext<C extends AttemptOwner = AttemptOwner> implements To
    */
   static wantsProgress(ctx: AttemptContext): boolean {
     if (ctx.#idleTimer !== undefined) return true;
-    const sink = ctx.#sink;
-    return sink.wantsProgress === undefined || sink.wantsProgress(ctx.#call);
+    return ctx.#sink.wantsProgress(ctx.#call);
   }
 
   /** The reason the attempt was aborted with, if it was. */
