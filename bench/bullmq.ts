@@ -53,7 +53,10 @@ interface Result {
 async function raw(url: string, queue: string, workers: number, trips: boolean): Promise<Result> {
   const stop = await startWorkers("raw", url, queue, workers);
   const connection = { url, maxRetriesPerRequest: null };
-  const q = new Queue(queue, { connection });
+  // BullMQ trims its event stream to 10,000 entries by default; each job writes several, so a
+  // reader that falls behind would lose `completed` events, and the count would never be reached.
+  const q = new Queue(queue, { connection, streams: { events: { maxLen: JOBS * 10 } } });
+  await q.waitUntilReady();
   // A fresh queue: read its stream from the start, so that no early event is missed.
   const events = new QueueEvents(queue, { connection, lastEventId: "0" });
   await events.waitUntilReady();
@@ -61,12 +64,23 @@ async function raw(url: string, queue: string, workers: number, trips: boolean):
     const opts = { removeOnComplete: true, removeOnFail: true };
     let done = 0;
     let finish!: () => void;
-    const all = new Promise<void>((r) => (finish = r));
-    const onCompleted = () => ++done === JOBS && finish();
+    let fail!: (error: Error) => void;
+    const all = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+    let last = performance.now();
+    const onCompleted = () => {
+      last = performance.now();
+      if (++done === JOBS) finish();
+    };
     events.on("completed", onCompleted);
+    // A run that stops making progress fails, saying how far it got, instead of hanging the bench.
+    const watchdog = setInterval(() => {
+      if (performance.now() - last > 30_000) {
+        fail(new Error(`raw BullMQ: no job completed for 30 s, after ${done} of ${JOBS}`));
+      }
+    }, 1_000);
     const started = performance.now();
     await Promise.all(Array.from({ length: JOBS }, (_, i) => q.add("noop", { i }, opts)));
-    await all;
+    await all.finally(() => clearInterval(watchdog));
     const throughput = JOBS / ((performance.now() - started) / 1_000);
     events.off("completed", onCompleted);
     const times: number[] = [];

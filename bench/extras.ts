@@ -62,11 +62,24 @@ export function runExtra(
     const child = spawn(
       process.execPath,
       [...execArgv, "--import", "tsx", script, ...(quick ? ["--quick"] : [])],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      // Its own process group, so that a timeout also ends what it started (a Redis, workers).
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // The group is gone already.
+      }
+    };
+    // Out of the terminal's process group, the script would outlive a Ctrl-C of the run.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      killGroup();
+      process.kill(process.pid, signal);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.once("exit", killGroup);
     let stdout = "";
     let stderrTail = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -77,10 +90,20 @@ export function runExtra(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      killGroup();
     }, timeoutMs);
+    let drain: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
     const finish = (why: string | undefined): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
+      clearTimeout(drain);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.off("exit", killGroup);
+      // What it left running would hold its pipes open, and the next script would share the CPU.
+      killGroup();
       const seconds = (performance.now() - started) / 1000;
       if (why === undefined) {
         resolve({ file, title, ok: true, seconds, markdown: nestHeadings(stdout.trim()) });
@@ -96,11 +119,20 @@ export function runExtra(
       });
     };
     child.on("error", (error) => finish(`could not start: ${error.message}`));
-    child.on("close", (code, signal) => {
+    const verdict = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (timedOut) finish(`timed out after ${Math.round(timeoutMs / 1000)} s`);
       else if (code !== 0)
         finish(`exited with ${code === null ? `signal ${signal}` : `code ${code}`}`);
       else finish(undefined);
+    };
+    child.on("close", verdict);
+    // A process it started and left behind keeps the pipes open, so "close" may never come.
+    child.on("exit", (code, signal) => {
+      drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        verdict(code, signal);
+      }, 2_000);
     });
   });
 }
