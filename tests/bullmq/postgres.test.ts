@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExecutor } from "../../src/index.js";
 import { bullmqBackend, startWorker, type VolleyWorker } from "../../src/bullmq/index.js";
@@ -15,8 +16,7 @@ describe.skipIf(missing !== undefined)("bullmqBackend on BullMQ's Postgres backe
 
   beforeAll(async () => {
     server = await startPostgres();
-    // The server's shutdown at the end reaches pooled connections BullMQ still holds: reported
-    // here rather than as process warnings.
+    // Connection errors are collected, so that the last test can assert there were none.
     worker = await startWorker({
       connection: server.connectionString,
       queue,
@@ -59,4 +59,30 @@ describe.skipIf(missing !== undefined)("bullmqBackend on BullMQ's Postgres backe
       await executor.close();
     }
   }, 60_000);
+
+  it("leaves no connection open on the server once the executors and the worker are closed", async () => {
+    await worker.close({ graceMs: 1_000 });
+    // A session ends on the server a moment after its client hangs up.
+    let sessions = await clientSessions(server);
+    for (const until = Date.now() + 5_000; sessions.length > 0 && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 100));
+      sessions = await clientSessions(server);
+    }
+    expect(sessions).toEqual([]);
+    expect(connectionErrors).toEqual([]);
+  }, 30_000);
 });
+
+/** The server's client sessions, other than the one asking. */
+async function clientSessions(server: PostgresServer): Promise<string[]> {
+  const client = new pg.Client({ connectionString: server.connectionString });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number; query: string }>(
+      "select pid, left(query, 80) as query from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    return rows.map((row) => `${row.pid}: ${row.query}`);
+  } finally {
+    await client.end();
+  }
+}
