@@ -16,6 +16,10 @@ export const EXTRA_BENCHES = [
   },
   { file: "crash-trials.ts", title: "Crash trials: SIGKILL mid-batch, then resume" },
   { file: "bullmq.ts", title: "Scale-out: `volley/bullmq` vs raw BullMQ on one Redis" },
+  {
+    file: "worker-kill-trials.ts",
+    title: "Worker-kill trials: SIGKILL `volley/bullmq` workers mid-batch",
+  },
   { file: "mcp.ts", title: "MCP: `volley/mcp` vs `client.callTool()` directly" },
   { file: "ai-sdk.ts", title: "AI SDK: what `volleyTools` adds per tool call" },
   {
