@@ -47,6 +47,7 @@ import {
   type PostgresServer,
 } from "../tests/helpers/postgres-server.js";
 import type { ChildSpec, TrialPlan, WorkArgs } from "./crash-child.js";
+import { int, pick, rng } from "./seeded-random.js";
 
 const require = createRequire(import.meta.url);
 const CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
@@ -217,23 +218,6 @@ export function crashTrialsPassed(result: CrashTrialsResult): boolean {
 }
 
 // ─── randomness and plans ───────────────────────────────────────────────────
-
-/** mulberry32: small, fast, and seeded, so that a trial can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (random: () => number, lo: number, hi: number): number =>
-  lo + Math.floor(random() * (hi - lo + 1));
-const pick = <T>(random: () => number, items: readonly T[]): T =>
-  items[Math.floor(random() * items.length)]!;
 
 type PlannedCall = TrialPlan["calls"][number];
 

@@ -36,6 +36,7 @@ import {
   workerKillTools,
   type WorkValue,
 } from "./worker-kill-tools.js";
+import { int, rng } from "./seeded-random.js";
 
 const CHILD = fileURLToPath(new URL("./worker-kill-child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -141,21 +142,6 @@ export function workerKillTrialsPassed(result: WorkerKillTrialsResult): boolean 
 }
 
 // ─── randomness and plans ───────────────────────────────────────────────────
-
-/** mulberry32, as in crash-trials.ts: a seed replays a trial's plan and choices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (random: () => number, lo: number, hi: number): number =>
-  lo + Math.floor(random() * (hi - lo + 1));
 
 /** One planned call. */
 export type PlannedCall =
