@@ -36,6 +36,7 @@ import {
   workerKillTools,
   type WorkValue,
 } from "./worker-kill-tools.js";
+import { median } from "./harness.js";
 import { int, rng } from "./seeded-random.js";
 
 const CHILD = fileURLToPath(new URL("./worker-kill-child.ts", import.meta.url));
@@ -711,11 +712,6 @@ export async function runWorkerKillTrials(
 }
 
 // ─── the summary ────────────────────────────────────────────────────────────
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** The markdown summary: the figures, and what each counts. */
 export function renderWorkerKillTrials(result: WorkerKillTrialsResult): string {
