@@ -1,4 +1,5 @@
 import type { Policy } from "./policy.js";
+import type { ProgressUpdate } from "./tool.js";
 
 /**
  * Where an attempt runs when it does not run inline: a worker-thread pool, a queue of remote
@@ -46,6 +47,18 @@ export interface BackendTool {
   readonly policy: Policy;
 }
 
+/**
+ * Where a backend hands back what its attempt reports: the attempt's own `ctx.progress()`, so a
+ * report checks, restarts the idle timer and emits `call:progress` as it would inline.
+ */
+export interface ProgressReporter {
+  /**
+   * Takes one report of the tool's, in the order the tool made them. A malformed report throws a
+   * `TypeError` that names the field; a report after the attempt ended is ignored.
+   */
+  progress(update?: ProgressUpdate): void;
+}
+
 /** Runs attempts somewhere other than this event loop. */
 export interface Backend {
   /** A short name for messages and stats (`"threads"`, `"bullmq"`). */
@@ -57,6 +70,15 @@ export interface Backend {
    * @default false: Volley sends the parsed arguments
    */
   readonly parsesArgs?: boolean;
+  /**
+   * True when the backend hands its tools' `ctx.progress()` reports back through `run()`'s
+   * `progress` argument (as `threadBackend()` does): a tool's `idleTimeoutMs` then runs in this
+   * executor, restarted by each report, and each report is a `call:progress` event here.
+   * @default false: `run()` gets no `progress`, and no idle timer runs in this executor for the
+   * backend's tools, so a backend that cannot apply `idleTimeoutMs` where the tool runs should
+   * refuse such a tool in `register()` (a BullMQ worker applies it in its own executor)
+   */
+  readonly forwardsProgress?: boolean;
   /**
    * The capacity `tool`'s attempts run in, asked once per tool when the executor is made. The
    * scheduler never starts more attempts in a pool than its slots, so the calls beyond them wait
@@ -77,8 +99,13 @@ export interface Backend {
    * Runs one attempt. Resolves with the tool's result; rejects with the tool's error, or with a
    * `WorkerCrashedError` when the worker died. When `signal` aborts, the backend stops the attempt
    * for real (terminates the worker) and rejects.
+   *
+   * `progress` comes only to a backend that {@link Backend.forwardsProgress | forwards progress},
+   * and only when something hears the attempt's reports (its idle timer, or a `call:progress`
+   * listener at its start): make the channel back from the worker only then. Hand it each report
+   * while the attempt runs, and every report made before the result, before resolving.
    */
-  run(request: AttemptRequest, signal: AbortSignal): Promise<unknown>;
+  run(request: AttemptRequest, signal: AbortSignal, progress?: ProgressReporter): Promise<unknown>;
   /** Releases the backend's resources (threads, connections). */
   close?(): Promise<void>;
 }

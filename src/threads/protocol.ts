@@ -1,3 +1,4 @@
+import type { MessagePort } from "node:worker_threads";
 import type { WireError } from "../core/wire-error.js";
 
 export type { WireError };
@@ -20,6 +21,12 @@ export interface WorkerTask {
   readonly attempt: number;
   readonly deadline: number;
   readonly idempotencyKey: string;
+  /**
+   * Where the tool's `ctx.progress()` reports go (transferred with the task), each posted as
+   * checked: `undefined`, or a `ProgressUpdate` of its three fields alone. `undefined` when
+   * nothing in the main thread hears them: no channel is made then.
+   */
+  readonly progress: MessagePort | undefined;
 }
 
 /**

@@ -1,8 +1,16 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { requirePeer } from "../core/optional-peer.js";
-import type { AttemptRequest, Backend, BackendCapacity, BackendTool } from "../core/backend.js";
+import type {
+  AttemptRequest,
+  Backend,
+  BackendCapacity,
+  BackendTool,
+  ProgressReporter,
+} from "../core/backend.js";
+import type { ProgressUpdate } from "../core/tool.js";
 import { NonRetryableError } from "../core/errors/non-retryable-error.js";
 import { RejectedError } from "../core/errors/rejected-error.js";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
@@ -96,6 +104,16 @@ interface Pool {
   warming?: Promise<void> | undefined;
 }
 
+let channelsOf: (backend: ThreadBackend) => number;
+
+/**
+ * How many attempts of `backend` were given a channel for their progress reports. Not part of
+ * `volley/threads`: the tests read it to see that no channel is made when nothing hears reports.
+ */
+export function progressChannels(backend: ThreadBackend): number {
+  return channelsOf(backend);
+}
+
 /**
  * Runs the attempts of tools with `isolation: "worker"` in worker threads (a piscina pool), so
  * that CPU-bound work leaves the event loop free and a runaway tool can really be stopped: on
@@ -108,6 +126,11 @@ export class ThreadBackend implements Backend {
   readonly name = "threads";
   /** Each thread parses its attempt's arguments with the tool's schema (see `worker.ts`). */
   readonly parsesArgs = true;
+  /**
+   * A tool's `ctx.progress()` reports come back from its thread to its attempt here, so its
+   * `idleTimeoutMs` and the `call:progress` events work as they do inline.
+   */
+  readonly forwardsProgress = true;
   readonly #threads: number;
   readonly #limits: ReadonlyMap<string, ToolResourceLimits>;
   /** The `preload` option (URLs): every pool's threads load these as they start. */
@@ -134,6 +157,12 @@ export class ThreadBackend implements Backend {
   #completed = 0;
   #killed = 0;
   #crashed = 0;
+  /** Attempts given a channel for their progress reports (see {@link progressChannels}). */
+  #channels = 0;
+
+  static {
+    channelsOf = (backend) => backend.#channels;
+  }
 
   /** @throws TypeError for a bad option, naming it. */
   constructor(options: ThreadBackendOptions = {}) {
@@ -201,13 +230,6 @@ export class ThreadBackend implements Backend {
    * one that is not a `file:` URL, is left to its attempts, which say what is wrong.
    */
   register(tool: BackendTool): void {
-    const idle = tool.policy.idleTimeoutMs;
-    if (idle !== undefined && idle !== Number.POSITIVE_INFINITY) {
-      // Its progress reports would not cross the thread, so the idle timer would end every call.
-      throw new TypeError(
-        `Tool "${tool.name}" sets idleTimeoutMs, which needs ctx.progress() reports that do not cross into worker threads: run it inline, or bound it with timeoutMs alone`,
-      );
-    }
     if (this.#closed || tool.module === undefined) return;
     const url = this.#urlOf(tool.module);
     if (url === undefined) return;
@@ -225,9 +247,10 @@ export class ThreadBackend implements Backend {
   /**
    * Runs one attempt in a thread. Rejects with the tool's error, with a `WorkerCrashedError` when
    * the thread died, and with `signal.reason` as soon as `signal` aborts (the thread is then
-   * terminated, and the pool starts a fresh one).
+   * terminated, and the pool starts a fresh one). With `progress`, the tool's reports come back
+   * to it over a MessagePort made for this attempt; without, none is made.
    */
-  run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
+  run(request: AttemptRequest, signal: AbortSignal, progress?: ProgressReporter): Promise<unknown> {
     const { tool, module } = request;
     if (this.#closed) {
       return Promise.reject(
@@ -243,6 +266,7 @@ export class ThreadBackend implements Backend {
       );
     }
     const pool = this.#poolFor(tool);
+    const channel = progress === undefined ? undefined : this.#progressChannel(progress);
     const task: WorkerTask = {
       module: this.#urlOf(module) ?? module,
       tool,
@@ -252,11 +276,14 @@ export class ThreadBackend implements Backend {
       attempt: request.attempt,
       deadline: request.deadline,
       idempotencyKey: request.idempotencyKey,
+      progress: channel?.port2,
     };
     pool.running++;
-    return pool.piscina.run(task, { signal }).then(
+    const options = channel === undefined ? { signal } : { signal, transferList: [channel.port2] };
+    return pool.piscina.run(task, options).then(
       (reply) => {
         pool.running--;
+        if (channel !== undefined) endChannel(channel, progress!);
         this.#completed++;
         // A thread loaded the module and lived: later threads of this pool may preload it.
         if (this.#preloading && !pool.modules.includes(task.module)) {
@@ -267,6 +294,7 @@ export class ThreadBackend implements Backend {
       },
       (error: unknown) => {
         pool.running--;
+        if (channel !== undefined) endChannel(channel, progress!);
         if (signal.aborted) {
           this.#killed++;
           throw signal.reason;
@@ -290,6 +318,14 @@ export class ThreadBackend implements Backend {
         throw explained;
       },
     );
+  }
+
+  /** A channel for one attempt's progress reports, each handed to `progress` as it comes. */
+  #progressChannel(progress: ProgressReporter): MessageChannel {
+    this.#channels++;
+    const channel = new MessageChannel();
+    channel.port1.on("message", (update: unknown) => report(progress, update));
+    return channel;
   }
 
   /**
@@ -523,6 +559,31 @@ export class ThreadBackend implements Backend {
  */
 export function threadBackend(options?: ThreadBackendOptions): ThreadBackend {
   return new ThreadBackend(options);
+}
+
+/**
+ * Hands the attempt the reports still on their way, then closes the channel, so that reports the
+ * tool makes later go nowhere. The thread posted its reports before its answer, and a posted
+ * message sits in this port's queue at once, but the answer comes on piscina's own port: the
+ * reports not yet delivered are taken from the queue here, before the attempt hears its result.
+ */
+function endChannel(channel: MessageChannel, progress: ProgressReporter): void {
+  const port = channel.port1;
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port))
+    report(progress, next.message);
+  port.close();
+}
+
+/**
+ * One report from a thread, to the attempt's `ctx.progress()`. The thread checked it already; a
+ * throw here (from a port's listener) would take the process down, so none gets out.
+ */
+function report(progress: ProgressReporter, update: unknown): void {
+  try {
+    progress.progress(update as ProgressUpdate | undefined);
+  } catch {
+    // A malformed report: the thread's own check threw it at the tool already.
+  }
 }
 
 /** A pool's key in #pools: its tool's name, or {@link SHARED_KEY}. */

@@ -8,7 +8,8 @@ import { describeValue, errorText } from "../core/describe-value.js";
 import { VolleyError } from "../core/errors/volley-error.js";
 import { cloneCopy, flattenError } from "../core/wire-error.js";
 import { formatIssues, makeValidator } from "../core/schema.js";
-import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
+import { assertProgressUpdate } from "../core/engine/attempt-context.js";
+import { isVolleyTool, type AnyTool, type ProgressUpdate, type ToolContext } from "../core/tool.js";
 import { isToolsModuleError, loadToolsModule } from "../tools-module/load-tools-module.js";
 import type { WarmTask, WireError, WorkerReply, WorkerSetup, WorkerTask } from "./protocol.js";
 
@@ -157,8 +158,7 @@ async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {
     attempt: task.attempt,
     deadline: task.deadline,
     idempotencyKey: task.idempotencyKey,
-    // Reports stay in the thread: a tool here cannot set idleTimeoutMs (register() refuses it).
-    progress: () => undefined,
+    progress: reporterOf(task),
   };
   if (isVolleyTool(tool)) {
     return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(await parse(tool, task), ctx);
@@ -167,6 +167,34 @@ async function invoke(tool: AnyTool, task: WorkerTask): Promise<unknown> {
     invoke(input: unknown, config: { signal: AbortSignal }): Promise<unknown>;
   };
   return lc.invoke(task.args, { signal });
+}
+
+/**
+ * The attempt's `ctx.progress()`: it checks each report here, so a malformed one throws in the
+ * tool as it would inline, and posts it to the main thread when something there hears it. Only
+ * the three fields cross, so whatever else the object holds cannot fail the structured clone.
+ * After the attempt the main thread closes the channel, and a late report goes nowhere.
+ */
+function reporterOf(task: WorkerTask): (update?: ProgressUpdate) => void {
+  const port = task.progress;
+  if (port === undefined) return (update) => checkProgress(task, update);
+  return (update) => {
+    checkProgress(task, update);
+    if (update === undefined) {
+      port.postMessage(undefined);
+      return;
+    }
+    const { progress, total, message } = update;
+    const report: { progress?: number; total?: number; message?: string } = {};
+    if (progress !== undefined) report.progress = progress;
+    if (total !== undefined) report.total = total;
+    if (message !== undefined) report.message = message;
+    port.postMessage(report);
+  };
+}
+
+function checkProgress(task: WorkerTask, update: unknown): void {
+  if (update !== undefined) assertProgressUpdate(task.tool, update);
 }
 
 /**

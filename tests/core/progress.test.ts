@@ -3,9 +3,12 @@ import { z } from "zod";
 import {
   createExecutor,
   defineTool,
+  type AttemptRequest,
+  type Backend,
   type CallProgressEvent,
   type ToolContext,
 } from "../../src/index.js";
+import type { ProgressReporter } from "../../src/core/backend.js";
 import { threadBackend } from "../../src/threads/index.js";
 import { sleep } from "../batching/helpers.js";
 
@@ -209,8 +212,81 @@ describe("ctx.progress() and idleTimeoutMs", () => {
   });
 });
 
-describe("idleTimeoutMs on a backend", () => {
-  it("worker threads refuse it at registration: their reports would not reach the idle timer", async () => {
+describe("progress from a backend", () => {
+  /** A backend that runs `tool` here, handing its reports back when it is given a reporter. */
+  function localBackend(forwardsProgress: boolean, given: boolean[]): Backend {
+    return {
+      name: "local",
+      forwardsProgress,
+      run: async (request: AttemptRequest, signal: AbortSignal, progress?: ProgressReporter) => {
+        given.push(progress !== undefined);
+        const { steps, everyMs } = request.args as { steps: number; everyMs: number };
+        for (let i = 1; i <= steps; i++) {
+          progress?.progress({ progress: i, total: steps });
+          await sleep(everyMs, signal);
+        }
+        return "done";
+      },
+    };
+  }
+
+  const remote = (policy: { idleTimeoutMs?: number } = {}) =>
+    defineTool({
+      name: "remote",
+      description: "runs on a backend",
+      schema: z.object({ steps: z.number(), everyMs: z.number() }),
+      ...policy,
+      run: () => "never inline",
+    });
+
+  it("a backend that forwards progress gets the attempt's reporter only when a listener or an idle timer hears it", async () => {
+    const given: boolean[] = [];
+    const backend = localBackend(true, given);
+    const quiet = createExecutor({ tools: [remote()], backend });
+    const args = { steps: 2, everyMs: 1 };
+    await quiet.execute([{ id: "q", name: "remote", args }]);
+    const events: CallProgressEvent[] = [];
+    const off = quiet.on("call:progress", (e) => events.push(e));
+    await quiet.execute([{ id: "l", name: "remote", args }]);
+    off();
+    const idle = createExecutor({ tools: [remote({ idleTimeoutMs: 1_000 })], backend });
+    await idle.execute([{ id: "i", name: "remote", args }]);
+    expect(given).toEqual([false, true, true]);
+    expect(events.map((e) => [e.callId, e.tool, e.progress, e.total])).toEqual([
+      ["l", "remote", 1, 2],
+      ["l", "remote", 2, 2],
+    ]);
+  });
+
+  it("its reports restart the tool's idle timer here: reporting keeps the call alive, silence ends it `timeout`", async () => {
+    const backend = localBackend(true, []);
+    const executor = createExecutor({ tools: [remote({ idleTimeoutMs: 300 })], backend });
+    const { outcomes } = await executor.execute([
+      { id: "busy", name: "remote", args: { steps: 10, everyMs: 30 } },
+      { id: "quiet", name: "remote", args: { steps: 1, everyMs: 2_000 } },
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: "ok", value: "done" });
+    expect(outcomes[1]).toMatchObject({
+      status: "error",
+      error: { kind: "timeout", data: { idleTimeoutMs: 300 } },
+    });
+  });
+
+  it("a backend that does not forward progress gets no reporter, and no idle timer runs here for its tools", async () => {
+    const given: boolean[] = [];
+    const executor = createExecutor({
+      tools: [remote({ idleTimeoutMs: 50 })],
+      backend: localBackend(false, given),
+    });
+    executor.on("call:progress", () => undefined);
+    const { outcomes } = await executor.execute([
+      { id: "a", name: "remote", args: { steps: 1, everyMs: 200 } },
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: "ok", value: "done" });
+    expect(given).toEqual([false]);
+  });
+
+  it("worker threads accept a tool with idleTimeoutMs: its reports cross back", async () => {
     const threads = threadBackend({ threads: 1 });
     try {
       const tool = defineTool({
@@ -222,9 +298,7 @@ describe("idleTimeoutMs on a backend", () => {
         idleTimeoutMs: 1_000,
         run: () => "x",
       });
-      expect(() => createExecutor({ tools: [tool], backends: { worker: threads } })).toThrow(
-        /Tool "cpu" sets idleTimeoutMs.*worker threads/,
-      );
+      expect(() => createExecutor({ tools: [tool], backends: { worker: threads } })).not.toThrow();
     } finally {
       await threads.close();
     }

@@ -5,6 +5,7 @@ import { resolveRetryPolicy, type ResolvedRetryPolicy, type RetryPolicy } from "
 import { makeValidator, type ArgsValidator } from "../schema.js";
 import { isLangChainTool, isVolleyTool, type AnyTool, type ToolContext } from "../tool.js";
 import { describeValue } from "../describe-value.js";
+import { AttemptContext } from "./attempt-context.js";
 import type { BackendSlots } from "./backend-slots.js";
 import type { FeatureSet, HookSet, ToolPlan } from "./feature-set.js";
 
@@ -88,9 +89,9 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.name = tool.name;
     this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
     // A backend's tool reports its progress where it runs, so its idle timer runs there too (a
-    // BullMQ worker's executor); none reach this executor.
+    // BullMQ worker's executor), unless the backend hands the reports back here.
     this.idleTimeoutMs =
-      placement.backend === undefined
+      placement.backend === undefined || placement.backend.forwardsProgress === true
         ? (policy.idleTimeoutMs ?? Number.POSITIVE_INFINITY)
         : Number.POSITIVE_INFINITY;
     this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);
@@ -161,6 +162,7 @@ function invokerOf(
   if (backend !== undefined) {
     const name = tool.name;
     const module = isVolleyTool(tool) ? tool.module : undefined;
+    const forwards = backend.forwardsProgress === true;
     return (args, ctx) =>
       backend.run(
         {
@@ -174,6 +176,9 @@ function invokerOf(
           idempotencyKey: ctx.idempotencyKey,
         },
         ctx.signal,
+        // The attempt's own context, only when something hears it: the backend then makes its
+        // channel back, and nothing is made per attempt when nothing listens.
+        forwards && hearsProgress(ctx) ? ctx : undefined,
       );
   }
   if (isVolleyTool(tool)) return tool.run as (args: unknown, ctx: ToolContext) => unknown;
@@ -186,4 +191,9 @@ function invokerOf(
   throw new TypeError(
     `Expected a tool made by defineTool() or a @langchain/core tool, got ${describeValue(tool)}`,
   );
+}
+
+/** Whether anything hears `ctx.progress()`: the idle timer or a `call:progress` listener. */
+function hearsProgress(ctx: ToolContext): boolean {
+  return ctx instanceof AttemptContext ? AttemptContext.wantsProgress(ctx) : true;
 }
