@@ -6,7 +6,14 @@ import { progressChannels } from "../../src/threads/thread-backend.js";
 import * as tools from "./fixtures/progress-tools.js";
 import { executorWith, sleepMs } from "./helpers.js";
 
-const TOOLS = [tools.report, tools.burst, tools.silent, tools.badReport, tools.late];
+const TOOLS = [
+  tools.report,
+  tools.burst,
+  tools.silent,
+  tools.badReport,
+  tools.late,
+  tools.reportThenExit,
+];
 
 let backend: ThreadBackend;
 
@@ -97,6 +104,17 @@ describe("threadBackend: ctx.progress() from a thread", () => {
       expect(errorOf(outcomes[1])?.message).toMatch(/to get \{ progress\?, total\?, message\? \}/);
       expect(outcomes[2]).toMatchObject({ status: "ok", value: "reported" });
     }
+  });
+
+  it("a thread that dies after reporting ends `crashed`, its report heard; arguments that cannot cross still fail as they did", async () => {
+    const events: CallProgressEvent[] = [];
+    const { outcomes } = await listened(events).execute([
+      { id: "x", name: "report_then_exit", args: {} },
+      { id: "f", name: "bad_report", args: { update: () => "a function" } },
+    ]);
+    expect(errorOf(outcomes[0])?.kind).toBe("crashed");
+    expect(errorOf(outcomes[1])?.message).toMatch(/cannot cross to a worker thread/);
+    expect(events.map((e) => [e.callId, e.message])).toEqual([["x", "about to exit"]]);
   });
 
   it("a report after the tool returned is dropped", async () => {
