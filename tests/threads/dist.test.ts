@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("volley/threads, built, in plain Node", () => {
-  it("runs .js and .ts tools modules in threads and kills a runaway one", async () => {
+  it("runs .js and .ts tools modules in threads, hears their progress, and kills a runaway one", async () => {
     const { stdout } = await run(process.execPath, [
       join(repo, "tests/threads/fixtures/dist-run.mjs"),
       root,
@@ -43,6 +43,7 @@ describe("volley/threads, built, in plain Node", () => {
       outcomes: { id: string; status: string; value?: unknown }[];
       wallMs: number;
       killed: number;
+      progress: string[];
     };
     const byId = new Map(result.outcomes.map((o) => [o.id, o]));
     expect(byId.get("js")).toMatchObject({ status: "ok", value: { n: 2 } });
@@ -53,6 +54,16 @@ describe("volley/threads, built, in plain Node", () => {
     expect(byId.get("spin_ts")).toMatchObject({ status: "error", kind: "timeout" });
     expect(byId.get("again")).toMatchObject({ status: "ok", value: { n: 4 } });
     expect(byId.get("self")).toMatchObject({ status: "ok", value: "found" });
+    expect(byId.get("rjs")).toMatchObject({ status: "ok", value: "reported" });
+    expect(byId.get("rts")).toMatchObject({ status: "ok", value: "reported" });
+    expect(result.progress).toEqual([
+      "rjs:1/3",
+      "rjs:2/3",
+      "rjs:3/3",
+      "rts:1/3",
+      "rts:2/3",
+      "rts:3/3",
+    ]);
     expect(result.killed).toBe(2);
   }, 60_000);
 });
