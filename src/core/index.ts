@@ -73,7 +73,13 @@ export type {
 } from "./features/circuit-breaker/options.js";
 export { MemoryJournal } from "./journal.js";
 export type { Journal } from "./journal.js";
-export type { Backend, BackendCapacity, BackendTool, AttemptRequest } from "./backend.js";
+export type {
+  Backend,
+  BackendCapacity,
+  BackendTool,
+  AttemptRequest,
+  ProgressReporter,
+} from "./backend.js";
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export type {
