@@ -1,7 +1,7 @@
 /**
  * A worker process of `bench/bullmq.ts`: `raw` is a plain BullMQ Worker with a no-op processor,
  * `volley` is `startWorker()` with a no-op tool. Prints "ready" once it takes jobs, stops on
- * SIGTERM.
+ * SIGTERM, and on SIGUSR2 prints "cpu <ms>": its CPU time since it was ready.
  */
 import { fileURLToPath } from "node:url";
 import { Worker } from "bullmq";
@@ -19,6 +19,14 @@ export const noop = defineTool({
 const [mode, url, queue, concurrency] = process.argv.slice(2) as [string, string, string, string];
 // Also the tools module of the bench's caller, which imports `noop` only.
 const main = process.argv[1] === fileURLToPath(import.meta.url);
+/** Prints the CPU time used since `ready`, when the bench asks. */
+function reportCpuFromNow(): void {
+  const since = process.cpuUsage();
+  process.on("SIGUSR2", () => {
+    const used = process.cpuUsage(since);
+    console.log(`cpu ${(used.user + used.system) / 1_000}`);
+  });
+}
 if (!main) {
   // Imported for its tool.
 } else if (mode === "raw") {
@@ -27,6 +35,7 @@ if (!main) {
     concurrency: Number(concurrency),
   });
   await worker.waitUntilReady();
+  reportCpuFromNow();
   console.log("ready");
   process.once("SIGTERM", () => void worker.close().then(() => process.exit(0)));
 } else {
@@ -35,7 +44,9 @@ if (!main) {
     queue,
     tools: [noop],
     concurrency: Number(concurrency),
+    ...(process.env["VB_NOEVENTS"] ? { publishEvents: false } : {}),
   });
+  reportCpuFromNow();
   console.log("ready");
   process.once("SIGTERM", () => void worker.close().then(() => process.exit(0)));
 }

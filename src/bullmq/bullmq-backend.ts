@@ -132,7 +132,11 @@ export class BullmqBackend implements Backend {
   readonly #discoveryMs: number;
   readonly #maxArgsBytes: number;
   readonly #slots: number;
-  readonly #keepFinishedS: number;
+  /** The removal options of every job: kept `keepFinishedMs`, for the audit. */
+  readonly #keep: {
+    readonly removeOnComplete: { readonly age: number };
+    readonly removeOnFail: { readonly age: number };
+  };
   readonly #auditIntervalMs: number;
   readonly #eventsMaxLen: number;
   readonly #onError: (error: unknown) => void;
@@ -143,6 +147,11 @@ export class BullmqBackend implements Backend {
   readonly #idempotent = new Set<string>();
   readonly #lanes = new Map<string, ToolLane>();
   readonly #live = new LiveWorkers();
+  /** What each attempt on its way calls back: made once, not per call. */
+  readonly #sendSite: SendSite = {
+    cancel: (lane, jobId, reason) => this.#cancel(lane, jobId, reason),
+    refused: (lane, callId, error) => this.#refused(lane, callId, error),
+  };
   /** Woken at each announcement: calls waiting to learn who runs their tool. */
   readonly #listening = new Set<() => void>();
   #started: Promise<void> | undefined;
@@ -188,7 +197,8 @@ export class BullmqBackend implements Backend {
     this.#discoveryMs = options.discoveryMs ?? 2_000;
     this.#maxArgsBytes = options.maxArgsBytes ?? 1_048_576;
     this.#slots = options.slots ?? Number.POSITIVE_INFINITY;
-    this.#keepFinishedS = Math.max(1, Math.ceil((options.keepFinishedMs ?? 60_000) / 1_000));
+    const age = Math.max(1, Math.ceil((options.keepFinishedMs ?? 60_000) / 1_000));
+    this.#keep = { removeOnComplete: { age }, removeOnFail: { age } };
     this.#auditIntervalMs = options.auditIntervalMs ?? 5_000;
     this.#eventsMaxLen = options.eventsMaxLen ?? 50_000;
     this.#onError = errorReporter("bullmqBackend", options.connection, options.onError);
@@ -220,11 +230,27 @@ export class BullmqBackend implements Backend {
     return { waiting, sent: this.#sent, workers: this.#live.live(Date.now()) };
   }
 
-  async run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
-    if (signal.aborted) throw signal.reason;
-    if (this.#closed) throw new VolleyError("cancelled", "The bullmq backend is closed");
-    const idempotent = this.#idempotent.has(request.tool);
-    const payload = this.#payload(request, idempotent);
+  run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (this.#closed) {
+      return Promise.reject(new VolleyError("cancelled", "The bullmq backend is closed"));
+    }
+    let payload: JobData;
+    try {
+      payload = this.#payload(request);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    // Once connected, with a worker known and the lane reading, a call goes out at once: no
+    // promise or abort listener is made for the steps that are already done.
+    const lane = this.#lanes.get(request.tool);
+    if (lane !== undefined && lane.reading && this.#live.runs(request.tool, Date.now())) {
+      return this.#send(lane, request, payload, signal);
+    }
+    return this.#runSlow(request, payload, signal);
+  }
+
+  async #runSlow(request: AttemptRequest, payload: JobData, signal: AbortSignal): Promise<unknown> {
     await abortable(this.#start(), signal);
     await abortable(this.#knowWorker(request.tool), signal);
     const lane = this.#lane(request.tool);
@@ -237,21 +263,23 @@ export class BullmqBackend implements Backend {
         `Could not start reading the replies of queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
       );
     }
-    return this.#send(lane, request, payload, idempotent, signal);
+    return this.#send(lane, request, payload, signal);
   }
 
-  /** The job's data as JSON, checked for size before anything is sent. */
-  #payload(request: AttemptRequest, idempotent: boolean): JobData {
+  /** The job's data, checked for size as JSON before anything is sent. */
+  #payload(request: AttemptRequest): JobData {
+    const idempotent = this.#idempotent.has(request.tool);
+    const key = request.idempotencyKey;
     const data: JobData = {
       v: PROTOCOL_VERSION,
-      tool: request.tool,
       args: request.args,
       callId: request.callId,
       batchId: request.batchId,
       attempt: request.attempt,
-      deadline: Number.isFinite(request.deadline) ? request.deadline : null,
-      idempotencyKey: request.idempotencyKey,
-      rerun: idempotent,
+      ...(Number.isFinite(request.deadline) ? { deadline: request.deadline } : {}),
+      // The worker's executor makes the usual key itself.
+      ...(key === `${request.batchId}:${request.callId}` ? {} : { idempotencyKey: key }),
+      ...(idempotent ? { rerun: true } : {}),
     };
     let text: string;
     try {
@@ -262,7 +290,8 @@ export class BullmqBackend implements Backend {
         `The arguments of call "${request.callId}" to tool "${request.tool}" cannot be sent to a worker as JSON: ${errorText(error)}`,
       );
     }
-    const bytes = Buffer.byteLength(text);
+    // A UTF-8 byte is at most 3 per UTF-16 unit: most payloads need no exact count.
+    const bytes = text.length * 3 <= this.#maxArgsBytes ? 0 : Buffer.byteLength(text);
     if (bytes > this.#maxArgsBytes) {
       throw new VolleyError(
         "rejected",
@@ -272,67 +301,32 @@ export class BullmqBackend implements Backend {
     return data;
   }
 
-  #send(
-    lane: ToolLane,
-    request: AttemptRequest,
-    data: JobData,
-    idempotent: boolean,
-    signal: AbortSignal,
-  ) {
-    return new Promise<unknown>((resolve, reject) => {
-      let jobId: string = randomUUID();
-      let shared = false;
-      const waiter: Waiter & { sentAt: number } = {
-        resolve: (value) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(value);
-        },
-        reject: (error) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-        // Audited only once the queue has the job.
-        sentAt: Number.POSITIVE_INFINITY,
-      };
-      const onAbort = () => {
-        const last = lane.unwait(jobId, waiter);
-        // A job shared with other callers' identical calls runs on for them.
-        if (last && !shared) this.#cancel(lane, jobId, signal.reason);
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      lane.wait(jobId, waiter);
-      this.#sent += 1;
-      const key = idempotent ? canonicalKey(request.args) : undefined;
-      lane.queue
-        .add(request.tool, data, {
-          jobId,
-          removeOnComplete: { age: this.#keepFinishedS },
-          removeOnFail: { age: this.#keepFinishedS },
-          ...(key === undefined ? {} : { deduplication: { id: dedupeId(request.tool, key) } }),
-        })
-        .then(
-          (job) => {
-            if (job.id !== undefined && job.id !== jobId) {
-              // An identical call's job is already queued or running: wait for its reply.
-              lane.unwait(jobId, waiter);
-              jobId = job.id;
-              shared = true;
-              if (!signal.aborted) lane.wait(jobId, waiter);
-            }
-            waiter.sentAt = Date.now();
+  #send(lane: ToolLane, request: AttemptRequest, data: JobData, signal: AbortSignal) {
+    this.#sent += 1;
+    const idempotent = data.rerun === true;
+    const key = idempotent ? canonicalKey(request.args) : undefined;
+    const sending = new Sending(this.#sendSite, lane, request.callId, signal);
+    const added = lane.queue.add(
+      request.tool,
+      data,
+      key === undefined
+        ? { jobId: sending.jobId, ...this.#keep }
+        : {
+            jobId: sending.jobId,
+            ...this.#keep,
+            deduplication: { id: dedupeId(request.tool, key) },
           },
-          (error: unknown) => {
-            lane.unwait(jobId, waiter);
-            waiter.reject(
-              new VolleyError(
-                "crashed",
-                `Could not send call "${request.callId}" to queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
-              ),
-            );
-          },
-        );
-    });
+    );
+    added.then(sending.onAdded, sending.onRefused);
+    return sending.promise;
+  }
+
+  /** Why a job could not be sent, as the call's error. */
+  #refused(lane: ToolLane, callId: string, error: unknown): VolleyError {
+    return new VolleyError(
+      "crashed",
+      `Could not send call "${callId}" to queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
+    );
   }
 
   /** Stops a job wherever it is: taken off the queue if it waits, aborted on its worker if it runs. */
@@ -456,6 +450,76 @@ export class BullmqBackend implements Backend {
     ]);
     await this.#connection?.close();
   }
+}
+
+/** What an attempt on its way needs from its backend. */
+interface SendSite {
+  /** Stops the job wherever it is. */
+  cancel(lane: ToolLane, jobId: string, reason: unknown): void;
+  /** The call's error when its job could not be sent. */
+  refused(lane: ToolLane, callId: string, error: unknown): VolleyError;
+}
+
+/**
+ * One attempt on its way: the job it waits for, and its caller's signal. A class, not closures:
+ * its methods are made once, not per call.
+ */
+class Sending implements Waiter {
+  jobId: string = randomUUID();
+  /** When the queue had the job (epoch ms), for the audit; not before. */
+  sentAt = Number.POSITIVE_INFINITY;
+  readonly promise: Promise<unknown>;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  /** Set when an identical call's job is shared: it runs on for the others when this one aborts. */
+  #shared = false;
+
+  constructor(
+    readonly site: SendSite,
+    readonly lane: ToolLane,
+    readonly callId: string,
+    readonly signal: AbortSignal,
+  ) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    signal.addEventListener("abort", this, { once: true });
+    lane.wait(this.jobId, this);
+  }
+
+  resolve(value: unknown): void {
+    this.signal.removeEventListener("abort", this);
+    this.#resolve(value);
+  }
+
+  reject(error: unknown): void {
+    this.signal.removeEventListener("abort", this);
+    this.#reject(error);
+  }
+
+  /** The caller's signal aborted (an EventListener object: no closure per call). */
+  handleEvent(): void {
+    const last = this.lane.unwait(this.jobId, this);
+    if (last && !this.#shared) this.site.cancel(this.lane, this.jobId, this.signal.reason);
+    this.#reject(this.signal.reason);
+  }
+
+  readonly onAdded = (job: { readonly id?: string | undefined }): void => {
+    if (job.id !== undefined && job.id !== this.jobId) {
+      // An identical call's job is already queued or running: wait for its reply.
+      this.lane.unwait(this.jobId, this);
+      this.jobId = job.id;
+      this.#shared = true;
+      if (!this.signal.aborted) this.lane.wait(this.jobId, this);
+    }
+    this.sentAt = Date.now();
+  };
+
+  readonly onRefused = (error: unknown): void => {
+    this.lane.unwait(this.jobId, this);
+    this.reject(this.site.refused(this.lane, this.callId, error));
+  };
 }
 
 /** The deduplication id of an idempotent tool's call: the same for identical calls anywhere. */

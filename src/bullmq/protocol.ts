@@ -6,26 +6,33 @@
 import type { ExecutorStats } from "../core/stats.js";
 import type { WireError } from "../core/wire-error.js";
 
-/** Bumped when a caller and a worker of different versions could misread each other. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped when a caller and a worker of different versions could misread each other. Workers
+ * read version 1 too (it also named the tool in the data).
+ */
+export const PROTOCOL_VERSION = 2;
 
-/** One attempt, as a job's data. */
+/**
+ * One attempt, as a job's data: the tool is the job's name. What has its usual value is left
+ * out, since every byte is written, read and parsed once per job.
+ */
 export interface JobData {
   readonly v: number;
-  readonly tool: string;
   /** As the call gave them: the worker parses them with the tool's schema. */
   readonly args: unknown;
   readonly callId: string;
   readonly batchId: string;
   readonly attempt: number;
-  /** When the attempt must be done (epoch ms), or `null` for never. */
-  readonly deadline: number | null;
-  readonly idempotencyKey: string;
+  /** When the attempt must be done (epoch ms); left out (or `null`) for never. */
+  readonly deadline?: number | null;
+  /** Left out when it is the usual `<batchId>:<callId>`, which the worker's executor makes too. */
+  readonly idempotencyKey?: string;
   /**
-   * Whether a worker that finds the job restarted (its first worker died under it) may run it
-   * again: only for tools that are safe to run twice.
+   * Whether a worker that finds the job restarted (its first worker died under it after its tool
+   * may have started) may run it again: only for tools that are safe to run twice. Left out for
+   * false.
    */
-  readonly rerun: boolean;
+  readonly rerun?: boolean;
 }
 
 /** What a worker answers: a job's return value. A tool's failure is an answer too. */

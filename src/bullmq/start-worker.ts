@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Job, Queue, QueueEvents, QueueEventsProducer, Worker } from "bullmq";
 import type { Backend } from "../core/backend.js";
+import type { Batch } from "../core/batch.js";
 import { describeValue, errorText } from "../core/describe-value.js";
 import { VolleyError } from "../core/errors/volley-error.js";
 import { createExecutor, type Executor } from "../core/executor.js";
@@ -34,6 +35,7 @@ import {
   type WorkerAnnouncement,
 } from "./protocol.js";
 import { assertQueueName, errorReporter } from "./settings.js";
+import { StartLedger, type LedgerClient, type LedgerEntry } from "./start-ledger.js";
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -150,13 +152,34 @@ const HAND_BACK = Symbol("hand back");
 const STOPPED = Symbol("stopped");
 
 /** A job this worker holds. */
-interface Held {
-  readonly job: Job;
-  readonly controller: AbortController;
+class Held implements LedgerEntry {
   /** Set when its tool started (the executor invoked it). */
-  started: boolean;
-  readonly rerun: boolean;
+  started = false;
+  mark: LedgerEntry["mark"] = "none";
+  /** Why it was stopped: {@link HAND_BACK}, {@link STOPPED}, or its caller's cancel. */
+  stopped: unknown = undefined;
+  /** What the tool threw, if it did: sent to the caller as it was thrown. */
+  thrown: { readonly error: unknown } | undefined = undefined;
+  /** Its one-call batch on the worker's executor, once it runs there. */
+  batch: Batch<Outcome> | undefined = undefined;
+
+  constructor(
+    readonly job: Job,
+    readonly key: string,
+    readonly token: string,
+    readonly rerun: boolean,
+  ) {}
+
+  /** Stops it: its batch is cancelled, at once or as soon as it has one. */
+  stop(reason: unknown): void {
+    if (this.stopped !== undefined) return;
+    this.stopped = reason;
+    this.batch?.cancel(reason === HAND_BACK || reason === STOPPED ? CLOSING : reason);
+  }
 }
+
+/** The cancel reason of an attempt stopped because its worker closes. */
+const CLOSING = new VolleyError("cancelled", "The worker is closing");
 
 /**
  * Starts a worker: it takes the jobs of its tools' queues and runs them on a Volley executor of
@@ -278,115 +301,147 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     if (cancel === undefined) return;
     const entry = held.get(cancel.jobId);
     if (entry !== undefined && entry.job.queueName === cancel.queue) {
-      entry.controller.abort(
-        new VolleyError("cancelled", `Cancelled by its caller: ${cancel.reason}`),
-      );
+      entry.stop(new VolleyError("cancelled", `Cancelled by its caller: ${cancel.reason}`));
     }
   });
 
   /** The reply to a job answered without running it, told to the cluster's dashboard too. */
-  function unrun(data: Partial<JobData>, attempts: number, error: WireError): JobReply {
+  function unrun(
+    data: Partial<JobData>,
+    tool: string,
+    attempts: number,
+    error: WireError,
+  ): JobReply {
     relay?.unrun({
       batchId: String(data.batchId),
       callId: String(data.callId),
-      tool: String(data.tool),
+      tool,
       attempts,
       error: { kind: error.kind ?? "tool_error", message: error.message },
     });
     return failure(error);
   }
 
-  /** Runs one job on the executor; resolves with its reply, or throws to hand it back. */
-  async function processJob(
-    job: Job,
-    token: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<JobReply> {
+  /** Each tool queue's start marks, by queue name (Redis only), and how it names a job's hash. */
+  const ledgers = new Map<string, StartLedger>();
+  const ledgerKeys = new Map<string, (jobId: string) => string>();
+
+  /**
+   * Runs one job on the executor; resolves with its reply, or throws to hand it back. It takes
+   * no abort signal from BullMQ (which would make one per job): nothing here cancels through it.
+   */
+  async function processJob(job: Job, token: string | undefined): Promise<JobReply> {
     const data = job.data as Partial<JobData> | null;
-    if (data === null || typeof data !== "object" || data.v !== PROTOCOL_VERSION) {
+    if (data === null || typeof data !== "object" || !KNOWN_VERSIONS.has(data.v as number)) {
       return failure({
         name: "ProtocolError",
         message: `Job ${job.id} on queue "${job.queueName}" is not a Volley call of protocol version ${PROTOCOL_VERSION} (got version ${describeValue(data?.v)}): are callers and workers of different Volley versions?`,
         final: true,
       });
     }
-    const tool = byName.get(String(data.tool));
+    // Version 2 names the tool by the job's name only.
+    const toolName = data.v === 1 ? String((data as { tool?: unknown }).tool) : job.name;
+    const tool = byName.get(toolName);
+    const callId = String(data.callId);
     if (tool === undefined) {
-      return unrun(data, 0, {
+      return unrun(data, toolName, 0, {
         name: "UnknownTool",
         kind: "unknown_tool",
-        message: `Worker ${id} runs no tool "${String(data.tool)}"`,
+        message: `Worker ${id} runs no tool "${toolName}"`,
       });
     }
-    if (job.stalledCounter > 0 && data.rerun !== true) {
-      return unrun(data, typeof data.attempt === "number" ? data.attempt : 1, {
-        name: "WorkerCrashedError",
-        kind: "crashed",
-        message: `The worker running call "${String(data.callId)}" stopped answering (it died, or its event loop was blocked past the job's lock); not run again, as tool "${tool.name}" is not idempotent`,
-      });
+    const rerun = data.rerun === true;
+    const ledger = ledgers.get(job.queueName);
+    const key = ledger === undefined ? "" : ledgerKeys.get(job.queueName)!(job.id!);
+    if (job.stalledCounter > 0 && !rerun) {
+      let neverStarted = false;
+      try {
+        neverStarted = ledger !== undefined && (await ledger.neverStarted(key));
+      } catch (error) {
+        onError(error);
+      }
+      if (!neverStarted) {
+        return unrun(data, toolName, typeof data.attempt === "number" ? data.attempt : 1, {
+          name: "WorkerCrashedError",
+          kind: "crashed",
+          message: `The worker running call "${callId}" stopped answering (it died, or its event loop was blocked past the job's lock) after the call may have started; not run again, as tool "${tool.name}" is not idempotent`,
+        });
+      }
+      // Its first worker never started its tool: it runs here as if it had just come.
     }
     const deadline = typeof data.deadline === "number" ? data.deadline : Number.POSITIVE_INFINITY;
     const left = deadline - Date.now();
     if (left <= 0) {
-      return unrun(data, 0, {
+      return unrun(data, toolName, 0, {
         name: "ToolTimeoutError",
         kind: "timeout",
-        message: `Call "${String(data.callId)}" to tool "${tool.name}" was not run: its deadline passed before a worker took it`,
+        message: `Call "${callId}" to tool "${tool.name}" was not run: its deadline passed before a worker took it`,
       });
     }
-    const controller = new AbortController();
-    const entry: Held = { job, controller, started: false, rerun: data.rerun === true };
+    const entry = new Held(job, key, token ?? "", rerun);
     held.set(job.id!, entry);
-    const jobKey = `${String(data.batchId)}\u0000${String(data.callId)}`;
+    const batchId = String(data.batchId);
+    const jobKey = eventsProducer === undefined ? "" : `${batchId}\u0000${callId}`;
     const facts: JobFacts = {
       attempt: typeof data.attempt === "number" ? data.attempt : 1,
       sentAt: job.timestamp,
     };
     if (eventsProducer !== undefined) jobs.set(jobKey, facts);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    let thrown: { error: unknown } | undefined;
     try {
-      const batch = executor.execute(
-        [{ id: String(data.callId), name: tool.name, args: data.args }],
-        {
-          signal: controller.signal,
-          batchId: String(data.batchId),
-          ...(Number.isFinite(left) ? { deadlineMs: left } : {}),
-          invoke: async (call, ctx, run) => {
-            entry.started = true;
-            try {
-              return await invokeAs(tool, call.args, ctx, data as JobData, run);
-            } catch (error) {
-              thrown = { error };
-              throw error;
-            }
-          },
+      const batch = executor.execute([{ id: callId, name: tool.name, args: data.args }], {
+        batchId,
+        ...(Number.isFinite(left) ? { deadlineMs: left } : {}),
+        invoke: (call, ctx, run) => {
+          if (entry.stopped !== undefined) throw entry.stopped;
+          const may = ledger === undefined || rerun ? true : ledger.claim(entry);
+          entry.started = true;
+          if (may === true) return invokeHeld(entry, tool, call.args, ctx, data as JobData, run);
+          return may.then(
+            (claimed) => {
+              if (!claimed) {
+                throw new VolleyError(
+                  "crashed",
+                  `Call "${callId}" was taken over by another worker while it waited on worker ${id}: not started here`,
+                );
+              }
+              return invokeHeld(entry, tool, call.args, ctx, data as JobData, run);
+            },
+            (error: unknown) => {
+              throw new VolleyError(
+                "crashed",
+                `Worker ${id} could not record the start of call "${callId}" (${errorText(error)}): not started`,
+              );
+            },
+          );
         },
-      );
+      });
+      entry.batch = batch;
+      if (entry.stopped !== undefined) entry.stop(entry.stopped);
+      // A job that is not started before the next turn of the event loop waits on this worker:
+      // marked so, so that a worker that finds it stalled knows its tool never ran.
+      if (ledger !== undefined && !rerun && !entry.started) ledger.markUnlessStarted(entry);
       const report = await batch;
+      entry.started = true;
       const outcome = report.outcomes[0]!;
-      const reason: unknown = controller.signal.reason;
-      if (reason === HAND_BACK && outcome.status === "error") {
+      if (entry.stopped === HAND_BACK && outcome.status === "error") {
         await job.moveToWait(token);
         handedBack += 1;
         throw new classes.WaitingError();
       }
-      if (reason === STOPPED && outcome.status === "error") {
+      if (entry.stopped === STOPPED && outcome.status === "error") {
         answered += 1;
         return failure({
           name: "WorkerCrashedError",
           kind: "crashed",
-          message: `Worker ${id} stopped (its grace period ran out) while call "${String(data.callId)}" ran; not run again, as tool "${tool.name}" is not idempotent`,
+          message: `Worker ${id} stopped (its grace period ran out) while call "${callId}" ran; not run again, as tool "${tool.name}" is not idempotent`,
         });
       }
       answered += 1;
-      return replyOf(outcome, thrown, maxResultBytes);
+      return replyOf(outcome, entry.thrown, maxResultBytes);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
       held.delete(job.id!);
       // A later job of the same call (the caller's retry) may have taken the key meanwhile.
-      if (jobs.get(jobKey) === facts) jobs.delete(jobKey);
+      if (eventsProducer !== undefined && jobs.get(jobKey) === facts) jobs.delete(jobKey);
     }
   }
 
@@ -424,6 +479,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       site.backendFactory,
     );
     worker.on("error", onError);
+    if (connection.kind === "redis") {
+      // Redis's backend only: its raw client and its keys are what the marks need.
+      const backend = worker.getBackend() as unknown as {
+        readonly client: Promise<LedgerClient>;
+        toKey(type: string): string;
+      };
+      ledgers.set(worker.name, new StartLedger(backend.client, onError));
+      ledgerKeys.set(worker.name, (jobId) => backend.toKey(jobId));
+    }
     return worker;
   });
   await Promise.all([
@@ -472,7 +536,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         clearInterval(heartbeat);
         await Promise.all(workers.map((w) => w.pause(true).catch(onError)));
         // Taken but not started: back to the queue at once, for another worker.
-        for (const entry of held.values()) if (!entry.started) entry.controller.abort(HAND_BACK);
+        for (const entry of held.values()) if (!entry.started) entry.stop(HAND_BACK);
         const grace = closeOptions.graceMs ?? 30_000;
         const idle = Promise.all(workers.map((w) => w.close().catch(onError)));
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -483,7 +547,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
         clearTimeout(timer);
         if (late) {
           for (const entry of held.values()) {
-            entry.controller.abort(entry.rerun ? HAND_BACK : STOPPED);
+            entry.stop(entry.rerun ? HAND_BACK : STOPPED);
           }
           await idle;
         }
@@ -507,6 +571,31 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       return closed;
     },
   };
+}
+
+/** The protocol versions a worker reads: version 1 also named the tool in the job's data. */
+const KNOWN_VERSIONS = new Set([1, PROTOCOL_VERSION]);
+
+/** Runs a held job's tool, keeping what it throws for the reply. */
+function invokeHeld(
+  entry: Held,
+  tool: AnyTool,
+  args: unknown,
+  ctx: ToolContext,
+  data: JobData,
+  run: () => unknown,
+): unknown {
+  try {
+    const result = invokeAs(tool, args, ctx, data, run);
+    if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return result;
+    return Promise.resolve(result).catch((error: unknown) => {
+      entry.thrown = { error };
+      throw error;
+    });
+  } catch (error) {
+    entry.thrown = { error };
+    throw error;
+  }
 }
 
 /** A reply that carries an error. */

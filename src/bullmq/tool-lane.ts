@@ -39,6 +39,8 @@ export class ToolLane {
   readonly waiting = new Map<string, Waiter[]>();
   /** Resolves once the reader is running, so that no reply can pass unseen. */
   readonly ready: Promise<void>;
+  /** Set once {@link ToolLane.ready} resolved: a call then needs not wait for it. */
+  reading = false;
 
   constructor(
     readonly name: string,
@@ -53,7 +55,10 @@ export class ToolLane {
     this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue));
     this.#events.on("failed", ({ jobId, failedReason }) => this.#fail(jobId, failedReason));
     this.ready = this.#sync();
-    this.ready.catch(() => {});
+    this.ready.then(
+      () => (this.reading = true),
+      () => {},
+    );
   }
 
   /** Waits until the lane's reader reads its stream, so that no reply can pass it unseen. */
