@@ -9,6 +9,7 @@ import { callValue } from "./call-result.js";
 import type { McpArgs } from "./json-schema-args.js";
 import type { McpClient } from "./mcp-client.js";
 import { isMcpToolError } from "./mcp-tool-error.js";
+import { RequestSignal } from "./request-signal.js";
 
 /**
  * The SDK's own request timeout, turned off: setTimeout's longest delay (about 24.8 days).
@@ -28,10 +29,10 @@ export interface McpToolParts {
 }
 
 /**
- * One request in flight. It hears the attempt end and aborts the controller it gives the SDK:
- * the SDK tells the server `String(signal.reason)`, so that controller is aborted with the kind
- * alone, never the Volley error (its message, class and stack). A real AbortController: the SDK
- * may hand the signal on (to `fetch`, to `AbortSignal.any()`), which a look-alike would break.
+ * One request in flight. It hears the attempt end and aborts the signal it gives the SDK: the
+ * SDK tells the server `String(signal.reason)`, so that signal is aborted with the kind alone,
+ * never the Volley error (its message, class and stack). A light {@link RequestSignal}, not an
+ * AbortController's, which would cost a third of a fast call.
  *
  * The executor's own context tells the abort without making its `signal` (an AbortSignal per
  * call is most of what a fast call costs), and says whether progress is heard at all: when not,
@@ -40,7 +41,7 @@ export interface McpToolParts {
  * public `signal`, and its progress is always passed on.
  */
 class McpRequest {
-  readonly controller = new AbortController();
+  readonly signal = new RequestSignal();
   readonly #ctx: ToolContext;
   /** The executor's context, or undefined for another one. */
   readonly #attempt: AttemptContext | undefined;
@@ -74,7 +75,7 @@ class McpRequest {
 
   /** The attempt aborted: abort the request with a reason safe to send. */
   #abort(reason: unknown): void {
-    this.controller.abort(abortReason(reason));
+    this.signal.abort(abortReason(reason));
   }
 
   /** A progress notification from the server: the attempt's heartbeat. */
@@ -113,7 +114,7 @@ export function mcpTool(parts: McpToolParts): Tool<string, McpArgs, unknown> {
       const request = new McpRequest(ctx);
       return client
         .callTool({ name: toolName, arguments: args }, undefined, {
-          signal: request.controller.signal,
+          signal: request.signal.asAbortSignal(),
           timeout: SDK_TIMEOUT_OFF,
           onprogress: request.onprogress,
         })
