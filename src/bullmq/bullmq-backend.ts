@@ -317,7 +317,10 @@ export class BullmqBackend implements Backend {
             deduplication: { id: dedupeId(request.tool, key) },
           },
     );
-    added.then(sending.onAdded, sending.onRefused);
+    added.then(
+      (job) => sending.added(job),
+      (error: unknown) => sending.refused(error),
+    );
     return sending.promise;
   }
 
@@ -505,7 +508,8 @@ class Sending implements Waiter {
     this.#reject(this.signal.reason);
   }
 
-  readonly onAdded = (job: { readonly id?: string | undefined }): void => {
+  /** The queue has the job: audited from now on. */
+  added(job: { readonly id?: string | undefined }): void {
     if (job.id !== undefined && job.id !== this.jobId) {
       // An identical call's job is already queued or running: wait for its reply.
       this.lane.unwait(this.jobId, this);
@@ -514,12 +518,13 @@ class Sending implements Waiter {
       if (!this.signal.aborted) this.lane.wait(this.jobId, this);
     }
     this.sentAt = Date.now();
-  };
+  }
 
-  readonly onRefused = (error: unknown): void => {
+  /** The queue refused the job. */
+  refused(error: unknown): void {
     this.lane.unwait(this.jobId, this);
     this.reject(this.site.refused(this.lane, this.callId, error));
-  };
+  }
 }
 
 /** The deduplication id of an idempotent tool's call: the same for identical calls anywhere. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Job, Queue, QueueEvents, QueueEventsProducer, Worker } from "bullmq";
 import type { Backend } from "../core/backend.js";
+import type { AttemptInvoker } from "../core/attempt-invoker.js";
 import type { Batch } from "../core/batch.js";
 import { describeValue, errorText } from "../core/describe-value.js";
 import { VolleyError } from "../core/errors/volley-error.js";
@@ -35,6 +36,7 @@ import {
   type WorkerAnnouncement,
 } from "./protocol.js";
 import { assertQueueName, errorReporter } from "./settings.js";
+import { RemoteContext } from "./remote-context.js";
 import { StartLedger, type LedgerClient, type LedgerEntry } from "./start-ledger.js";
 
 /** Options of {@link startWorker}. */
@@ -388,33 +390,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     };
     if (eventsProducer !== undefined) jobs.set(jobKey, facts);
     try {
-      const batch = executor.execute([{ id: callId, name: tool.name, args: data.args }], {
-        batchId,
-        ...(Number.isFinite(left) ? { deadlineMs: left } : {}),
-        invoke: (call, ctx, run) => {
-          if (entry.stopped !== undefined) throw entry.stopped;
-          const may = ledger === undefined || rerun ? true : ledger.claim(entry);
-          entry.started = true;
-          if (may === true) return invokeHeld(entry, tool, call.args, ctx, data as JobData, run);
-          return may.then(
-            (claimed) => {
-              if (!claimed) {
-                throw new VolleyError(
-                  "crashed",
-                  `Call "${callId}" was taken over by another worker while it waited on worker ${id}: not started here`,
-                );
-              }
-              return invokeHeld(entry, tool, call.args, ctx, data as JobData, run);
-            },
-            (error: unknown) => {
-              throw new VolleyError(
-                "crashed",
-                `Worker ${id} could not record the start of call "${callId}" (${errorText(error)}): not started`,
-              );
-            },
-          );
-        },
-      });
+      const invoke = invokerFor(entry, ledger, tool, data as JobData, id);
+      const call = { id: callId, name: tool.name, args: data.args };
+      const batch = executor.execute(
+        [call],
+        Number.isFinite(left) ? { batchId, deadlineMs: left, invoke } : { batchId, invoke },
+      );
       entry.batch = batch;
       if (entry.stopped !== undefined) entry.stop(entry.stopped);
       // A job that is not started before the next turn of the event loop waits on this worker:
@@ -576,6 +557,42 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
 /** The protocol versions a worker reads: version 1 also named the tool in the job's data. */
 const KNOWN_VERSIONS = new Set([1, PROTOCOL_VERSION]);
 
+/**
+ * How a held job's attempt starts on the worker's executor: once its start is claimed (when it
+ * was marked waiting), with its caller's context, keeping what its tool throws for the reply.
+ */
+function invokerFor(
+  entry: Held,
+  ledger: StartLedger | undefined,
+  tool: AnyTool,
+  data: JobData,
+  worker: string,
+): AttemptInvoker {
+  return (call, ctx, run) => {
+    if (entry.stopped !== undefined) throw entry.stopped;
+    const may = ledger === undefined || entry.rerun ? true : ledger.claim(entry);
+    entry.started = true;
+    if (may === true) return invokeHeld(entry, tool, call.args, ctx, data, run);
+    return may.then(
+      (claimed) => {
+        if (!claimed) {
+          throw new VolleyError(
+            "crashed",
+            `Call "${call.id}" was taken over by another worker while it waited on worker ${worker}: not started here`,
+          );
+        }
+        return invokeHeld(entry, tool, call.args, ctx, data, run);
+      },
+      (error: unknown) => {
+        throw new VolleyError(
+          "crashed",
+          `Worker ${worker} could not record the start of call "${call.id}" (${errorText(error)}): not started`,
+        );
+      },
+    );
+  };
+}
+
 /** Runs a held job's tool, keeping what it throws for the reply. */
 function invokeHeld(
   entry: Held,
@@ -649,8 +666,9 @@ function replyOf(
 
 /**
  * Runs an attempt with its caller's context: the caller's attempt number and idempotency key,
- * not this worker's (its executor makes one attempt per job). Tools that run on a backend here
- * (threads) get the worker's.
+ * not this worker's (its executor makes one attempt per job). When they are the worker's own (a
+ * first attempt with the usual key), the worker's context is the caller's. Tools that run on a
+ * backend here (threads) get the worker's.
  */
 function invokeAs(
   tool: AnyTool,
@@ -660,20 +678,13 @@ function invokeAs(
   run: () => unknown,
 ): unknown {
   if (!isVolleyTool(tool) || (tool.isolation ?? "inline") !== "inline") return run();
-  const remote: ToolContext = {
-    get signal() {
-      return ctx.signal;
-    },
-    callId: ctx.callId,
-    batchId: ctx.batchId,
-    attempt: typeof data.attempt === "number" ? data.attempt : ctx.attempt,
-    deadline: ctx.deadline,
-    idempotencyKey:
-      typeof data.idempotencyKey === "string" ? data.idempotencyKey : ctx.idempotencyKey,
-    // To this worker's executor: its idle timer and its events.
-    progress: (update) => ctx.progress(update),
-  };
-  return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(args, remote);
+  const attempt = typeof data.attempt === "number" ? data.attempt : ctx.attempt;
+  const key = typeof data.idempotencyKey === "string" ? data.idempotencyKey : undefined;
+  if (attempt === ctx.attempt && key === undefined) return run();
+  return (tool.run as (args: unknown, ctx: ToolContext) => unknown)(
+    args,
+    new RemoteContext(ctx, attempt, key),
+  );
 }
 
 /** The local executor's backends: the given ones, or threads when a tool wants them. */
