@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/bullmq.ts [--quick] [--runs N] [--workers 1,2] [--only raw|volley] [--no-trips] [--prof DIR]`:
+ * `npx tsx bench/bullmq.ts [--quick] [--runs N] [--workers 1,2] [--only raw|volley] [--no-trips] [--commands] [--prof DIR]`:
  * no-op calls through `volley/bullmq` against raw BullMQ on the same Redis, in the same run.
  * Throughput with 1 and 2 worker processes (concurrency 50 each), and the idle round trip (one
  * call at a time) at p50 and p99. Raw BullMQ adds a job and waits for its `completed` event;
@@ -9,11 +9,13 @@
  * `--runs N` repeats each pair N times and reports the medians (the ratio is the median of the
  * runs' ratios). `--prof DIR` runs the worker processes under `node --cpu-prof`, writing their
  * profiles to DIR (profile the caller with `node --cpu-prof --import tsx bench/bullmq.ts`).
+ * `--commands` prints the Redis commands per call of each run (`INFO commandstats`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import { bullmqBackend } from "../src/bullmq/index.js";
 import { createExecutor } from "../src/index.js";
 import { startRedis } from "../tests/helpers/redis-server.js";
@@ -29,6 +31,7 @@ const RUNS = Number(flag("--runs") ?? 1);
 const WORKERS = (flag("--workers") ?? "1,2").split(",").map(Number);
 const ONLY = flag("--only");
 const PROF = flag("--prof");
+const COMMANDS = argv.includes("--commands");
 const JOBS = quick ? 2_000 : 20_000;
 const TRIPS = quick ? 200 : 2_000;
 const CONCURRENCY = 50;
@@ -82,6 +85,31 @@ async function startWorkers(mode: "raw" | "volley", url: string, queue: string, 
   return { stop, cpu };
 }
 
+/** Redis's calls per command so far (`INFO commandstats`). */
+async function commandCalls(url: string): Promise<Map<string, number>> {
+  const client = new Redis(url);
+  try {
+    const info = await client.info("commandstats");
+    const calls = new Map<string, number>();
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
+    return calls;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** With `--commands`: prints the Redis commands per call of a run, from `before`. */
+async function logCommands(what: string, url: string, before: Map<string, number> | undefined) {
+  if (before === undefined) return;
+  const after = await commandCalls(url);
+  const per = [...after]
+    .map(([name, n]) => [name, (n - (before.get(name) ?? 0)) / JOBS] as const)
+    .filter(([, n]) => n >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n.toFixed(2)}`);
+  log(`bullmq:   ${what} Redis commands per call: ${per.join(", ")}`);
+}
+
 /** This process's CPU time since `since` (ms). */
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
@@ -129,6 +157,7 @@ async function raw(url: string, queue: string, workers: number, trips: boolean):
       }
     }, 1_000);
     const workerBefore = await cpu();
+    const commands = COMMANDS ? await commandCalls(url) : undefined;
     const started = performance.now();
     const usage = process.cpuUsage();
     await Promise.all(Array.from({ length: JOBS }, (_, i) => q.add("noop", { i }, opts)));
@@ -136,6 +165,7 @@ async function raw(url: string, queue: string, workers: number, trips: boolean):
     const throughput = JOBS / ((performance.now() - started) / 1_000);
     const callerUs = (cpuMs(usage) * 1_000) / JOBS;
     const workerUs = ((await cpu()) - workerBefore) * (1_000 / JOBS);
+    await logCommands("raw", url, commands);
     events.off("completed", onCompleted);
     const times: number[] = [];
     if (trips) {
@@ -180,6 +210,7 @@ async function volley(
       args: { i },
     }));
     const workerBefore = await cpu();
+    const commands = COMMANDS ? await commandCalls(url) : undefined;
     const started = performance.now();
     const usage = process.cpuUsage();
     const failures = new Map<string, number>();
@@ -197,6 +228,7 @@ async function volley(
     const throughput = JOBS / ((performance.now() - started) / 1_000);
     const callerUs = (cpuMs(usage) * 1_000) / JOBS;
     const workerUs = ((await cpu()) - workerBefore) * (1_000 / JOBS);
+    await logCommands("volley", url, commands);
     const times: number[] = [];
     if (trips) {
       for (let i = 0; i < TRIPS; i++) {
