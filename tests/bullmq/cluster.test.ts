@@ -113,6 +113,55 @@ describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other 
     }
   }, 60_000);
 
+  it("a worker killed with calls taken but not started: those run on another worker; the one that started ends crashed, saying it may have run", async () => {
+    const queue = "kill-waiting";
+    const env = { REDIS_URL: redis.url, QUEUE: queue };
+    const first = children.track(runTs(fixtureWorker, env));
+    await ready(first, /^ready/);
+    const executor = createExecutor({
+      tools: allTools,
+      backend: bullmqBackend({ connection: redis.url, queue }),
+    });
+    try {
+      // The first worker takes all three (its concurrency is 8) and runs one at a time.
+      const ids = ["w1", "w2", "w3"];
+      const batch = executor.execute(
+        ids.map((id) => ({ id, name: "one_at_a_time", args: { ms: 1_500 } })),
+      );
+      await first.waitFor((lines) => lines.some((l) => l.startsWith("started ")));
+      // Long enough for the two that wait to be marked so in Redis (the next turn of its loop).
+      await new Promise((r) => setTimeout(r, 300));
+      first.process.kill("SIGKILL");
+      const startedOnFirst = first.lines.filter((l) => l.startsWith("started "));
+      expect(startedOnFirst).toHaveLength(1);
+      const ranFirst = startedOnFirst[0]!.slice("started ".length);
+      const second = children.track(runTs(fixtureWorker, env));
+      await ready(second, /^ready/);
+      const report = await batch;
+      expect(report.outcomes).toHaveLength(3);
+      for (const outcome of report.outcomes) {
+        if (outcome.id === ranFirst) {
+          expect(outcome).toMatchObject({
+            status: "error",
+            error: {
+              kind: "crashed",
+              message: expect.stringMatching(/may have started.*not idempotent/),
+            },
+          });
+        } else {
+          expect(outcome).toMatchObject({ status: "ok", value: { pid: second.process.pid } });
+        }
+      }
+      // The ones that ran again never started on the first worker.
+      const startedOnSecond = second.lines.filter((l) => l.startsWith("started "));
+      expect(startedOnSecond.sort()).toEqual(
+        ids.filter((id) => id !== ranFirst).map((id) => `started ${id}`),
+      );
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+
   it("on SIGTERM a worker finishes the call it runs, then exits 0", async () => {
     const queue = "term";
     const env = { REDIS_URL: redis.url, QUEUE: queue, GRACE_MS: "10000" };
