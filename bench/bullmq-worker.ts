@@ -44,7 +44,6 @@ if (!main) {
     queue,
     tools: [noop],
     concurrency: Number(concurrency),
-    ...(process.env["VB_NOEVENTS"] ? { publishEvents: false } : {}),
   });
   reportCpuFromNow();
   console.log("ready");
