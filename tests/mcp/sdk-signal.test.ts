@@ -48,18 +48,24 @@ function recordingSignal(): {
   return { controller, signal, used };
 }
 
-/** What the SDK touched of the signals of a call that ends and of one aborted after 50 ms. */
+/**
+ * What the SDK touched of the signals of a call that ends and of one aborted just after the
+ * server's first progress report, while the server waits for its next one.
+ */
 async function membersUsed(client: Client, id: string): Promise<Set<string>> {
   const ended = recordingSignal();
   await client.callTool({ name: "echo", arguments: { text: "hi" } }, undefined, {
     signal: ended.signal,
   });
   const aborted = recordingSignal();
-  setTimeout(() => aborted.controller.abort("cancelled"), 50);
+  // Not at once: the server is sending its report then, and would see the abort before it waits.
+  const cancelSoon = (): void => void setTimeout(() => aborted.controller.abort("cancelled"), 10);
   await expect(
-    client.callTool({ name: "wait", arguments: { id, ms: 10_000 } }, undefined, {
-      signal: aborted.signal,
-    }),
+    client.callTool(
+      { name: "heartbeat", arguments: { id, everyMs: 200, forMs: 10_000 } },
+      undefined,
+      { signal: aborted.signal, onprogress: cancelSoon },
+    ),
   ).rejects.toThrow("cancelled");
   return new Set([...ended.used, ...aborted.used]);
 }
@@ -101,7 +107,9 @@ describe("the SDK uses no more of a request's signal than RequestSignal has", ()
     expect([...used].filter((key) => !SIGNAL_MEMBERS.includes(key))).toEqual([]);
     expect(used).toContain("addEventListener");
     await expect
-      .poll(async () => (await cancellations(client)).find((c) => c.id === id)?.reason)
+      .poll(async () => (await cancellations(client)).find((c) => c.id === id)?.reason, {
+        timeout: 5_000,
+      })
       .toBe("cancelled");
   });
 });
