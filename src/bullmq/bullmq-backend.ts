@@ -161,6 +161,7 @@ export class BullmqBackend implements Backend {
   #control: Control | undefined;
   #audit: ReturnType<typeof setInterval> | undefined;
   #sent = 0;
+  #helloAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   /** @throws TypeError for a bad option, naming it. */
@@ -376,6 +377,16 @@ export class BullmqBackend implements Backend {
     this.#audit.unref();
   }
 
+  /** Asks every worker to announce itself now: at most once every 200 ms. */
+  #hello(): void {
+    const now = Date.now();
+    if (now - this.#helloAt < 200) return;
+    this.#helloAt = now;
+    this.#control?.producer
+      .publishEvent({ eventName: CONTROL_EVENTS.hello }, CONTROL_STREAM_LENGTH)
+      .catch(this.#onError);
+  }
+
   #site(): BullmqSite {
     const connection = this.#connection!;
     return {
@@ -387,7 +398,14 @@ export class BullmqBackend implements Backend {
 
   /** Resolves once a live worker runs `tool`; throws `unknown_tool` once discovery is over. */
   async #knowWorker(tool: string): Promise<void> {
-    const until = this.#startedAt + this.#discoveryMs;
+    if (this.#live.runs(tool, Date.now())) return;
+    let until = this.#startedAt + this.#discoveryMs;
+    if (this.#live.known(tool)) {
+      // Its workers were heard from, and are late with a heartbeat (a busy machine): ask them,
+      // and give them a discovery's time to answer before the call ends `unknown_tool`.
+      until = Math.max(until, Date.now() + this.#discoveryMs);
+      this.#hello();
+    }
     while (!this.#live.runs(tool, Date.now())) {
       const left = until - Date.now();
       if (left <= 0) {

@@ -9,10 +9,18 @@ interface Seen {
 /** The workers a caller has heard from lately, and the tools they run. */
 export class LiveWorkers {
   readonly #seen = new Map<string, Seen>();
+  /** Every tool some worker announced, live or not. */
+  readonly #known = new Set<string>();
 
   /** Records an announcement (a start, an answer to hello, a heartbeat). */
   seen(announcement: WorkerAnnouncement, now: number): void {
     this.#seen.set(announcement.id, { announcement, until: now + announcement.ttlMs });
+    for (const tool of announcement.tools) this.#known.add(tool);
+  }
+
+  /** Whether some worker ever announced `tool`: its workers may only be late with a heartbeat. */
+  known(tool: string): boolean {
+    return this.#known.has(tool);
   }
 
   /** Forgets a worker that said it stopped. */

@@ -162,6 +162,35 @@ describe.skipIf(missing !== undefined)("a cluster: one caller, workers in other 
     }
   }, 60_000);
 
+  it("a call for a known tool whose worker is late with its heartbeats waits for it, not unknown_tool", async () => {
+    const queue = "late-heartbeat";
+    // Heartbeats every 200 ms: the caller counts the worker gone 1 s after the last one.
+    const worker = children.track(runTs(fixtureWorker, { REDIS_URL: redis.url, QUEUE: queue }));
+    await ready(worker, /^ready/);
+    const executor = createExecutor({
+      tools: allTools,
+      backend: bullmqBackend({ connection: redis.url, queue }),
+    });
+    try {
+      const first = await executor.execute([{ id: "before", name: "echo", args: { text: "a" } }]);
+      expect(first.outcomes[0]).toMatchObject({ status: "ok" });
+      // A stopped process is a worker whose heartbeats are late: past its 1 s, then back.
+      worker.process.kill("SIGSTOP");
+      await new Promise((r) => setTimeout(r, 1_300));
+      const batch = executor.execute([{ id: "late", name: "echo", args: { text: "b" } }]);
+      await new Promise((r) => setTimeout(r, 400));
+      worker.process.kill("SIGCONT");
+      const report = await batch;
+      expect(report.outcomes[0]).toMatchObject({
+        status: "ok",
+        value: { text: "b", pid: worker.process.pid },
+      });
+    } finally {
+      worker.process.kill("SIGCONT");
+      await executor.close();
+    }
+  }, 60_000);
+
   it("on SIGTERM a worker finishes the call it runs, then exits 0", async () => {
     const queue = "term";
     const env = { REDIS_URL: redis.url, QUEUE: queue, GRACE_MS: "10000" };
