@@ -17,6 +17,8 @@ export class Pacer {
   readonly #clock: Clock;
   #count = 0;
   #sliceStart: number;
+  /** The engine went idle since the slice began: the next look at the clock begins a new one. */
+  #rested = false;
   #scheduled = false;
   #waiting: Array<() => void> = [];
   readonly #resume = (): void => {
@@ -42,9 +44,23 @@ export class Pacer {
     if (++this.#count < CHECK_EVERY) return false;
     this.#count = 0;
     const now = this.#clock.now();
-    if (now - this.#sliceStart < SLICE_MS) return false;
-    // A slice may have begun long ago, before the event loop went idle: that costs one yield.
-    return true;
+    if (this.#rested) {
+      // The work began after the engine was idle, at most a check's worth of units ago.
+      this.#rested = false;
+      this.#sliceStart = now;
+      return false;
+    }
+    return now - this.#sliceStart >= SLICE_MS;
+  }
+
+  /**
+   * The engine has nothing queued or running: whatever comes next starts in a later turn of the
+   * event loop (or later in this one), so it begins a new slice rather than paying a yield for the
+   * old one's age.
+   */
+  rest(): void {
+    this.#rested = true;
+    this.#count = 0;
   }
 
   /** Runs `fn` once the event loop has had its turn. */

@@ -132,6 +132,7 @@ export class Scheduler {
   /** Lets go of the timeout timer once nothing runs, so an idle executor keeps no timer alive. */
   disarm(): void {
     this.#wheel.disarmIfEmpty();
+    this.pacer.rest();
   }
 
   /** What the features may ask of the engine. */
