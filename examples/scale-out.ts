@@ -1,7 +1,8 @@
 /**
  * Scale-out on BullMQ: a caller's executor sends its calls to Redis, and workers (here two, in
  * this process; in production one per machine, `volley worker`) run them. The outcomes are the
- * same as on one machine: values, typed errors, timeouts and cancels.
+ * same as on one machine: values, typed errors, timeouts and cancels, and a tool's progress
+ * reports come back as the caller's `call:progress` events.
  *
  * Set REDIS_URL to use your Redis; without it, the example starts a throwaway redis-server on a
  * free loopback port (Debian's `redis-server` package).
@@ -28,7 +29,19 @@ const lookup = defineTool({
     return `${word}: found`;
   },
 });
-const tools = [lookup];
+const crawl = defineTool({
+  name: "crawl",
+  description: "Crawl a few pages, reporting each",
+  schema: z.object({ pages: z.number().int().positive() }),
+  run: async ({ pages }, ctx) => {
+    for (let page = 1; page <= pages; page++) {
+      await sleep(20, undefined, { signal: ctx.signal });
+      ctx.progress({ progress: page, total: pages, message: `page ${page}` });
+    }
+    return pages;
+  },
+});
+const tools = [lookup, crawl];
 
 const { url, stop } = await redis();
 const queue = "example-tools";
@@ -58,6 +71,13 @@ const report = await executor.execute([...calls, { id: "bad", name: "lookup", ar
 const bad = report.outcomes.at(-1)!;
 if (bad.status === "error") console.log(`bad: ${bad.error.kind}: ${bad.error.message}`);
 console.log(`${report.counts.ok} calls on ${ranBy.size} workers:`, Object.fromEntries(ranBy));
+
+// Reports made on a worker are sent back only while the caller listens.
+const off = executor.on("call:progress", (e) =>
+  console.log(`${e.callId}: ${e.message} (${e.progress}/${e.total})`),
+);
+await executor.execute([{ id: "crawl", name: "crawl", args: { pages: 3 } }]);
+off();
 
 await executor.close();
 await Promise.all(workers.map((w) => w.close()));

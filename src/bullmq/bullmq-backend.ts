@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { QueueEvents, QueueEventsProducer } from "bullmq";
-import type { AttemptRequest, Backend, BackendCapacity, BackendTool } from "../core/backend.js";
+import type {
+  AttemptRequest,
+  Backend,
+  BackendCapacity,
+  BackendTool,
+  ProgressReporter,
+} from "../core/backend.js";
 import { describeValue, errorText } from "../core/describe-value.js";
 import { VolleyError } from "../core/errors/volley-error.js";
 import { canonicalKey } from "../core/features/dedupe.js";
@@ -126,6 +132,10 @@ interface Control {
  */
 export class BullmqBackend implements Backend {
   readonly name = "bullmq";
+  /** A tool's reports come back as its job's progress, while a caller listens. */
+  readonly forwardsProgress = true;
+  /** The worker's executor runs the tools' idle timers, where they run, not queued. */
+  readonly appliesIdleTimeouts = true;
   /** Workers parse each attempt's arguments with the tool's schema. */
   readonly parsesArgs = true;
   readonly #options: BullmqBackendOptions;
@@ -231,14 +241,14 @@ export class BullmqBackend implements Backend {
     return { waiting, sent: this.#sent, workers: this.#live.live(Date.now()) };
   }
 
-  run(request: AttemptRequest, signal: AbortSignal): Promise<unknown> {
+  run(request: AttemptRequest, signal: AbortSignal, progress?: ProgressReporter): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     if (this.#closed) {
       return Promise.reject(new VolleyError("cancelled", "The bullmq backend is closed"));
     }
     let payload: JobData;
     try {
-      payload = this.#payload(request);
+      payload = this.#payload(request, progress !== undefined);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -246,12 +256,17 @@ export class BullmqBackend implements Backend {
     // promise or abort listener is made for the steps that are already done.
     const lane = this.#lanes.get(request.tool);
     if (lane !== undefined && lane.reading && this.#live.runs(request.tool, Date.now())) {
-      return this.#send(lane, request, payload, signal);
+      return this.#send(lane, request, payload, signal, progress);
     }
-    return this.#runSlow(request, payload, signal);
+    return this.#runSlow(request, payload, signal, progress);
   }
 
-  async #runSlow(request: AttemptRequest, payload: JobData, signal: AbortSignal): Promise<unknown> {
+  async #runSlow(
+    request: AttemptRequest,
+    payload: JobData,
+    signal: AbortSignal,
+    progress: ProgressReporter | undefined,
+  ): Promise<unknown> {
     await abortable(this.#start(), signal);
     await abortable(this.#knowWorker(request.tool), signal);
     const lane = this.#lane(request.tool);
@@ -264,11 +279,11 @@ export class BullmqBackend implements Backend {
         `Could not start reading the replies of queue "${lane.name}" (${this.#connection!.label}): ${redactText(errorText(error), this.#options.connection)}`,
       );
     }
-    return this.#send(lane, request, payload, signal);
+    return this.#send(lane, request, payload, signal, progress);
   }
 
   /** The job's data, checked for size as JSON before anything is sent. */
-  #payload(request: AttemptRequest): JobData {
+  #payload(request: AttemptRequest, hearsProgress: boolean): JobData {
     const idempotent = this.#idempotent.has(request.tool);
     const key = request.idempotencyKey;
     const data: JobData = {
@@ -281,6 +296,7 @@ export class BullmqBackend implements Backend {
       // The worker's executor makes the usual key itself.
       ...(key === `${request.batchId}:${request.callId}` ? {} : { idempotencyKey: key }),
       ...(idempotent ? { rerun: true } : {}),
+      ...(hearsProgress ? { progress: true } : {}),
     };
     let text: string;
     try {
@@ -302,11 +318,17 @@ export class BullmqBackend implements Backend {
     return data;
   }
 
-  #send(lane: ToolLane, request: AttemptRequest, data: JobData, signal: AbortSignal) {
+  #send(
+    lane: ToolLane,
+    request: AttemptRequest,
+    data: JobData,
+    signal: AbortSignal,
+    progress: ProgressReporter | undefined,
+  ) {
     this.#sent += 1;
     const idempotent = data.rerun === true;
     const key = idempotent ? canonicalKey(request.args) : undefined;
-    const sending = new Sending(this.#sendSite, lane, request.callId, signal);
+    const sending = new Sending(this.#sendSite, lane, request.callId, signal, progress);
     const added = lane.queue.add(
       request.tool,
       data,
@@ -500,6 +522,7 @@ class Sending implements Waiter {
     readonly lane: ToolLane,
     readonly callId: string,
     readonly signal: AbortSignal,
+    readonly progress: ProgressReporter | undefined,
   ) {
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.#resolve = resolve;

@@ -33,6 +33,32 @@ export interface JobData {
    * false.
    */
   readonly rerun?: boolean;
+  /**
+   * Whether the caller hears the tool's `ctx.progress()` reports (a `call:progress` listener):
+   * the worker then sends them back as the job's progress. Left out for false.
+   */
+  readonly progress?: boolean;
+}
+
+/** A tool's progress report as a worker sends it: the job's progress. */
+export interface ProgressData {
+  readonly progress?: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
+/** A job's progress read as a tool's report; `undefined` when it is not one (a foreign worker's). */
+export function progressOf(data: unknown): ProgressData | undefined {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
+  const { progress, total, message } = data as Record<string, unknown>;
+  if (progress !== undefined && !Number.isFinite(progress)) return undefined;
+  if (total !== undefined && !Number.isFinite(total)) return undefined;
+  if (message !== undefined && typeof message !== "string") return undefined;
+  return {
+    ...(progress === undefined ? {} : { progress: progress as number }),
+    ...(total === undefined ? {} : { total: total as number }),
+    ...(message === undefined ? {} : { message }),
+  };
 }
 
 /** What a worker answers: a job's return value. A tool's failure is an answer too. */

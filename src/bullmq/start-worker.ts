@@ -7,6 +7,7 @@ import type { Batch } from "../core/batch.js";
 import { describeValue, errorText } from "../core/describe-value.js";
 import { VolleyError } from "../core/errors/volley-error.js";
 import { createExecutor, type Executor } from "../core/executor.js";
+import type { CallProgressEvent } from "../core/events.js";
 import type { Outcome } from "../core/outcome.js";
 import type { Policy } from "../core/policy.js";
 import { isVolleyTool, type AnyTool, type ToolContext } from "../core/tool.js";
@@ -33,9 +34,11 @@ import {
   type CancelRequest,
   type JobData,
   type JobReply,
+  type ProgressData,
   type WorkerAnnouncement,
 } from "./protocol.js";
 import { assertQueueName, errorReporter } from "./settings.js";
+import { ProgressSender } from "./progress-sender.js";
 import { RemoteContext } from "./remote-context.js";
 import { StartLedger, type LedgerClient, type LedgerEntry } from "./start-ledger.js";
 
@@ -272,6 +275,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
     : undefined;
   /** The caller's side of each job running, for the events relayed: by batch and call id. */
   const jobs = new Map<string, JobFacts>();
+  /** The running jobs whose callers hear their progress, by batch and call id. */
+  const senders = new Map<string, ProgressSender>();
+  let hearingProgress = false;
+  /** Listens to the executor's reports once a caller first wants them; until then none is made. */
+  const hearProgress = () => {
+    if (hearingProgress) return;
+    hearingProgress = true;
+    executor.on("call:progress", (event) => {
+      senders.get(`${event.batchId}\u0000${event.callId}`)?.report(progressData(event));
+    });
+  };
   let answered = 0;
   let handedBack = 0;
   let closing = false;
@@ -389,6 +403,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       sentAt: job.timestamp,
     };
     if (eventsProducer !== undefined) jobs.set(jobKey, facts);
+    const senderKey = `${batchId}\u0000${callId}`;
+    let sender: ProgressSender | undefined;
+    if (data.progress === true) {
+      hearProgress();
+      sender = new ProgressSender(job);
+      senders.set(senderKey, sender);
+    }
     try {
       const invoke = invokerFor(entry, ledger, tool, data as JobData, id);
       const call = { id: callId, name: tool.name, args: data.args };
@@ -423,6 +444,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       held.delete(job.id!);
       // A later job of the same call (the caller's retry) may have taken the key meanwhile.
       if (eventsProducer !== undefined && jobs.get(jobKey) === facts) jobs.delete(jobKey);
+      if (sender !== undefined) {
+        if (senders.get(senderKey) === sender) senders.delete(senderKey);
+        // The reports go out before the reply, which BullMQ writes once this returns.
+        await sender.end();
+      }
     }
   }
 
@@ -613,6 +639,16 @@ function invokeHeld(
     entry.thrown = { error };
     throw error;
   }
+}
+
+/** A progress event's report, as the job's progress. */
+function progressData(event: CallProgressEvent): ProgressData {
+  const { progress, total, message } = event;
+  return {
+    ...(progress === undefined ? {} : { progress }),
+    ...(total === undefined ? {} : { total }),
+    ...(message === undefined ? {} : { message }),
+  };
 }
 
 /** A reply that carries an error. */

@@ -5,9 +5,10 @@
  */
 import type { Job, Queue, QueueEvents, QueueEventsProducer } from "bullmq";
 import { WorkerCrashedError } from "../core/errors/worker-crashed-error.js";
+import type { ProgressReporter } from "../core/backend.js";
 import { reviveError, type WireError } from "../core/wire-error.js";
 import { openBullmq, type BullmqClasses, type BullmqSite } from "./load-bullmq.js";
-import type { JobReply } from "./protocol.js";
+import { progressOf, type JobReply } from "./protocol.js";
 import { untilReading } from "./reader-sync.js";
 
 /** An attempt waiting for its job's reply. */
@@ -16,6 +17,8 @@ export interface Waiter {
   reject(error: unknown): void;
   /** When it was sent (epoch ms), for the audit of replies that never came. */
   readonly sentAt: number;
+  /** Hears the tool's progress reports, when the caller listens. */
+  readonly progress: ProgressReporter | undefined;
 }
 
 /** How long a lane waits for its own sync event before it gives up starting (ms). */
@@ -54,6 +57,9 @@ export class ToolLane {
     this.#producer = openBullmq<QueueEventsProducer>(classes.QueueEventsProducer, name, site);
     this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue));
     this.#events.on("failed", ({ jobId, failedReason }) => this.#fail(jobId, failedReason));
+    // A job's progress comes before its reply in the stream, so an attempt hears its reports
+    // before its result, as it would inline.
+    this.#events.on("progress", ({ jobId, data }) => this.#progress(jobId, data));
     this.ready = this.#sync();
     this.ready.then(
       () => (this.reading = true),
@@ -94,6 +100,22 @@ export class ToolLane {
     for (const waiter of list) {
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(reviveError(reply.error));
+    }
+  }
+
+  /** Hands a job's progress report to the attempts waiting on it that listen. */
+  #progress(jobId: string, data: unknown): void {
+    const list = this.waiting.get(jobId);
+    if (list === undefined) return;
+    const update = progressOf(data);
+    if (update === undefined) return;
+    for (const waiter of list) {
+      try {
+        waiter.progress?.progress(update);
+      } catch {
+        // The executor's own check refused it: the worker's executor checked it already, and a
+        // throw here would reach the stream reader.
+      }
     }
   }
 

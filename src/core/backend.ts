@@ -80,6 +80,14 @@ export interface Backend {
    */
   readonly forwardsProgress?: boolean;
   /**
+   * True when the backend's workers apply the tools' `idleTimeoutMs` themselves (a BullMQ
+   * worker's executor does): reports forwarded through `run()` are then only `call:progress`
+   * events here, and no idle timer runs in this executor, where an attempt's time also counts
+   * its wait in the backend's queue.
+   * @default false: with `forwardsProgress`, the idle timer runs in this executor
+   */
+  readonly appliesIdleTimeouts?: boolean;
+  /**
    * The capacity `tool`'s attempts run in, asked once per tool when the executor is made. The
    * scheduler never starts more attempts in a pool than its slots, so the calls beyond them wait
    * in Volley's queue, where no timeout runs yet, and not in the backend's.

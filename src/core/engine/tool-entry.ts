@@ -88,10 +88,13 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.policy = policy;
     this.name = tool.name;
     this.timeoutMs = policy.timeoutMs ?? defaults.timeoutMs;
-    // A backend's tool reports its progress where it runs, so its idle timer runs there too (a
-    // BullMQ worker's executor), unless the backend hands the reports back here.
+    // A backend's tool reports its progress where it runs, so its idle timer runs there too,
+    // unless the backend hands the reports back here and leaves the timer to this executor (a
+    // BullMQ worker's executor applies it itself).
+    const backend = placement.backend;
     this.idleTimeoutMs =
-      placement.backend === undefined || placement.backend.forwardsProgress === true
+      backend === undefined ||
+      (backend.forwardsProgress === true && backend.appliesIdleTimeouts !== true)
         ? (policy.idleTimeoutMs ?? Number.POSITIVE_INFINITY)
         : Number.POSITIVE_INFINITY;
     this.retry = resolveRetryPolicy(policy.retry ?? defaults.retry, `tool "${tool.name}".retry`);
@@ -101,8 +104,7 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.priority = policy.priority ?? defaults.priority;
     this.expectedMs = policy.expectedMs ?? 0;
     this.validate = makeValidator(tool.schema);
-    const { backend, slots } = placement;
-    this.slots = slots;
+    this.slots = placement.slots;
     // A backend that parses on its side gets the arguments as given: parsed values (a class
     // instance from a transform) would not survive the crossing.
     this.parsesOwnArgs =
@@ -113,7 +115,9 @@ export class ToolEntry<C extends FeatureCall> implements FeatureTool, Lane {
     this.#plan = features.planFor(this, policy);
     this.hooks = this.#plan.hooks;
     this.lane =
-      Number.isFinite(this.concurrency) || slots !== null || this.hooks.gated ? this : OPEN_LANE;
+      Number.isFinite(this.concurrency) || this.slots !== null || this.hooks.gated
+        ? this
+        : OPEN_LANE;
   }
 
   /**
