@@ -403,12 +403,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       sentAt: job.timestamp,
     };
     if (eventsProducer !== undefined) jobs.set(jobKey, facts);
-    const senderKey = `${batchId}\u0000${callId}`;
     let sender: ProgressSender | undefined;
     if (data.progress === true) {
       hearProgress();
       sender = new ProgressSender(job);
-      senders.set(senderKey, sender);
+      senders.set(`${batchId}\u0000${callId}`, sender);
     }
     try {
       const invoke = invokerFor(entry, ledger, tool, data as JobData, id);
@@ -445,6 +444,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<VolleyWo
       // A later job of the same call (the caller's retry) may have taken the key meanwhile.
       if (eventsProducer !== undefined && jobs.get(jobKey) === facts) jobs.delete(jobKey);
       if (sender !== undefined) {
+        const senderKey = `${batchId}\u0000${callId}`;
         if (senders.get(senderKey) === sender) senders.delete(senderKey);
         // The reports go out before the reply, which BullMQ writes once this returns.
         await sender.end();
