@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExecutor } from "../../src/index.js";
 import { bullmqBackend, startWorker, type VolleyWorker } from "../../src/bullmq/index.js";
 import { postgresMissing, startPostgres, type PostgresServer } from "../helpers/postgres-server.js";
-import { aborts, tools } from "./fixtures/tools.js";
+import { aborts, reporter, tools } from "./fixtures/tools.js";
 
 const missing = postgresMissing();
 if (missing !== undefined && process.env["CI"] === "true") throw new Error(missing);
@@ -20,7 +20,7 @@ describe.skipIf(missing !== undefined)("bullmqBackend on BullMQ's Postgres backe
     worker = await startWorker({
       connection: server.connectionString,
       queue,
-      tools,
+      tools: [...tools, reporter],
       onError: (error) => connectionErrors.push(error.message),
     });
   }, 60_000);
@@ -55,6 +55,23 @@ describe.skipIf(missing !== undefined)("bullmqBackend on BullMQ's Postgres backe
       expect(aborts.length).toBe(1);
       // Postgres's LISTEN/NOTIFY carries the cancel; looser than Redis's 100 ms.
       expect(aborts[0]! - cancelledAt).toBeLessThan(1_000);
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+
+  it("brings the worker's progress reports back as call:progress events, before the outcome", async () => {
+    const executor = createExecutor({
+      tools: [reporter],
+      backend: bullmqBackend({ connection: server.connectionString, queue }),
+    });
+    const seen: Array<number | "finished"> = [];
+    executor.on("call:progress", (e) => seen.push(e.progress!));
+    executor.on("call:finished", () => seen.push("finished"));
+    try {
+      const report = await executor.execute([{ id: "p", name: "reporter", args: { steps: 3 } }]);
+      expect(report.outcomes[0]).toMatchObject({ status: "ok", value: 3 });
+      expect(seen).toEqual([1, 2, 3, "finished"]);
     } finally {
       await executor.close();
     }

@@ -93,7 +93,8 @@ export async function startPostgres(): Promise<PostgresServer> {
         "-k",
         dir.path,
         "-c",
-        "max_connections=40",
+        // Postgres's default: a BullMQ worker holds a few connections per tool queue.
+        "max_connections=100",
       ];
       // setpriv (not runuser) execs the server in place, so `child.pid` is the server's pid.
       const child = asRoot
