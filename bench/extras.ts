@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { waitForQuietMachine, type QuietWait } from "./quiet-machine.js";
 
 /** The scripts, in the order they run. */
 export const EXTRA_BENCHES = [
@@ -41,6 +42,8 @@ export interface ExtraResult {
   readonly seconds: number;
   /** Its markdown, or the reason it failed. */
   readonly markdown: string;
+  /** How the machine was when it started (set by {@link runExtras}). */
+  readonly start?: QuietWait;
 }
 
 /** Demotes the script's headings one level, so that they nest under the section's `##`. */
@@ -156,16 +159,27 @@ export async function runExtras(
       absent.push(`\`bench/${file}\``);
       continue;
     }
-    log(`extras: bench/${file}${quick ? " --quick" : ""}`);
+    // What the last script left winding down must not land on this one's first rounds.
+    const start = await waitForQuietMachine();
+    log(`extras: bench/${file}${quick ? " --quick" : ""} (machine ${startText(start)})`);
     const result = await runExtra(root, file, title, quick, quick ? 120_000 : 900_000, execArgv);
     log(`  ${result.ok ? "done" : "FAILED"} in ${result.seconds.toFixed(1)} s`);
-    results.push(result);
+    results.push({ ...result, start });
   }
   const parts = results.map(
     (r) =>
-      `## ${r.title}\n\nFrom \`bench/${r.file}\` (${r.seconds.toFixed(1)} s).\n\n${r.markdown}`,
+      `## ${r.title}\n\nFrom \`bench/${r.file}\` (${r.seconds.toFixed(1)} s; started when the machine was ${startText(r.start!)}).\n\n${r.markdown}`,
   );
   if (absent.length > 0)
     parts.push(`_Not present in this tree, so not run: ${absent.join(", ")}._`);
   return { markdown: parts.join("\n\n"), results };
+}
+
+/** How busy the machine was as a script started: "quiet (4% busy, after 0.5 s)". */
+export function startText(start: QuietWait): string {
+  const busy = `${Math.round(start.busy * 100)}% busy`;
+  const after = `${(start.waitedMs / 1000).toFixed(1)} s`;
+  return start.quiet
+    ? `quiet (${busy}, after ${after})`
+    : `still ${busy} (the wait gave up after ${after})`;
 }

@@ -15,7 +15,8 @@ import {
   type Sampler,
   type SampleTime,
 } from "../../bench/harness.js";
-import { nestHeadings } from "../../bench/extras.js";
+import { nestHeadings, startText } from "../../bench/extras.js";
+import { waitForQuietMachine } from "../../bench/quiet-machine.js";
 import { idealMakespan, summarizeMakespan } from "../../bench/makespan.js";
 import { memoryFigures, summarizeMemory } from "../../bench/memory.js";
 import type { MemoryProbeResult } from "../../bench/memory-probe.js";
@@ -130,6 +131,22 @@ describe("other areas' scripts", () => {
   it("nest their headings under the section's heading", () => {
     expect(nestHeadings("# A\n\n## B\ntext # not a heading\n| a |")).toBe(
       "## A\n\n### B\ntext # not a heading\n| a |",
+    );
+  });
+});
+
+describe("a quiet machine", () => {
+  it("is waited for before each script, and the wait says how it ended", async () => {
+    // A look of 20 ms; giving up at 0 ms means one look, quiet or not.
+    const wait = await waitForQuietMachine(20, 0);
+    expect(wait.busy).toBeGreaterThanOrEqual(0);
+    expect(wait.busy).toBeLessThanOrEqual(1);
+    expect(wait.waitedMs).toBeGreaterThanOrEqual(15);
+    expect(startText({ waitedMs: 500, busy: 0.04, quiet: true })).toBe(
+      "quiet (4% busy, after 0.5 s)",
+    );
+    expect(startText({ waitedMs: 30_000, busy: 0.4, quiet: false })).toBe(
+      "still 40% busy (the wait gave up after 30.0 s)",
     );
   });
 });
