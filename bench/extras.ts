@@ -42,8 +42,6 @@ export interface ExtraResult {
   readonly seconds: number;
   /** Its markdown, or the reason it failed. */
   readonly markdown: string;
-  /** How the machine was when it started (set by {@link runExtras}). */
-  readonly start?: QuietWait;
 }
 
 /** Demotes the script's headings one level, so that they nest under the section's `##`. */
@@ -150,7 +148,7 @@ export async function runExtras(
   quick: boolean,
   log: (line: string) => void,
 ): Promise<{ markdown: string; results: ExtraResult[] }> {
-  const results: ExtraResult[] = [];
+  const results: Array<ExtraResult & { readonly start: QuietWait }> = [];
   const absent: string[] = [];
   for (const bench of EXTRA_BENCHES) {
     const { file, title } = bench;
@@ -168,7 +166,7 @@ export async function runExtras(
   }
   const parts = results.map(
     (r) =>
-      `## ${r.title}\n\nFrom \`bench/${r.file}\` (${r.seconds.toFixed(1)} s; started when the machine was ${startText(r.start!)}).\n\n${r.markdown}`,
+      `## ${r.title}\n\nFrom \`bench/${r.file}\` (${r.seconds.toFixed(1)} s; started when the machine was ${startText(r.start)}).\n\n${r.markdown}`,
   );
   if (absent.length > 0)
     parts.push(`_Not present in this tree, so not run: ${absent.join(", ")}._`);

@@ -136,7 +136,7 @@ describe("other areas' scripts", () => {
 });
 
 describe("a quiet machine", () => {
-  it("is waited for before each script, and the wait says how it ended", async () => {
+  it("is looked for over one window, and the wait is told plainly, quiet or not", async () => {
     // A look of 20 ms; giving up at 0 ms means one look, quiet or not.
     const wait = await waitForQuietMachine(20, 0);
     expect(wait.busy).toBeGreaterThanOrEqual(0);
